@@ -1,0 +1,48 @@
+// Backend: the contract every inference engine implements (XNNPACK, OpenCV DNN).
+// A Backend is a loaded, immutable model: thread-safe, shared by workers.
+// A Session is per-worker state (buffers, runtimes): NOT thread-safe; one per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/tensor.h"
+#include "vigil/status.h"
+
+namespace vigil {
+
+enum class BackendKind { kAuto, kXnnpack, kOpenCv };
+
+// "auto", "xnnpack", "opencv".
+const char* BackendKindName(BackendKind kind);
+Result<BackendKind> ParseBackendKind(const std::string& name);
+
+struct SessionOptions {
+  int threads = 1;    // intra-op threads for this session (1 = run on the calling thread)
+  int max_batch = 1;  // largest batch Run will be called with
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Runs the model on `input` (shape and layout exactly as the ONNX model's single input, with the
+  // batch dimension 1..max_batch). Fills `outputs` with every ONNX graph output, in graph order,
+  // each with its name and shape.
+  virtual Status Run(const Tensor& input, std::vector<Tensor>* outputs) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual BackendKind kind() const = 0;
+  virtual Result<std::unique_ptr<Session>> CreateSession(const SessionOptions& options) const = 0;
+};
+
+// Backend factories. Each returns kUnsupported (naming the op) if it cannot express the model.
+Result<std::unique_ptr<Backend>> CreateXnnpackBackend(const std::string& onnx_path);
+Result<std::unique_ptr<Backend>> CreateOpenCvBackend(const std::string& onnx_path);
+// kAuto: XNNPACK if it can express the model, else OpenCV DNN.
+Result<std::unique_ptr<Backend>> CreateBackend(BackendKind kind, const std::string& onnx_path);
+
+}  // namespace vigil
