@@ -1,7 +1,34 @@
 // vigil: command-line front end (argv -> options -> library -> text/JSON).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
-int main() {
-  std::puts("vigil 0.1.0");
+#include "cli_common.h"
+#include "commands.h"
+#include "vigil/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigil: classify, tag and moderate images and videos, offline"};
+  app.set_version_flag("--version", "vigil 0.1.0");
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log library messages to stderr");
+  vigil::cli::AddClassifyCommand(app);
+  vigil::cli::AddModelsCommand(app);
+  vigil::cli::AddImportCommand(app);
+  vigil::cli::AddDecodeCommand(app);
+  app.parse_complete_callback([&]() {
+    vigil::SetLogLevel(verbose ? vigil::LogLevel::kDebug : vigil::LogLevel::kWarning);
+    vigil::SetLogSink([](vigil::LogLevel, const std::string& message) {
+      std::fprintf(stderr, "vigil: %s\n", message.c_str());
+    });
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const vigil::cli::CommandResult& result) {
+    return result.exit_code;
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : vigil::cli::kExitUsage;
+  }
   return 0;
 }

@@ -1,0 +1,85 @@
+// ImageClassifier: classify images with a model from the repository.
+//
+//   vigil::ClassifierOptions options;
+//   options.model_repository = "models";
+//   options.model = "nsfw_mobilenet_v2";          // version 0 = latest
+//   VIGIL_ASSIGN_OR_RETURN(auto classifier, vigil::ImageClassifier::Create(options));
+//   VIGIL_ASSIGN_OR_RETURN(vigil::Prediction p, classifier->ClassifyFile("photo.jpg"));
+//   // p.labels[0].name == "Neutral", p.labels[0].score == 0.97, p.embedding.size() == 1280
+//
+// Thread-safety: an ImageClassifier is immutable after Create; every Classify* method may be called
+// from any number of threads at once. Each concurrent call uses its own inference session (created
+// on first use, then pooled), so N threads calling Classify run N single-thread sessions in
+// parallel: the way to use several cores. `threads_per_session` > 1 instead splits one call's work.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/image.h"
+#include "vigil/model_manifest.h"
+#include "vigil/status.h"
+
+namespace vigil {
+
+struct ClassifierOptions {
+  // Root of the model repository (models/<name>/<version>/).
+  std::string model_repository = "models";
+  // Model name and version (0 = latest).
+  std::string model = "nsfw_mobilenet_v2";
+  int version = 0;
+  // "auto" (the manifest's preference, else XNNPACK if it can run the model, else OpenCV),
+  // "xnnpack" or "opencv".
+  std::string backend = "auto";
+  // Intra-op threads of each inference session.
+  int threads_per_session = 1;
+  // Largest batch passed to ClassifyBatch in one inference call (bigger batches are split).
+  int max_batch = 16;
+  // Keep only the K best labels in each prediction (0 = all, sorted by score).
+  int top_k = 0;
+  // Return the penultimate embedding with each prediction (if the model has one).
+  bool with_embedding = true;
+  // Decoding limits. min_width/min_height are set from the model input when left at 0, which lets
+  // JPEGs decode with DCT scaling; set scaled_decode = false to always decode at full size.
+  DecodeOptions decode;
+  bool scaled_decode = true;
+};
+
+struct LabelScore {
+  std::string label;
+  float score = 0;
+};
+
+struct Prediction {
+  std::string model;
+  int version = 0;
+  std::vector<LabelScore> labels;  // sorted by score, best first
+  std::vector<float> embedding;    // empty if not requested or not available
+};
+
+class ImageClassifier {
+ public:
+  static Result<std::unique_ptr<ImageClassifier>> Create(const ClassifierOptions& options);
+  ~ImageClassifier();
+
+  Result<Prediction> Classify(const Image& image) const;
+  // One inference call per options.max_batch images; results in input order.
+  Result<std::vector<Prediction>> ClassifyBatch(const std::vector<Image>& images) const;
+  // Decode (with this model's decode options) then classify.
+  Result<Prediction> ClassifyBytes(const uint8_t* data, size_t size) const;
+  Result<Prediction> ClassifyFile(const std::string& path) const;
+
+  // The decode options this classifier uses (limits + the model's minimum size for DCT scaling).
+  const DecodeOptions& decode_options() const;
+  const ModelManifest& manifest() const;
+  // The backend actually in use: "xnnpack" or "opencv".
+  std::string backend_name() const;
+
+ private:
+  struct Impl;
+  explicit ImageClassifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,90 @@
+// Shared pieces of the vigil command.
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+namespace vigil::cli {
+namespace fs = std::filesystem;
+
+std::string DefaultModelRepository() {
+  if (const char* env = std::getenv("VIGIL_MODELS"); env && *env) return env;
+  std::error_code ec;
+  if (fs::is_directory("models", ec)) return "models";
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
+         dir = dir.parent_path()) {
+      if (fs::is_directory(dir / "models", ec)) return (dir / "models").string();
+    }
+  }
+  return "models";
+}
+
+static bool LooksLikeImage(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  static const char* kExts[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"};
+  return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
+}
+
+std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs) {
+  std::vector<std::string> out;
+  for (const std::string& input : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(
+               input, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec) && LooksLikeImage(it->path())) found.push_back(it->path().string());
+      }
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(input);
+    }
+  }
+  return out;
+}
+
+int ReportError(const Status& status) {
+  std::fprintf(stderr, "error: %s\n", status.ToString().c_str());
+  return kExitError;
+}
+
+ProgressBar::ProgressBar(size_t total, bool enabled)
+    : total_(total), enabled_(enabled && isatty(STDERR_FILENO) && total > 1),
+      start_(std::chrono::steady_clock::now()) {}
+
+void ProgressBar::Tick(bool failed) {
+  ++done_;
+  if (failed) ++failed_;
+  Draw(false);
+}
+
+void ProgressBar::Draw(bool force) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start_).count();
+  int64_t last = last_draw_ms_.load();
+  if (!force && (ms - last < 100 || !last_draw_ms_.compare_exchange_strong(last, ms))) return;
+  size_t done = done_.load();
+  const int width = 30;
+  int filled = total_ ? int(width * done / total_) : width;
+  double rate = ms > 0 ? done * 1000.0 / ms : 0;
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f img/s  %zu failed ", std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), done, total_, rate, failed_.load());
+  std::fflush(stderr);
+}
+
+void ProgressBar::Finish() {
+  if (!enabled_) return;
+  Draw(true);
+  std::fputs("\n", stderr);
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,48 @@
+// Shared pieces of the vigil command: defaults from the environment, input discovery, progress.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "vigil/status.h"
+
+namespace vigil::cli {
+
+// Exit codes.
+constexpr int kExitOk = 0;
+constexpr int kExitSomeInputsFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitError = 3;
+
+// $VIGIL_MODELS, else ./models if it exists, else <dir of the executable>/../models.
+std::string DefaultModelRepository();
+
+// Expands files and directories (recursively, sorted) into a list of files. Directories contribute
+// only files whose extension looks like an image; files named explicitly are always kept.
+// Paths that do not exist are kept too, so that they are reported as failed inputs.
+std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs);
+
+// Prints "error: <status>" to stderr and returns kExitError.
+int ReportError(const Status& status);
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal; thread-safe Tick().
+class ProgressBar {
+ public:
+  ProgressBar(size_t total, bool enabled);
+  void Tick(bool failed);
+  void Finish();
+
+ private:
+  void Draw(bool force);
+  size_t total_;
+  bool enabled_;
+  std::atomic<size_t> done_{0};
+  std::atomic<size_t> failed_{0};
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> last_draw_ms_{-1000};
+};
+
+}  // namespace vigil::cli

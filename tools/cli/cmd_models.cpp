@@ -1,0 +1,140 @@
+// `vigil models` (list the repository) and `vigil import tfjs MODEL_JSON --name NAME` (convert).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "vigil/classifier.h"
+#include "vigil/model_import.h"
+#include "vigil/model_repository.h"
+
+namespace vigil::cli {
+namespace {
+
+struct ModelsArgs {
+  std::string models_dir;
+  bool json = false;
+  bool check_backend = true;
+};
+
+int RunModels(const ModelsArgs& args) {
+  std::string root = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
+  auto repo = ModelRepository::Open(root);
+  if (!repo.ok()) return ReportError(repo.status());
+  std::vector<std::string> problems;
+  std::vector<ModelEntry> entries = (*repo)->List(&problems);
+  nlohmann::json all = nlohmann::json::array();
+  if (!args.json) {
+    std::printf("%-24s %-4s %-16s %-14s %-8s %s\n", "NAME", "VER", "INPUT", "EMBEDDING", "BACKEND",
+                "LABELS");
+  }
+  for (const ModelEntry& e : entries) {
+    const ModelManifest& m = e.manifest;
+    std::string backend = "?";
+    if (args.check_backend) {
+      ClassifierOptions options;
+      options.model_repository = root;
+      options.model = m.name;
+      options.version = m.version;
+      options.backend = m.backend;
+      auto c = ImageClassifier::Create(options);
+      backend = c.ok() ? (*c)->backend_name() : "error";
+      if (!c.ok()) problems.push_back(m.name + ":" + std::to_string(m.version) + ": " + c.status().ToString());
+    }
+    std::ostringstream labels;
+    for (size_t i = 0; i < m.labels.size(); ++i) labels << (i ? "," : "") << m.labels[i];
+    std::string input = std::to_string(m.input.width) + "x" + std::to_string(m.input.height) + "x" +
+                        std::to_string(m.input.channels) + " " + m.input.layout;
+    if (args.json) {
+      all.push_back({{"name", m.name},
+                     {"version", m.version},
+                     {"task", m.task},
+                     {"input", {{"name", m.input.name}, {"width", m.input.width},
+                                {"height", m.input.height}, {"channels", m.input.channels},
+                                {"layout", m.input.layout}}},
+                     {"labels", m.labels},
+                     {"embedding", {{"output", m.embedding_output}, {"size", m.embedding_size}}},
+                     {"backend", backend},
+                     {"source", m.source},
+                     {"path", e.directory}});
+    } else {
+      std::string emb = m.embedding_output.empty() ? "-" : m.embedding_output + "[" +
+                                                               std::to_string(m.embedding_size) + "]";
+      std::printf("%-24s %-4d %-16s %-14s %-8s %s\n", m.name.c_str(), m.version, input.c_str(),
+                  emb.c_str(), backend.c_str(), labels.str().c_str());
+    }
+  }
+  if (args.json) std::printf("%s\n", all.dump(2).c_str());
+  for (const std::string& p : problems) std::fprintf(stderr, "warning: %s\n", p.c_str());
+  if (entries.empty()) std::fprintf(stderr, "no models in %s (run scripts/setup)\n", root.c_str());
+  return kExitOk;
+}
+
+struct ImportArgs {
+  std::string model_json;
+  std::string name;
+  int version = 0;
+  std::string labels;
+  std::string description;
+  std::string source;
+  std::string embedding_layer;
+  std::string models_dir;
+  bool overwrite = false;
+};
+
+int RunImportTfjs(const ImportArgs& args) {
+  TfjsImportRequest request;
+  request.model_json = args.model_json;
+  request.name = args.name;
+  request.version = args.version;
+  request.description = args.description;
+  request.source = args.source;
+  request.embedding_layer = args.embedding_layer;
+  request.overwrite = args.overwrite;
+  std::stringstream ss(args.labels);
+  for (std::string label; std::getline(ss, label, ',');) {
+    if (!label.empty()) request.labels.push_back(label);
+  }
+  std::string root = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
+  auto entry = ImportTfjsModel(root, request);
+  if (!entry.ok()) return ReportError(entry.status());
+  const ModelManifest& m = entry->manifest;
+  std::printf("imported %s:%d (%dx%d, %zu labels, embedding %s[%d]) into %s\n", m.name.c_str(),
+              m.version, m.input.width, m.input.height, m.labels.size(),
+              m.embedding_output.c_str(), m.embedding_size, entry->directory.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddModelsCommand(CLI::App& app) {
+  auto args = std::make_shared<ModelsArgs>();
+  CLI::App* cmd = app.add_subcommand("models", "List the models in the repository");
+  cmd->add_option("--models", args->models_dir, "Model repository");
+  cmd->add_flag("--json", args->json, "Print JSON");
+  cmd->callback([args]() { throw CommandResult{RunModels(*args)}; });
+}
+
+void AddImportCommand(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("import", "Convert a model into the repository (ONNX + manifest)");
+  cmd->require_subcommand(1);
+  auto args = std::make_shared<ImportArgs>();
+  CLI::App* tfjs = cmd->add_subcommand("tfjs", "Import a TensorFlow.js layers model (model.json)");
+  tfjs->add_option("model_json", args->model_json, "Path to model.json (weight shards beside it)")
+      ->required();
+  tfjs->add_option("--name", args->name, "Model name in the repository")->required();
+  tfjs->add_option("--version", args->version, "Version number (default: next free)")
+      ->check(CLI::PositiveNumber);
+  tfjs->add_option("--labels", args->labels, "Comma-separated class names, in output order");
+  tfjs->add_option("--description", args->description, "Free text for the manifest");
+  tfjs->add_option("--source", args->source, "Provenance recorded in the manifest");
+  tfjs->add_option("--embedding-layer", args->embedding_layer,
+                   "Layer whose output is the embedding (default: before the dense head)");
+  tfjs->add_option("--models", args->models_dir, "Model repository");
+  tfjs->add_flag("--overwrite", args->overwrite, "Replace an existing NAME:VERSION");
+  tfjs->callback([args]() { throw CommandResult{RunImportTfjs(*args)}; });
+}
+
+}  // namespace vigil::cli

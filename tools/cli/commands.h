@@ -1,0 +1,20 @@
+// Subcommand registration for the vigil command. Each Add*Command adds one subcommand whose
+// callback throws CommandResult with the process exit code (CLI11 callbacks return void).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace vigil::cli {
+
+struct CommandResult {
+  int exit_code;
+};
+
+void AddClassifyCommand(CLI::App& app);
+void AddModelsCommand(CLI::App& app);
+void AddImportCommand(CLI::App& app);
+void AddDecodeCommand(CLI::App& app);
+
+}  // namespace vigil::cli
