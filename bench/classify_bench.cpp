@@ -1,0 +1,210 @@
+// classify_bench: Vigil against ONNX Runtime (npm onnxruntime-node, run through bench/ort_bench.js)
+// on the same ONNX model, in one sitting. Prints img/s and ratios for 1 and 2 threads, batch 1 and
+// 16, model-only; and end to end (1920x1080 JPEG bytes -> labels) against the ideal rate
+// 1 / (decode time + inference time) measured separately in the same run.
+//
+// usage: classify_bench --models DIR --model NAME --photo JPEG [--seconds S] [--node-modules DIR]
+//        [--ort-script bench/ort_bench.js] [--no-ort]
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/backend.h"
+#include "vigil/classifier.h"
+#include "vigil/model_repository.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using vigil::Result;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+struct Args {
+  std::string models = "models";
+  std::string model = "nsfw_mobilenet_v2";
+  std::string photo;
+  std::string node_modules = "node_modules";
+  std::string ort_script = "bench/ort_bench.js";
+  double seconds = 5;
+  bool ort = true;
+  std::string backend = "xnnpack";
+};
+
+// Runs `work(worker_index)` in `workers` threads until `seconds` pass; returns items per second,
+// where each call of work() returns how many items it processed.
+template <typename Work>
+double Rate(int workers, double seconds, Work work) {
+  std::atomic<bool> stop{false};
+  std::atomic<long> items{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w]() {
+      for (int i = 0; i < 2; ++i) work(w);  // warm-up
+    });
+  }
+  for (auto& t : threads) t.join();
+  threads.clear();
+  auto start = Clock::now();
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w]() {
+      while (!stop.load(std::memory_order_relaxed)) items += work(w);
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  return items.load() / Seconds(start, Clock::now());
+}
+
+double OrtRate(const Args& args, const std::string& onnx, int threads, int batch) {
+  std::string cmd = "NODE_PATH='" + args.node_modules + "' node '" + args.ort_script +
+                    "' --model '" + onnx + "' --threads " + std::to_string(threads) +
+                    " --batch " + std::to_string(batch) + " --seconds " +
+                    std::to_string(args.seconds) + " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return -1;
+  std::string out;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  if (pclose(pipe) != 0) return -1;
+  try {
+    size_t brace = out.rfind('{');
+    return nlohmann::json::parse(out.substr(brace)).at("img_per_s").get<double>();
+  } catch (...) {
+    return -1;
+  }
+}
+
+int Main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--models") args.models = next();
+    else if (a == "--model") args.model = next();
+    else if (a == "--photo") args.photo = next();
+    else if (a == "--seconds") args.seconds = std::atof(next().c_str());
+    else if (a == "--node-modules") args.node_modules = next();
+    else if (a == "--ort-script") args.ort_script = next();
+    else if (a == "--backend") args.backend = next();
+    else if (a == "--no-ort") args.ort = false;
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  auto repo = vigil::ModelRepository::Open(args.models);
+  if (!repo.ok()) return std::fprintf(stderr, "%s\n", repo.status().ToString().c_str()), 1;
+  auto entry = (*repo)->Find(args.model);
+  if (!entry.ok()) return std::fprintf(stderr, "%s\n", entry.status().ToString().c_str()), 1;
+  const vigil::ModelManifest& m = entry->manifest;
+  auto kind = vigil::ParseBackendKind(args.backend);
+  if (!kind.ok()) return std::fprintf(stderr, "%s\n", kind.status().ToString().c_str()), 1;
+  auto backend = vigil::CreateBackend(*kind, entry->onnx_path);
+  if (!backend.ok()) return std::fprintf(stderr, "%s\n", backend.status().ToString().c_str()), 1;
+
+  std::printf("model %s:%d (%dx%d), backend %s, %.1f s per measurement, %u hardware threads\n",
+              m.name.c_str(), m.version, m.input.width, m.input.height, args.backend.c_str(),
+              args.seconds, std::thread::hardware_concurrency());
+  std::printf("\n## model only (img/s)\n");
+  std::printf("%-8s %-6s %-22s %-22s %-12s %-10s %-10s\n", "threads", "batch", "vigil 1 session",
+              "vigil N workers", "onnxruntime", "ratio", "ratio(N)");
+  for (int threads : {1, 2}) {
+    for (int batch : {1, 16}) {
+      vigil::Tensor input;
+      input.shape = m.input.layout == "NCHW"
+                        ? std::vector<int64_t>{batch, 3, m.input.height, m.input.width}
+                        : std::vector<int64_t>{batch, m.input.height, m.input.width, 3};
+      input.data.resize(vigil::Tensor::NumElements(input.shape));
+      for (size_t i = 0; i < input.data.size(); ++i) input.data[i] = float((i * 7919) % 255) / 255;
+      // One session with `threads` intra-op threads (what ORT does with intraOpNumThreads).
+      vigil::SessionOptions so{threads, batch};
+      auto session = (*backend)->CreateSession(so);
+      if (!session.ok()) return std::fprintf(stderr, "%s\n", session.status().ToString().c_str()), 1;
+      std::vector<vigil::Tensor> outputs;
+      double one = Rate(1, args.seconds, [&](int) {
+        (void)(*session)->Run(input, &outputs);
+        return batch;
+      });
+      // `threads` workers, each with its own single-thread session.
+      std::vector<std::unique_ptr<vigil::Session>> sessions;
+      for (int w = 0; w < threads; ++w) sessions.push_back(std::move(*(*backend)->CreateSession({1, batch})));
+      std::vector<std::vector<vigil::Tensor>> outs(threads);
+      double workers = Rate(threads, args.seconds, [&](int w) {
+        (void)sessions[w]->Run(input, &outs[w]);
+        return batch;
+      });
+      double ort = args.ort ? OrtRate(args, entry->onnx_path, threads, batch) : -1;
+      std::printf("%-8d %-6d %-22.1f %-22.1f %-12.1f %-10s %-10s\n", threads, batch, one, workers,
+                  ort, ort > 0 ? (std::to_string(one / ort).substr(0, 5) + "x").c_str() : "-",
+                  ort > 0 ? (std::to_string(workers / ort).substr(0, 5) + "x").c_str() : "-");
+    }
+  }
+
+  if (args.photo.empty()) return 0;
+  // End to end: a 1920x1080 JPEG made from a real photo, held in memory.
+  cv::Mat photo = cv::imread(args.photo, cv::IMREAD_COLOR);
+  if (photo.empty()) return std::fprintf(stderr, "cannot read %s\n", args.photo.c_str()), 1;
+  cv::Mat hd;
+  cv::resize(photo, hd, cv::Size(1920, 1080), 0, 0, cv::INTER_AREA);
+  std::vector<uint8_t> jpeg;
+  cv::imencode(".jpg", hd, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
+  std::printf("\n## end to end: 1920x1080 JPEG (%zu bytes) -> labels, img/s\n", jpeg.size());
+  std::printf("%-8s %-12s %-12s %-12s %-12s %-12s %-10s\n", "threads", "decode ms", "full dec ms",
+              "infer ms", "ideal img/s", "vigil img/s", "vs ideal");
+  vigil::ClassifierOptions co;
+  co.model_repository = args.models;
+  co.model = m.name;
+  co.version = m.version;
+  co.backend = args.backend;
+  co.with_embedding = false;
+  auto classifier = vigil::ImageClassifier::Create(co);
+  if (!classifier.ok()) return std::fprintf(stderr, "%s\n", classifier.status().ToString().c_str()), 1;
+  const vigil::ImageClassifier& c = **classifier;
+  auto decoded = vigil::DecodeImage(jpeg.data(), jpeg.size(), c.decode_options());
+  if (!decoded.ok()) return std::fprintf(stderr, "%s\n", decoded.status().ToString().c_str()), 1;
+  // Decode and inference are each measured alone with the same number of workers; the ideal
+  // end-to-end rate is then 1 / (1/decode_rate + 1/infer_rate): the work itself, no overhead.
+  for (int threads : {1, 2}) {
+    double decode_rate = Rate(threads, args.seconds, [&](int) {
+      auto img = vigil::DecodeImage(jpeg.data(), jpeg.size(), c.decode_options());
+      return img.ok() ? 1 : 0;
+    });
+    double full_decode_rate = Rate(threads, args.seconds / 2, [&](int) {
+      auto img = vigil::DecodeImage(jpeg.data(), jpeg.size());
+      return img.ok() ? 1 : 0;
+    });
+    double infer_rate = Rate(threads, args.seconds, [&](int) {
+      auto p = c.Classify(*decoded);
+      return p.ok() ? 1 : 0;
+    });
+    double ideal = 1 / (1 / decode_rate + 1 / infer_rate);
+    double e2e = Rate(threads, args.seconds, [&](int) {
+      auto p = c.ClassifyBytes(jpeg.data(), jpeg.size());
+      return p.ok() ? 1 : 0;
+    });
+    std::printf("%-8d %-12.2f %-12.2f %-12.2f %-12.1f %-12.1f %.3fx\n", threads,
+                1000.0 * threads / decode_rate, 1000.0 * threads / full_decode_rate,
+                1000.0 * threads / infer_rate, ideal, e2e, e2e / ideal);
+  }
+  std::printf("(decoded at %dx%d for a %dx%d input; 'infer' includes preprocessing)\n",
+              decoded->width, decoded->height, m.input.width, m.input.height);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }
