@@ -31,6 +31,7 @@ struct DecodeInfo {
   int source_width = 0;       // size declared by the file, before scaling and orientation
   int source_height = 0;
   int scale_denominator = 1;  // JPEG DCT scaling applied (1 = full size, 2 = half, ...)
+  int scale_numerator = 1;    // with scale_denominator: libjpeg-turbo factor num/denom, e.g. 3/8
   int exif_orientation = 1;   // 1..8 as read from EXIF; already applied to the pixels
   bool had_alpha = false;     // alpha was composited on white
 };
@@ -42,8 +43,9 @@ struct DecodeOptions {
   int64_t max_pixels = 50'000'000;
   // Largest accepted width or height, checked on the declared size.
   int max_dimension = 30'000;
-  // When > 0, a JPEG may be decoded with DCT scaling (1/2, 1/4, 1/8) to the smallest size whose
-  // width >= min_width and height >= min_height. 0 = always decode at full size.
+  // When > 0, a JPEG may be decoded with DCT scaling (libjpeg-turbo's factors n/8 <= 1: 1/8, 1/4,
+  // 3/8, 1/2, ...) to the smallest size whose width >= min_width and height >= min_height, compared
+  // after EXIF orientation. 0 = always decode at full size.
   int min_width = 0;
   int min_height = 0;
   // Rotate/flip according to the EXIF Orientation tag (JPEG, PNG, WebP, TIFF).
