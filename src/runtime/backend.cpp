@@ -1,0 +1,38 @@
+// Backend factory and BackendKind names. kAuto picks XNNPACK when it can express the model and
+// falls back to OpenCV DNN otherwise (logging why).
+#include "runtime/backend.h"
+
+#include "vigil/log.h"
+
+namespace vigil {
+
+const char* BackendKindName(BackendKind kind) {
+  switch (kind) {
+    case BackendKind::kAuto: return "auto";
+    case BackendKind::kXnnpack: return "xnnpack";
+    case BackendKind::kOpenCv: return "opencv";
+  }
+  return "unknown";
+}
+
+Result<BackendKind> ParseBackendKind(const std::string& name) {
+  for (BackendKind k : {BackendKind::kAuto, BackendKind::kXnnpack, BackendKind::kOpenCv}) {
+    if (name == BackendKindName(k)) return k;
+  }
+  return InvalidArgumentError("unknown backend '" + name + "' (expected auto, xnnpack or opencv)");
+}
+
+Result<std::unique_ptr<Backend>> CreateBackend(BackendKind kind, const std::string& onnx_path) {
+  switch (kind) {
+    case BackendKind::kXnnpack: return CreateXnnpackBackend(onnx_path);
+    case BackendKind::kOpenCv: return CreateOpenCvBackend(onnx_path);
+    case BackendKind::kAuto: break;
+  }
+  auto xnn = CreateXnnpackBackend(onnx_path);
+  if (xnn.ok() || xnn.status().code() != StatusCode::kUnsupported) return xnn;
+  Log(LogLevel::kInfo, "backend auto: XNNPACK cannot run the model (" + xnn.status().message() +
+                           "); falling back to OpenCV DNN");
+  return CreateOpenCvBackend(onnx_path);
+}
+
+}  // namespace vigil

@@ -1,0 +1,248 @@
+// Graph rewrites: Identity/Dropout removal, BatchNormalization→Conv folding, Pad→Conv fusion,
+// Relu/Clip→producer bounds fusion.
+#include "runtime/graph_optimize.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace vigil {
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+struct Usage {
+  std::map<std::string, int> consumers;  // value → number of node inputs reading it
+  std::map<std::string, int> producer;   // value → node index
+  std::set<std::string> graph_outputs;
+};
+
+Usage ComputeUsage(const OnnxGraph& graph) {
+  Usage u;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    for (const auto& in : graph.nodes[i].inputs) {
+      if (!in.empty()) ++u.consumers[in];
+    }
+    for (const auto& out : graph.nodes[i].outputs) u.producer[out] = static_cast<int>(i);
+  }
+  for (const auto& o : graph.outputs) u.graph_outputs.insert(o.name);
+  return u;
+}
+
+// True if `value` is produced by a node, read only once and is not a graph output.
+bool SingleUseIntermediate(const Usage& u, const std::string& value) {
+  auto c = u.consumers.find(value);
+  return u.producer.count(value) && c != u.consumers.end() && c->second == 1 && !u.graph_outputs.count(value);
+}
+
+void EraseDeleted(OnnxGraph* graph, const std::vector<bool>& deleted) {
+  std::vector<OnnxNode> kept;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    if (!deleted[i]) kept.push_back(std::move(graph->nodes[i]));
+  }
+  graph->nodes = std::move(kept);
+}
+
+int RemoveIdentities(OnnxGraph* graph) {
+  Usage u = ComputeUsage(*graph);
+  std::map<std::string, std::string> rename;
+  std::vector<bool> deleted(graph->nodes.size(), false);
+  int removed = 0;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    OnnxNode& node = graph->nodes[i];
+    for (auto& in : node.inputs) {
+      auto r = rename.find(in);
+      if (r != rename.end()) in = r->second;
+    }
+    const bool is_identity = node.op_type == "Identity" ||
+                             (node.op_type == "Dropout" && (node.outputs.size() < 2 || node.outputs[1].empty() ||
+                                                            !u.consumers.count(node.outputs[1])));
+    if (!is_identity || node.inputs.empty() || node.outputs.empty()) continue;
+    const std::string& in = node.inputs[0];
+    const std::string& out = node.outputs[0];
+    if (!u.graph_outputs.count(out)) {
+      rename[out] = in;
+    } else if (SingleUseIntermediate(u, in) && !rename.count(in)) {
+      // The identity's output is a graph output: let the producer write it directly.
+      for (auto& o : graph->nodes[u.producer.at(in)].outputs) {
+        if (o == in) o = out;
+      }
+    } else {
+      continue;
+    }
+    deleted[i] = true;
+    ++removed;
+  }
+  EraseDeleted(graph, deleted);
+  return removed;
+}
+
+int FoldBatchNorms(OnnxGraph* graph) {
+  Usage u = ComputeUsage(*graph);
+  std::vector<bool> deleted(graph->nodes.size(), false);
+  int folded = 0;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    OnnxNode& bn = graph->nodes[i];
+    if (bn.op_type != "BatchNormalization" || bn.inputs.size() != 5 || bn.outputs.size() != 1) continue;
+    if (!SingleUseIntermediate(u, bn.inputs[0])) continue;
+    const int p = u.producer.at(bn.inputs[0]);
+    OnnxNode& conv = graph->nodes[p];
+    if (conv.op_type != "Conv" || deleted[p] || conv.Has(kFusedOutputMin)) continue;
+    const OnnxInitializer* w = graph->FindInitializer(conv.inputs.size() > 1 ? conv.inputs[1] : "");
+    const OnnxInitializer* b = conv.inputs.size() > 2 && !conv.inputs[2].empty()
+                                   ? graph->FindInitializer(conv.inputs[2]) : nullptr;
+    const OnnxInitializer* gamma = graph->FindInitializer(bn.inputs[1]);
+    const OnnxInitializer* beta = graph->FindInitializer(bn.inputs[2]);
+    const OnnxInitializer* mean = graph->FindInitializer(bn.inputs[3]);
+    const OnnxInitializer* var = graph->FindInitializer(bn.inputs[4]);
+    if (!w || !w->is_float || w->shape.empty() || !gamma || !beta || !mean || !var) continue;
+    if (conv.inputs.size() > 2 && !conv.inputs[2].empty() && (!b || !b->is_float)) continue;
+    const int64_t m = w->shape[0];
+    bool ok = gamma->is_float && beta->is_float && mean->is_float && var->is_float;
+    for (const OnnxInitializer* t : {gamma, beta, mean, var}) ok = ok && static_cast<int64_t>(t->data.size()) == m;
+    if (!ok || (b && static_cast<int64_t>(b->data.size()) != m)) continue;
+    const float eps = bn.GetFloat("epsilon", 1e-5f);
+    OnnxInitializer new_w = *w;
+    OnnxInitializer new_b;
+    new_b.shape = {m};
+    new_b.data.resize(m);
+    const size_t per_out = new_w.data.size() / static_cast<size_t>(m);
+    for (int64_t c = 0; c < m; ++c) {
+      const double s = gamma->data[c] / std::sqrt(static_cast<double>(var->data[c]) + eps);
+      for (size_t k = 0; k < per_out; ++k) new_w.data[c * per_out + k] = static_cast<float>(new_w.data[c * per_out + k] * s);
+      const double bias = b ? b->data[c] : 0.0;
+      new_b.data[c] = static_cast<float>((bias - mean->data[c]) * s + beta->data[c]);
+    }
+    const std::string w_name = conv.name + "/bn_folded_W", b_name = conv.name + "/bn_folded_B";
+    graph->initializers[w_name] = std::move(new_w);
+    graph->initializers[b_name] = std::move(new_b);
+    conv.inputs.resize(3);
+    conv.inputs[1] = w_name;
+    conv.inputs[2] = b_name;
+    conv.outputs[0] = bn.outputs[0];
+    deleted[i] = true;
+    ++folded;
+  }
+  EraseDeleted(graph, deleted);
+  return folded;
+}
+
+// Pads of a constant-zero Pad over NCHW that only pads H and W: {top, left, bottom, right}.
+bool SpatialZeroPads(const OnnxGraph& graph, const OnnxNode& pad, std::vector<int64_t>* tlbr) {
+  if (pad.GetString("mode", "constant") != "constant") return false;
+  std::vector<int64_t> pads;
+  if (graph.opset >= 11) {
+    const OnnxInitializer* p = pad.inputs.size() > 1 ? graph.FindInitializer(pad.inputs[1]) : nullptr;
+    if (!p || p->is_float) return false;
+    pads = p->int_data;
+    if (pad.inputs.size() > 2 && !pad.inputs[2].empty()) {
+      const OnnxInitializer* v = graph.FindInitializer(pad.inputs[2]);
+      if (!v || !v->is_float || v->data.size() != 1 || v->data[0] != 0.0f) return false;
+    }
+  } else {
+    pads = pad.GetInts("pads");
+    if (pad.GetFloat("value", 0.0f) != 0.0f) return false;
+  }
+  if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) return false;
+  for (int64_t v : pads) {
+    if (v < 0) return false;
+  }
+  *tlbr = {pads[2], pads[3], pads[6], pads[7]};
+  return true;
+}
+
+int FusePads(OnnxGraph* graph) {
+  Usage u = ComputeUsage(*graph);
+  std::vector<bool> deleted(graph->nodes.size(), false);
+  std::map<std::string, size_t> consumer;  // value → index of its (last) consumer
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    for (const auto& in : graph->nodes[i].inputs) consumer[in] = i;
+  }
+  int fused = 0;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    OnnxNode& pad = graph->nodes[i];
+    std::vector<int64_t> tlbr;
+    if (pad.op_type != "Pad" || pad.outputs.size() != 1 || !SpatialZeroPads(*graph, pad, &tlbr)) continue;
+    if (!SingleUseIntermediate(u, pad.outputs[0])) continue;
+    OnnxNode& conv = graph->nodes[consumer.at(pad.outputs[0])];
+    if (conv.op_type != "Conv" || conv.inputs[0] != pad.outputs[0]) continue;
+    const std::string auto_pad = conv.GetString("auto_pad", "NOTSET");
+    if (auto_pad != "NOTSET" && auto_pad != "VALID") continue;
+    std::vector<int64_t> cp = auto_pad == "VALID" ? std::vector<int64_t>{0, 0, 0, 0}
+                                                  : conv.GetInts("pads", {0, 0, 0, 0});
+    if (cp.size() != 4) continue;
+    for (int k = 0; k < 4; ++k) cp[k] += tlbr[k];
+    conv.SetInts("pads", cp);
+    conv.attributes.erase("auto_pad");
+    conv.inputs[0] = pad.inputs[0];
+    deleted[i] = true;
+    ++fused;
+  }
+  EraseDeleted(graph, deleted);
+  return fused;
+}
+
+int FuseActivations(OnnxGraph* graph) {
+  static const std::set<std::string> kProducers = {"Conv", "Add", "Gemm", "MaxPool", "AveragePool",
+                                                   "GlobalAveragePool"};
+  Usage u = ComputeUsage(*graph);
+  std::vector<bool> deleted(graph->nodes.size(), false);
+  int fused = 0;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    OnnxNode& act = graph->nodes[i];
+    if ((act.op_type != "Relu" && act.op_type != "Clip") || act.inputs.empty() || act.outputs.size() != 1) continue;
+    float lo = 0, hi = 0;
+    if (!ActivationBounds(*graph, act, &lo, &hi).ok()) continue;
+    if (!SingleUseIntermediate(u, act.inputs[0])) continue;
+    const int p = u.producer.at(act.inputs[0]);
+    OnnxNode& producer = graph->nodes[p];
+    if (deleted[p] || !kProducers.count(producer.op_type) || producer.outputs.size() != 1) continue;
+    producer.SetFloat(kFusedOutputMin, std::max(lo, producer.GetFloat(kFusedOutputMin, -kInf)));
+    producer.SetFloat(kFusedOutputMax, std::min(hi, producer.GetFloat(kFusedOutputMax, kInf)));
+    producer.outputs[0] = act.outputs[0];
+    deleted[i] = true;
+    ++fused;
+  }
+  EraseDeleted(graph, deleted);
+  return fused;
+}
+
+}  // namespace
+
+Status ActivationBounds(const OnnxGraph& graph, const OnnxNode& node, float* min_value, float* max_value) {
+  *min_value = -kInf;
+  *max_value = kInf;
+  if (node.op_type == "Relu") {
+    *min_value = 0.0f;
+    return Status::Ok();
+  }
+  if (node.op_type != "Clip") return InvalidArgumentError(node.Describe() + " is not Relu or Clip");
+  if (graph.opset < 11) {
+    *min_value = node.GetFloat("min", -kInf);
+    *max_value = node.GetFloat("max", kInf);
+    return Status::Ok();
+  }
+  for (size_t k = 1; k <= 2 && k < node.inputs.size(); ++k) {
+    if (node.inputs[k].empty()) continue;
+    const OnnxInitializer* init = graph.FindInitializer(node.inputs[k]);
+    if (!init || !init->is_float || init->data.size() != 1) {
+      return UnsupportedError(node.Describe() + ": min/max must be scalar float initializers");
+    }
+    (k == 1 ? *min_value : *max_value) = init->data[0];
+  }
+  return Status::Ok();
+}
+
+Status OptimizeGraph(OnnxGraph* graph, OptimizeStats* stats) {
+  OptimizeStats local;
+  local.identities_removed = RemoveIdentities(graph);
+  local.batch_norms_folded = FoldBatchNorms(graph);
+  local.pads_fused = FusePads(graph);
+  local.activations_fused = FuseActivations(graph);
+  if (stats) *stats = local;
+  return Status::Ok();
+}
+
+}  // namespace vigil
