@@ -1,6 +1,7 @@
 // JPEG adapter on libturbojpeg: header limits, DCT-scaled decode, CMYK/YCCK, EXIF orientation.
-// Truncated data (libjpeg's "Premature end" warnings) is refused as kDataLoss "truncated JPEG";
-// other libjpeg warnings (e.g. extraneous bytes before a marker) are tolerated as OpenCV does.
+// Truncated data (libjpeg's "Premature end" warnings) is refused as kDataLoss "truncated JPEG",
+// except a file missing only its final EOI marker; other libjpeg warnings (e.g. extraneous bytes
+// before a marker) are tolerated, as OpenCV does.
 #include <turbojpeg.h>
 
 #include <algorithm>
@@ -106,18 +107,27 @@ Result<Image> DecodeJpeg(const uint8_t* data, size_t size, const DecodeOptions& 
   const int pixel_format = cmyk ? TJPF_CMYK : TJPF_RGB;
   const int channels = cmyk ? 4 : 3;
   std::vector<uint8_t> buffer(static_cast<size_t>(out_w) * out_h * channels);
-  const int flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS;
-  if (tjDecompress2(handle.get(), data, jpeg_size, buffer.data(), out_w, out_w * channels, out_h,
-                    pixel_format, flags) != 0) {
+  const auto decompress = [&](const uint8_t* bytes, unsigned long n) -> Status {
+    const int flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS;
+    if (tjDecompress2(handle.get(), bytes, n, buffer.data(), out_w, out_w * channels, out_h,
+                      pixel_format, flags) == 0) {
+      return Status::Ok();
+    }
     const std::string message = tjGetErrorStr2(handle.get());
-    if (tjGetErrorCode(handle.get()) != TJERR_WARNING) {
-      return DataLossError("corrupt JPEG: " + message);
-    }
-    if (ContainsNoCase(message, "premature end")) {
-      return DataLossError("truncated JPEG: " + message);
-    }
-    // Any other warning: the image decoded completely; accept it.
+    if (tjGetErrorCode(handle.get()) != TJERR_WARNING) return DataLossError("corrupt JPEG: " + message);
+    if (ContainsNoCase(message, "premature end")) return DataLossError("truncated JPEG: " + message);
+    return Status::Ok();  // any other warning: the image decoded completely; accept it
+  };
+  Status status = decompress(data, jpeg_size);
+  if (!status.ok() && size >= 2 && !(data[size - 2] == 0xff && data[size - 1] == 0xd9)) {
+    // A file that lacks only its final EOI marker is complete: retry with EOI appended. Data cut
+    // inside a scan still warns ("premature end of data segment") and stays refused.
+    std::vector<uint8_t> with_eoi(data, data + size);
+    with_eoi.push_back(0xff);
+    with_eoi.push_back(0xd9);
+    if (decompress(with_eoi.data(), jpeg_size + 2).ok()) status = Status::Ok();
   }
+  VIGIL_RETURN_IF_ERROR(status);
 
   Image image;
   image.width = out_w;

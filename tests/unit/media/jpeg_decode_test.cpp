@@ -3,8 +3,9 @@
 //
 // Truncation policy (documented here as the brief asks): libjpeg reports a truncated JPEG as a
 // warning ("Premature end of JPEG file") and fills the missing area with grey. Vigil refuses such an
-// image with kDataLoss "truncated JPEG", so a half-grey picture is never classified. Other warnings
-// (e.g. extraneous bytes before a marker) are tolerated, as OpenCV does.
+// image with kDataLoss "truncated JPEG", so a half-grey picture is never classified. A file missing
+// only its final EOI marker is complete and accepted. Other warnings (e.g. extraneous bytes before
+// a marker) are tolerated, as OpenCV does.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -166,6 +167,16 @@ TEST(JpegDecode, TruncatedJpegIsDataLoss) {
     EXPECT_EQ(img.status().code(), StatusCode::kDataLoss);
     EXPECT_NE(img.status().message().find("truncated JPEG"), std::string::npos) << img.status().message();
   }
+  // Only the final EOI marker missing: every pixel is present, so the image is accepted as is.
+  const Bytes no_eoi(bytes.begin(), bytes.end() - 2);
+  Result<Image> complete = Decode(no_eoi);
+  ASSERT_TRUE(complete.ok()) << complete.status().ToString();
+  EXPECT_EQ(complete->pixels, Decode(bytes)->pixels);
+  // Progressive JPEGs cut inside a scan are refused too.
+  const Bytes progressive =
+      testing::Encode(".jpg", testing::MakeBgr(200, 150, 6), {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  const Bytes progressive_cut(progressive.begin(), progressive.begin() + progressive.size() * 9 / 10);
+  EXPECT_EQ(Decode(progressive_cut).status().code(), StatusCode::kDataLoss);
   // Cut inside the headers: no image at all.
   const Bytes header_cut(bytes.begin(), bytes.begin() + 20);
   EXPECT_EQ(Decode(header_cut).status().code(), StatusCode::kDataLoss);
