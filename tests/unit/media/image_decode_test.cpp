@@ -170,6 +170,19 @@ TEST(ImageDecode, WebpLosslessLossyAndAlpha) {
   }
 }
 
+TEST(ImageDecode, WebpExifOrientationApplied) {
+  const cv::Mat rgb = testing::MakeRandom(6, 4, CV_8UC3, 10);
+  const Bytes plain = testing::WebpEncode(rgb.data, 6, 4, false, true);
+  const Bytes bytes = testing::AddWebpExif(plain, 6, 4, 3);
+  DecodeInfo info;
+  Result<Image> img = Decode(bytes, {}, &info);
+  ASSERT_TRUE(img.ok()) << img.status().ToString();
+  EXPECT_EQ(info.exif_orientation, 3);
+  cv::Mat want;
+  cv::rotate(rgb, want, cv::ROTATE_180);
+  EXPECT_EQ(testing::MaxAbsDiff(cv::Mat(img->height, img->width, CV_8UC3, img->pixels.data()), want), 0);
+}
+
 TEST(ImageDecode, TruncatedWebpIsDataLoss) {
   const cv::Mat bgr = testing::MakeBgr(64, 48, 8);
   cv::Mat rgb;

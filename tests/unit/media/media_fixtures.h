@@ -205,6 +205,27 @@ inline Bytes WebpEncode(const uint8_t* pixels, int width, int height, bool alpha
   return bytes;
 }
 
+// Rewrites a simple-format WebP as extended (VP8X) with an EXIF chunk holding the orientation.
+inline Bytes AddWebpExif(const Bytes& webp, int width, int height, int orientation) {
+  auto put_le = [](Bytes* out, uint32_t v, int n) {
+    for (int i = 0; i < n; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  Bytes out = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X'};
+  put_le(&out, 10, 4);
+  out.insert(out.end(), {0x08, 0, 0, 0});  // flags: EXIF present
+  put_le(&out, static_cast<uint32_t>(width - 1), 3);
+  put_le(&out, static_cast<uint32_t>(height - 1), 3);
+  out.insert(out.end(), webp.begin() + 12, webp.end());  // the image chunk(s)
+  const Bytes exif = ExifTiffOrientation(orientation);
+  out.insert(out.end(), {'E', 'X', 'I', 'F'});
+  put_le(&out, static_cast<uint32_t>(exif.size()), 4);
+  out.insert(out.end(), exif.begin(), exif.end());
+  if (exif.size() % 2) out.push_back(0);
+  const uint32_t riff_size = static_cast<uint32_t>(out.size() - 8);
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<uint8_t>(riff_size >> (8 * i));
+  return out;
+}
+
 // ---- giflib: one frame, indexed pixels, optional transparent index ----
 inline int GifWrite(GifFileType* gif, const GifByteType* data, int n) {
   auto* out = static_cast<Bytes*>(gif->UserData);
