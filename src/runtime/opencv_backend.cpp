@@ -3,6 +3,7 @@
 // DNN_BACKEND_OPENCV / DNN_TARGET_CPU. Threads: OpenCV's thread pool is process-global
 // (cv::setNumThreads), so this backend never changes it and ignores SessionOptions.threads; the
 // application may call cv::setNumThreads once at start-up. All cv::Exception stop here.
+// The model is first rewritten into OpenCV 4.6's ONNX dialect (opencv_compat.h).
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
@@ -11,6 +12,7 @@
 
 #include "runtime/backend.h"
 #include "runtime/onnx_graph.h"
+#include "runtime/opencv_compat.h"
 
 namespace vigil {
 
@@ -106,6 +108,7 @@ Result<std::unique_ptr<Backend>> CreateOpenCvBackend(const std::string& onnx_pat
   if (!in) return NotFoundError("cannot open ONNX model '" + onnx_path + "'");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   VIGIL_ASSIGN_OR_RETURN(OnnxGraph graph, ParseOnnxGraph(bytes, onnx_path));
+  VIGIL_ASSIGN_OR_RETURN(bytes, MakeOpenCvCompatibleOnnx(bytes, onnx_path));
   graph.initializers.clear();  // only names and shapes are needed here
   graph.nodes.clear();
   auto backend = std::make_unique<OpenCvBackend>(std::move(bytes), std::make_shared<const OnnxGraph>(std::move(graph)),

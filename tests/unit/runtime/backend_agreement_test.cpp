@@ -1,0 +1,249 @@
+// XNNPACK and OpenCV DNN backends against each other and against the naive reference interpreter,
+// on small generated ONNX models covering every op the nsfwjs importer emits.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "runtime/backend.h"
+#include "unit/runtime/onnx_test_util.h"
+
+namespace vigil {
+namespace {
+
+using testing::ModelBuilder;
+using testing::ReferenceInterpreter;
+using testing::RefTensor;
+
+std::string TempModelPath(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::path(VIGIL_BINARY_DIR) / "tests" / "runtime_models";
+  std::filesystem::create_directories(dir);
+  return (dir / (name + ".onnx")).string();
+}
+
+void ExpectClose(const Tensor& got, const RefTensor& want, const std::string& what, float tol = 1e-4f) {
+  ASSERT_EQ(got.shape, want.shape) << what;
+  ASSERT_EQ(got.data.size(), want.data.size()) << what;
+  float worst = 0;
+  size_t worst_i = 0;
+  for (size_t i = 0; i < got.data.size(); ++i) {
+    const float err = std::fabs(got.data[i] - want.data[i]) / (1.0f + std::fabs(want.data[i]));
+    if (!(err <= worst)) {
+      worst = err;
+      worst_i = i;
+    }
+  }
+  EXPECT_LE(worst, tol) << what << ": element " << worst_i << " got " << got.data[worst_i] << " want "
+                        << want.data[worst_i];
+}
+
+RefTensor ToRef(const Tensor& t) { return RefTensor{t.shape, t.data}; }
+
+// Runs the model through the reference, XNNPACK (1 and 2 threads) and OpenCV at each batch size.
+void CheckModel(ModelBuilder& mb, const std::string& name, std::vector<int64_t> input_shape,
+                std::vector<int> batches = {1, 3}, bool with_opencv = true) {
+  const std::string path = mb.Save(TempModelPath(name));
+  ReferenceInterpreter ref(mb.model());
+  auto xnn = CreateXnnpackBackend(path);
+  ASSERT_TRUE(xnn.ok()) << xnn.status().ToString();
+  auto ocv = CreateOpenCvBackend(path);
+  ASSERT_TRUE(ocv.ok()) << ocv.status().ToString();
+  SessionOptions options;
+  options.max_batch = *std::max_element(batches.begin(), batches.end());
+  auto xnn1 = (*xnn)->CreateSession(options);
+  ASSERT_TRUE(xnn1.ok()) << xnn1.status().ToString();
+  options.threads = 2;
+  auto xnn2 = (*xnn)->CreateSession(options);
+  ASSERT_TRUE(xnn2.ok()) << xnn2.status().ToString();
+  auto cv = (*ocv)->CreateSession(options);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int batch : batches) {
+    Tensor input;
+    input.shape = input_shape;
+    input.shape[0] = batch;
+    input.data.resize(Tensor::NumElements(input.shape));
+    for (float& v : input.data) v = dist(rng);
+    const auto want = ref.Run(ToRef(input));
+    const std::string tag = name + " batch " + std::to_string(batch);
+    std::vector<Tensor> out1, out2, out_cv;
+    Status s1 = (*xnn1)->Run(input, &out1);
+    ASSERT_TRUE(s1.ok()) << s1.ToString();
+    Status s2 = (*xnn2)->Run(input, &out2);
+    ASSERT_TRUE(s2.ok()) << s2.ToString();
+    ASSERT_EQ(out1.size(), want.size());
+    for (size_t i = 0; i < out1.size(); ++i) {
+      ASSERT_TRUE(want.count(out1[i].name)) << out1[i].name;
+      ExpectClose(out1[i], want.at(out1[i].name), tag + " xnnpack/1 thread vs reference, " + out1[i].name);
+      ExpectClose(out2[i], ToRef(out1[i]), tag + " xnnpack 2 threads vs 1 thread, " + out2[i].name);
+    }
+    if (!with_opencv) continue;
+    Status sc = (*cv)->Run(input, &out_cv);
+    ASSERT_TRUE(sc.ok()) << sc.ToString();
+    ASSERT_EQ(out_cv.size(), out1.size());
+    for (size_t i = 0; i < out_cv.size(); ++i) {
+      EXPECT_EQ(out_cv[i].name, out1[i].name);
+      ExpectClose(out_cv[i], want.at(out_cv[i].name), tag + " opencv vs reference, " + out_cv[i].name);
+      ExpectClose(out_cv[i], ToRef(out1[i]), tag + " opencv vs xnnpack, " + out_cv[i].name);
+    }
+  }
+  // Batch size changes back (re-setup of the cached operators).
+  Tensor input;
+  input.shape = input_shape;
+  input.shape[0] = 1;
+  input.data.assign(Tensor::NumElements(input.shape), 0.25f);
+  std::vector<Tensor> out;
+  ASSERT_TRUE((*xnn1)->Run(input, &out).ok());
+  const auto want = ref.Run(ToRef(input));
+  for (const Tensor& t : out) ExpectClose(t, want.at(t.name), name + " batch 1 again, " + t.name);
+}
+
+TEST(BackendAgreement, ConvSameValidStrideAsymmetricDilated) {
+  ModelBuilder mb;
+  mb.Input("input_1", {-1, 11, 9, 4});
+  std::string x = mb.Transpose("input_1", "nchw", {0, 3, 1, 2});
+  x = mb.Conv(x, "same", 4, 6, 3, {1, 1}, {1, 1, 1, 1});
+  x = mb.Conv(x, "valid_s2", 6, 8, 3, {2, 2}, {0, 0, 0, 0});
+  x = mb.Conv(x, "asym", 8, 5, 3, {1, 2}, {0, 1, 2, 0}, 1, {1, 1}, false);
+  x = mb.Conv(x, "dilated", 5, 3, 3, {1, 1}, {2, 2, 2, 2}, 1, {2, 2});
+  mb.Output(mb.Transpose(x, "out_nhwc", {0, 2, 3, 1}), 4);
+  mb.Output(x, 4);  // an NCHW 4-D graph output too
+  CheckModel(mb, "conv_basic", {1, 11, 9, 4});
+}
+
+TEST(BackendAgreement, PadFusedIntoStridedConv) {
+  ModelBuilder mb;
+  mb.Input("input_1", {-1, 10, 10, 3});
+  std::string x = mb.Transpose("input_1", "nchw", {0, 3, 1, 2});
+  mb.Node("Pad", {x, mb.InitInt64("pads", {8}, {0, 0, 0, 0, 0, 0, 1, 1})}, {"padded"});  // tfjs ZeroPadding
+  x = mb.Conv("padded", "conv", 3, 4, 3, {2, 2}, {0, 0, 0, 0});
+  mb.Node("Pad", {x, mb.InitInt64("pads2", {8}, {0, 0, 1, 2, 0, 0, 0, 1})}, {"padded2"});
+  x = mb.Conv("padded2", "dw", 4, 4, 3, {1, 1}, {1, 0, 0, 1}, 4);
+  mb.Node("Relu", {x}, {"relu"});
+  mb.Node("GlobalAveragePool", {"relu"}, {"gap"});
+  mb.Node("Flatten", {"gap"}, {"embedding"});
+  mb.Output("embedding", 2);
+  CheckModel(mb, "pad_conv", {1, 10, 10, 3});
+}
+
+// MobileNetV2-style block: expand 1x1 + BN + Relu6, depthwise 3x3 + BN + Relu6, project + BN,
+// residual Add with fused Relu, classifier.
+TEST(BackendAgreement, DepthwiseBatchNormRelu6Residual) {
+  ModelBuilder mb;
+  mb.Input("input_1", {-1, 8, 8, 6});
+  std::string x = mb.Transpose("input_1", "nchw", {0, 3, 1, 2});
+  std::string e = mb.Clip(mb.BatchNorm(mb.Conv(x, "expand", 6, 12, 1, {1, 1}, {0, 0, 0, 0}, 1, {1, 1}, false),
+                                       "expand_bn", 12), "expand_relu6", 0.0f, 6.0f);
+  std::string d = mb.Clip(mb.BatchNorm(mb.Conv(e, "dw", 12, 12, 3, {1, 1}, {1, 1, 1, 1}, 12, {1, 1}, false),
+                                       "dw_bn", 12), "dw_relu6", 0.0f, 6.0f);
+  std::string p = mb.BatchNorm(mb.Conv(d, "project", 12, 6, 1, {1, 1}, {0, 0, 0, 0}, 1, {1, 1}, false), "project_bn", 6);
+  mb.Node("Add", {x, p}, {"add"});
+  mb.Node("Relu", {"add"}, {"add_relu"});
+  std::string s2 = mb.Conv("add_relu", "dw_s2", 6, 6, 3, {2, 2}, {0, 0, 1, 1}, 6);
+  mb.Node("GlobalAveragePool", {s2}, {"gap"});
+  mb.Transpose("gap", "gap_nhwc", {0, 2, 3, 1});
+  mb.Node("Flatten", {"gap_nhwc"}, {"embedding"});
+  auto* fc = mb.Node("Gemm", {"embedding", mb.Random("fc_W", {5, 6}), mb.Random("fc_B", {5})}, {"logits"});
+  ModelBuilder::Int(fc, "transB", 1);
+  mb.Node("Softmax", {"logits"}, {"probabilities"});
+  mb.Output("probabilities", 2);
+  mb.Output("embedding", 2);
+  CheckModel(mb, "mobilenet_block", {1, 8, 8, 6});
+}
+
+// InceptionV3-style block: 1x1, 3x3 and pooled branches concatenated (with a nested concat and a
+// branch that also feeds a second consumer), average pooling with count_include_pad=0 and padding.
+TEST(BackendAgreement, InceptionConcatBranchesAndPools) {
+  ModelBuilder mb;
+  mb.Input("input_1", {-1, 9, 9, 5});
+  std::string x = mb.Transpose("input_1", "nchw", {0, 3, 1, 2});
+  x = mb.Conv(x, "stem", 5, 8, 3, {1, 1}, {0, 0, 0, 0});  // 7x7
+  mb.Node("Relu", {x}, {"stem_relu"});
+  x = "stem_relu";
+  std::string b1 = mb.Conv(x, "b1x1", 8, 4, 1, {1, 1}, {0, 0, 0, 0});
+  mb.Node("Relu", {b1}, {"b1_relu"});
+  std::string b3 = mb.Conv(x, "b3x3", 8, 6, 3, {1, 1}, {1, 1, 1, 1});
+  std::string b3a = mb.Conv(b3, "b3a", 6, 3, 1, {1, 1}, {0, 0, 0, 0});
+  std::string b3b = mb.Conv(b3, "b3b", 6, 2, 3, {1, 1}, {1, 1, 1, 1});
+  auto* inner = mb.Node("Concat", {b3a, b3b}, {"b3_cat"});  // nested concat (Keras mixed9/10)
+  ModelBuilder::Int(inner, "axis", 1);
+  auto* mp = mb.Node("MaxPool", {x}, {"bpool"});
+  ModelBuilder::Ints(mp, "kernel_shape", {3, 3});
+  ModelBuilder::Ints(mp, "strides", {1, 1});
+  ModelBuilder::Ints(mp, "pads", {1, 1, 1, 1});
+  auto* ap = mb.Node("AveragePool", {x}, {"bavg"});
+  ModelBuilder::Ints(ap, "kernel_shape", {3, 3});
+  ModelBuilder::Ints(ap, "strides", {1, 1});
+  ModelBuilder::Ints(ap, "pads", {1, 1, 1, 1});
+  ModelBuilder::Int(ap, "count_include_pad", 0);
+  std::string bavg = mb.Conv("bavg", "bavg_conv", 8, 3, 1, {1, 1}, {0, 0, 0, 0});
+  auto* cat = mb.Node("Concat", {"b1_relu", "b3_cat", "bpool", bavg, b3}, {"mixed"});
+  ModelBuilder::Int(cat, "axis", 1);
+  // Reduction: stride-2 max pool and valid average pool.
+  auto* mp2 = mb.Node("MaxPool", {"mixed"}, {"reduce"});
+  ModelBuilder::Ints(mp2, "kernel_shape", {3, 3});
+  ModelBuilder::Ints(mp2, "strides", {2, 2});
+  auto* ap2 = mb.Node("AveragePool", {"reduce"}, {"reduce_avg"});
+  ModelBuilder::Ints(ap2, "kernel_shape", {2, 2});
+  ModelBuilder::Ints(ap2, "strides", {1, 1});
+  mb.Node("GlobalAveragePool", {"reduce_avg"}, {"gap"});
+  mb.Transpose("gap", "gap_nhwc", {0, 2, 3, 1});
+  mb.Node("Flatten", {"gap_nhwc"}, {"embedding"});
+  auto* fc = mb.Node("Gemm", {"embedding", mb.Random("fc_W", {26, 5}), mb.Random("fc_B", {5})}, {"logits"});
+  ModelBuilder::Int(fc, "transB", 0);
+  mb.Node("Softmax", {"logits"}, {"probabilities"});
+  mb.Output("probabilities", 2);
+  mb.Output("embedding", 2);
+  CheckModel(mb, "inception_block", {1, 9, 9, 5});
+}
+
+// LeakyRelu, Sigmoid, Tanh, standalone BatchNormalization, Clip after a pool, 2-D Concat,
+// NCHW flatten of a spatial tensor and a Gemm with transB=0.
+TEST(BackendAgreement, ActivationsAndFlatten) {
+  ModelBuilder mb;
+  mb.Input("input_1", {-1, 6, 6, 3});
+  std::string x = mb.Transpose("input_1", "nchw", {0, 3, 1, 2});
+  x = mb.Conv(x, "conv", 3, 4, 3, {1, 1}, {1, 1, 1, 1});
+  auto* lr = mb.Node("LeakyRelu", {x}, {"leaky"});
+  ModelBuilder::Float(lr, "alpha", 0.2f);
+  auto* mp = mb.Node("MaxPool", {"leaky"}, {"pool"});
+  ModelBuilder::Ints(mp, "kernel_shape", {2, 2});
+  ModelBuilder::Ints(mp, "strides", {2, 2});
+  mb.BatchNorm("pool", "bn", 4);
+  mb.Node("Sigmoid", {"bn"}, {"sig"});
+  mb.Clip("sig", "clip", 0.3f, 0.7f);
+  mb.Node("Tanh", {"clip"}, {"tanh"});
+  mb.Node("Flatten", {"tanh"}, {"flat"});  // NCHW order, 4x3x3 = 36
+  mb.Transpose("tanh", "tanh_nhwc", {0, 2, 3, 1});
+  mb.Node("Flatten", {"tanh_nhwc"}, {"flat_nhwc"});
+  auto* fc1 = mb.Node("Gemm", {"flat", mb.Random("fc1_W", {36, 7}), mb.Random("fc1_B", {7})}, {"fc1"});
+  ModelBuilder::Float(fc1, "alpha", 0.5f);
+  auto* fc2 = mb.Node("Gemm", {"flat_nhwc", mb.Random("fc2_W", {3, 36}), mb.Random("fc2_B", {3})}, {"fc2"});
+  ModelBuilder::Int(fc2, "transB", 1);
+  auto* cat = mb.Node("Concat", {"fc1", "fc2"}, {"cat"});
+  ModelBuilder::Int(cat, "axis", 1);
+  mb.Node("Identity", {"cat"}, {"cat_id"});
+  mb.Node("Softmax", {"cat_id"}, {"probabilities"});
+  mb.Output("probabilities", 2);
+  mb.Output("flat", 2);
+  CheckModel(mb, "activations", {1, 6, 6, 3});
+}
+
+// A model whose input is already NCHW (converted to NHWC storage once), with an Add of a
+// per-channel constant and a standalone Pad.
+TEST(BackendAgreement, NchwInputAddConstantPad) {
+  ModelBuilder mb;
+  mb.Input("x", {-1, 3, 7, 5});
+  std::string x = mb.Conv("x", "conv", 3, 4, 3, {1, 1}, {1, 1, 1, 1});
+  mb.Node("Add", {x, mb.Random("bias", {4, 1, 1})}, {"add"});
+  mb.Node("Pad", {"add", mb.InitInt64("pads", {8}, {0, 0, 1, 0, 0, 0, 0, 2})}, {"padded"});
+  auto* ap = mb.Node("AveragePool", {"padded"}, {"avg"});
+  ModelBuilder::Ints(ap, "kernel_shape", {2, 2});
+  ModelBuilder::Ints(ap, "strides", {2, 2});
+  mb.Node("Add", {"avg", "avg"}, {"double"});
+  mb.Output("double", 4);
+  CheckModel(mb, "nchw_input", {1, 3, 7, 5});
+}
+
+}  // namespace
+}  // namespace vigil

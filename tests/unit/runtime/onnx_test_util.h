@@ -1,0 +1,410 @@
+// Test helpers for the runtime: an ONNX model builder over the onnx protobuf API (seeded random
+// weights) and a naive NCHW reference interpreter (plain loops) working on the ModelProto itself,
+// independent of the runtime's own IR.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vigil::testing {
+
+class ModelBuilder {
+ public:
+  explicit ModelBuilder(int opset = 13, uint32_t seed = 1) : rng_(seed) {
+    model_.set_ir_version(7);
+    model_.set_producer_name("vigil-test");
+    auto* op = model_.add_opset_import();
+    op->set_domain("");
+    op->set_version(opset);
+    model_.mutable_graph()->set_name("test");
+  }
+
+  // Graph input; -1 dims are symbolic ("N").
+  std::string Input(const std::string& name, const std::vector<int64_t>& shape) {
+    auto* v = model_.mutable_graph()->add_input();
+    SetValueInfo(v, name, shape);
+    return name;
+  }
+  // Graph output of the given rank with symbolic dimensions (OpenCV 4.6 requires a shape).
+  void Output(const std::string& name, int rank) {
+    auto* v = model_.mutable_graph()->add_output();
+    SetValueInfo(v, name, std::vector<int64_t>(rank, -1));
+  }
+
+  std::string Init(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& data) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) t->add_dims(d);
+    for (float f : data) t->add_float_data(f);
+    return name;
+  }
+  std::string InitInt64(const std::string& name, const std::vector<int64_t>& shape, const std::vector<int64_t>& data) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    for (int64_t d : shape) t->add_dims(d);
+    for (int64_t v : data) t->add_int64_data(v);
+    return name;
+  }
+  std::string Random(const std::string& name, const std::vector<int64_t>& shape, float lo = -0.5f, float hi = 0.5f) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::uniform_real_distribution<float> dist(lo, hi);
+    std::vector<float> data(n);
+    for (auto& v : data) v = dist(rng_);
+    return Init(name, shape, data);
+  }
+
+  onnx::NodeProto* Node(const std::string& op, const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& outputs) {
+    auto* n = model_.mutable_graph()->add_node();
+    n->set_op_type(op);
+    n->set_name(outputs.empty() ? op : op + ":" + outputs[0]);
+    for (const auto& i : inputs) n->add_input(i);
+    for (const auto& o : outputs) n->add_output(o);
+    return n;
+  }
+  static void Ints(onnx::NodeProto* n, const std::string& key, const std::vector<int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void Int(onnx::NodeProto* n, const std::string& key, int64_t v) {
+    auto* a = n->add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  static void Float(onnx::NodeProto* n, const std::string& key, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+
+  // Conv with random weights/bias; returns the output name.
+  std::string Conv(const std::string& x, const std::string& y, int64_t cin, int64_t cout, int64_t k,
+                   std::vector<int64_t> strides, std::vector<int64_t> pads, int64_t group = 1,
+                   std::vector<int64_t> dilations = {1, 1}, bool bias = true) {
+    std::vector<std::string> in = {x, Random(y + "_W", {cout, cin / group, k, k})};
+    if (bias) in.push_back(Random(y + "_B", {cout}));
+    auto* n = Node("Conv", in, {y});
+    Ints(n, "kernel_shape", {k, k});
+    Ints(n, "strides", strides);
+    Ints(n, "pads", pads);
+    Ints(n, "dilations", dilations);
+    Int(n, "group", group);
+    return y;
+  }
+  std::string BatchNorm(const std::string& x, const std::string& y, int64_t c) {
+    auto* n = Node("BatchNormalization",
+                   {x, Random(y + "_s", {c}, 0.5f, 1.5f), Random(y + "_b", {c}), Random(y + "_m", {c}),
+                    Random(y + "_v", {c}, 0.2f, 1.0f)},
+                   {y});
+    Float(n, "epsilon", 1e-3f);
+    return y;
+  }
+  std::string Clip(const std::string& x, const std::string& y, float lo, float hi) {
+    Node("Clip", {x, Init(y + "_min", {}, {lo}), Init(y + "_max", {}, {hi})}, {y});
+    return y;
+  }
+  std::string Transpose(const std::string& x, const std::string& y, const std::vector<int64_t>& perm) {
+    Ints(Node("Transpose", {x}, {y}), "perm", perm);
+    return y;
+  }
+
+  std::string Save(const std::string& file) const {
+    std::ofstream out(file, std::ios::binary);
+    model_.SerializeToOstream(&out);
+    return file;
+  }
+  const onnx::ModelProto& model() const { return model_; }
+  std::mt19937& rng() { return rng_; }
+
+ private:
+  static void SetValueInfo(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& shape) {
+    v->set_name(name);
+    auto* tt = v->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) {
+      auto* dim = tt->mutable_shape()->add_dim();
+      if (d < 0) dim->set_dim_param("N"); else dim->set_dim_value(d);
+    }
+  }
+
+  onnx::ModelProto model_;
+  std::mt19937 rng_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Naive reference interpreter (NCHW, plain loops).
+
+struct RefTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+  int64_t Size() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+class ReferenceInterpreter {
+ public:
+  explicit ReferenceInterpreter(const onnx::ModelProto& model) : model_(model) {
+    for (const auto& t : model.graph().initializer()) {
+      RefTensor r;
+      r.shape.assign(t.dims().begin(), t.dims().end());
+      if (t.data_type() == onnx::TensorProto::FLOAT) {
+        r.data.assign(t.float_data().begin(), t.float_data().end());
+      } else {
+        for (int64_t v : t.int64_data()) r.data.push_back(static_cast<float>(v));
+      }
+      values_[t.name()] = r;
+    }
+  }
+
+  std::map<std::string, RefTensor> Run(const RefTensor& input) {
+    std::map<std::string, RefTensor> v = values_;
+    v[model_.graph().input(0).name()] = input;
+    for (const auto& n : model_.graph().node()) v[n.output(0)] = Eval(n, v);
+    std::map<std::string, RefTensor> out;
+    for (const auto& o : model_.graph().output()) out[o.name()] = v.at(o.name());
+    return out;
+  }
+
+ private:
+  static std::vector<int64_t> Ints(const onnx::NodeProto& n, const std::string& k, std::vector<int64_t> def) {
+    for (const auto& a : n.attribute()) {
+      if (a.name() == k) return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    }
+    return def;
+  }
+  static int64_t Int(const onnx::NodeProto& n, const std::string& k, int64_t def) {
+    for (const auto& a : n.attribute()) {
+      if (a.name() == k) return a.i();
+    }
+    return def;
+  }
+  static float Float(const onnx::NodeProto& n, const std::string& k, float def) {
+    for (const auto& a : n.attribute()) {
+      if (a.name() == k) return a.f();
+    }
+    return def;
+  }
+
+  RefTensor Eval(const onnx::NodeProto& n, std::map<std::string, RefTensor>& v) {
+    const std::string& op = n.op_type();
+    const RefTensor& x = v.at(n.input(0));
+    RefTensor y;
+    y.shape = x.shape;
+    y.data = x.data;
+    auto unary = [&](auto f) { for (auto& e : y.data) e = f(e); return y; };
+    if (op == "Identity" || op == "Dropout") return y;
+    if (op == "Relu") return unary([](float e) { return std::max(e, 0.0f); });
+    if (op == "Sigmoid") return unary([](float e) { return 1.0f / (1.0f + std::exp(-e)); });
+    if (op == "Tanh") return unary([](float e) { return std::tanh(e); });
+    if (op == "LeakyRelu") {
+      const float a = Float(n, "alpha", 0.01f);
+      return unary([a](float e) { return e < 0 ? a * e : e; });
+    }
+    if (op == "Clip") {
+      const float lo = n.input_size() > 1 ? v.at(n.input(1)).data[0] : -INFINITY;
+      const float hi = n.input_size() > 2 ? v.at(n.input(2)).data[0] : INFINITY;
+      return unary([lo, hi](float e) { return std::min(std::max(e, lo), hi); });
+    }
+    if (op == "Transpose") {
+      const auto perm = Ints(n, "perm", {});
+      const size_t r = x.shape.size();
+      for (size_t i = 0; i < r; ++i) y.shape[i] = x.shape[perm[i]];
+      std::vector<int64_t> xs(r, 1), idx(r, 0);
+      for (int i = static_cast<int>(r) - 2; i >= 0; --i) xs[i] = xs[i + 1] * x.shape[i + 1];
+      for (int64_t o = 0; o < y.Size(); ++o) {
+        int64_t rem = o, src = 0;
+        for (int i = static_cast<int>(r) - 1; i >= 0; --i) {
+          idx[i] = rem % y.shape[i];
+          rem /= y.shape[i];
+        }
+        for (size_t i = 0; i < r; ++i) src += idx[i] * xs[perm[i]];
+        y.data[o] = x.data[src];
+      }
+      return y;
+    }
+    if (op == "BatchNormalization") {
+      const auto &s = v.at(n.input(1)), &b = v.at(n.input(2)), &m = v.at(n.input(3)), &var = v.at(n.input(4));
+      const float eps = Float(n, "epsilon", 1e-5f);
+      const int64_t c = x.shape[1], inner = x.Size() / x.shape[0] / c;
+      for (int64_t i = 0; i < x.Size(); ++i) {
+        const int64_t ch = (i / inner) % c;
+        y.data[i] = (x.data[i] - m.data[ch]) / std::sqrt(var.data[ch] + eps) * s.data[ch] + b.data[ch];
+      }
+      return y;
+    }
+    if (op == "Conv") return ConvOp(n, x, v.at(n.input(1)), n.input_size() > 2 ? &v.at(n.input(2)) : nullptr);
+    if (op == "MaxPool" || op == "AveragePool") return PoolOp(n, x);
+    if (op == "GlobalAveragePool") {
+      const int64_t hw = x.shape[2] * x.shape[3];
+      y.shape = {x.shape[0], x.shape[1], 1, 1};
+      y.data.assign(x.shape[0] * x.shape[1], 0.0f);
+      for (int64_t i = 0; i < x.Size(); ++i) y.data[i / hw] += x.data[i] / hw;
+      return y;
+    }
+    if (op == "Pad") {
+      const RefTensor& p = v.at(n.input(1));
+      y.shape = {x.shape[0], x.shape[1], x.shape[2] + (int64_t)(p.data[2] + p.data[6]),
+                 x.shape[3] + (int64_t)(p.data[3] + p.data[7])};
+      y.data.assign(y.Size(), 0.0f);
+      for (int64_t b = 0; b < x.shape[0] * x.shape[1]; ++b)
+        for (int64_t h = 0; h < x.shape[2]; ++h)
+          for (int64_t w = 0; w < x.shape[3]; ++w)
+            y.data[(b * y.shape[2] + h + (int64_t)p.data[2]) * y.shape[3] + w + (int64_t)p.data[3]] =
+                x.data[(b * x.shape[2] + h) * x.shape[3] + w];
+      return y;
+    }
+    if (op == "Add") {
+      const RefTensor& b = v.at(n.input(1));
+      const size_t r = std::max(x.shape.size(), b.shape.size());
+      auto pad = [r](std::vector<int64_t> s) { s.insert(s.begin(), r - s.size(), 1); return s; };
+      const auto sa = pad(x.shape), sb = pad(b.shape);
+      y.shape.resize(r);
+      for (size_t i = 0; i < r; ++i) y.shape[i] = std::max(sa[i], sb[i]);
+      y.data.resize(y.Size());
+      std::vector<int64_t> idx(r);
+      for (int64_t o = 0; o < y.Size(); ++o) {
+        int64_t rem = o, ia = 0, ib = 0;
+        for (int i = static_cast<int>(r) - 1; i >= 0; --i) {
+          idx[i] = rem % y.shape[i];
+          rem /= y.shape[i];
+        }
+        for (size_t i = 0; i < r; ++i) {
+          ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
+          ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
+        }
+        y.data[o] = x.data[ia] + b.data[ib];
+      }
+      return y;
+    }
+    if (op == "Concat") {  // axis 1
+      int64_t c = 0;
+      for (const auto& in : n.input()) c += v.at(in).shape[1];
+      y.shape[1] = c;
+      y.data.clear();
+      const int64_t inner = x.Size() / x.shape[0] / x.shape[1];
+      for (int64_t b = 0; b < x.shape[0]; ++b)
+        for (const auto& in : n.input()) {
+          const RefTensor& t = v.at(in);
+          const int64_t chunk = t.shape[1] * inner;
+          y.data.insert(y.data.end(), t.data.begin() + b * chunk, t.data.begin() + (b + 1) * chunk);
+        }
+      return y;
+    }
+    if (op == "Flatten") {
+      y.shape = {x.shape[0], x.Size() / x.shape[0]};
+      return y;
+    }
+    if (op == "Gemm") {
+      const RefTensor& b = v.at(n.input(1));
+      const bool tb = Int(n, "transB", 0) != 0;
+      const float alpha = Float(n, "alpha", 1.0f), beta = Float(n, "beta", 1.0f);
+      const int64_t m = x.shape[0], k = x.shape[1], nn = tb ? b.shape[0] : b.shape[1];
+      y.shape = {m, nn};
+      y.data.assign(m * nn, 0.0f);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < nn; ++j) {
+          double acc = 0;
+          for (int64_t q = 0; q < k; ++q) acc += x.data[i * k + q] * (tb ? b.data[j * k + q] : b.data[q * nn + j]);
+          y.data[i * nn + j] = alpha * acc + (n.input_size() > 2 ? beta * v.at(n.input(2)).data[j] : 0.0f);
+        }
+      return y;
+    }
+    if (op == "Softmax") {  // last axis
+      const int64_t c = x.shape.back();
+      for (int64_t r = 0; r < x.Size() / c; ++r) {
+        float mx = -INFINITY, sum = 0;
+        for (int64_t j = 0; j < c; ++j) mx = std::max(mx, x.data[r * c + j]);
+        for (int64_t j = 0; j < c; ++j) sum += (y.data[r * c + j] = std::exp(x.data[r * c + j] - mx));
+        for (int64_t j = 0; j < c; ++j) y.data[r * c + j] /= sum;
+      }
+      return y;
+    }
+    throw std::runtime_error("reference: unsupported op " + op);
+  }
+
+  static RefTensor ConvOp(const onnx::NodeProto& n, const RefTensor& x, const RefTensor& w, const RefTensor* b) {
+    const auto st = Ints(n, "strides", {1, 1}), pd = Ints(n, "pads", {0, 0, 0, 0}), dl = Ints(n, "dilations", {1, 1});
+    const int64_t g = Int(n, "group", 1);
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t M = w.shape[0], Cg = w.shape[1], KH = w.shape[2], KW = w.shape[3];
+    const int64_t OH = (H + pd[0] + pd[2] - (KH - 1) * dl[0] - 1) / st[0] + 1;
+    const int64_t OW = (W + pd[1] + pd[3] - (KW - 1) * dl[1] - 1) / st[1] + 1;
+    RefTensor y;
+    y.shape = {N, M, OH, OW};
+    y.data.assign(y.Size(), 0.0f);
+    const int64_t Mg = M / g;
+    for (int64_t nn = 0; nn < N; ++nn)
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t oy = 0; oy < OH; ++oy)
+          for (int64_t ox = 0; ox < OW; ++ox) {
+            double acc = b ? b->data[m] : 0.0;
+            const int64_t grp = m / Mg;
+            for (int64_t c = 0; c < Cg; ++c)
+              for (int64_t ky = 0; ky < KH; ++ky)
+                for (int64_t kx = 0; kx < KW; ++kx) {
+                  const int64_t iy = oy * st[0] - pd[0] + ky * dl[0], ix = ox * st[1] - pd[1] + kx * dl[1];
+                  if (iy < 0 || ix < 0 || iy >= H || ix >= W) continue;
+                  acc += x.data[((nn * C + grp * Cg + c) * H + iy) * W + ix] * w.data[((m * Cg + c) * KH + ky) * KW + kx];
+                }
+            y.data[((nn * M + m) * OH + oy) * OW + ox] = static_cast<float>(acc);
+          }
+    return y;
+  }
+
+  static RefTensor PoolOp(const onnx::NodeProto& n, const RefTensor& x) {
+    const bool is_max = n.op_type() == "MaxPool";
+    const auto k = Ints(n, "kernel_shape", {}), st = Ints(n, "strides", {1, 1}), pd = Ints(n, "pads", {0, 0, 0, 0});
+    const bool include_pad = Int(n, "count_include_pad", 0) != 0;
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t OH = (H + pd[0] + pd[2] - k[0]) / st[0] + 1, OW = (W + pd[1] + pd[3] - k[1]) / st[1] + 1;
+    RefTensor y;
+    y.shape = {N, C, OH, OW};
+    y.data.assign(y.Size(), 0.0f);
+    for (int64_t nc = 0; nc < N * C; ++nc)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          float mx = -INFINITY;
+          double sum = 0;
+          int count = 0;
+          for (int64_t ky = 0; ky < k[0]; ++ky)
+            for (int64_t kx = 0; kx < k[1]; ++kx) {
+              const int64_t iy = oy * st[0] - pd[0] + ky, ix = ox * st[1] - pd[1] + kx;
+              if (iy < 0 || ix < 0 || iy >= H || ix >= W) {
+                if (include_pad) ++count;
+                continue;
+              }
+              const float e = x.data[(nc * H + iy) * W + ix];
+              mx = std::max(mx, e);
+              sum += e;
+              ++count;
+            }
+          y.data[(nc * OH + oy) * OW + ox] = is_max ? mx : static_cast<float>(sum / count);
+        }
+    return y;
+  }
+
+  const onnx::ModelProto& model_;
+  std::map<std::string, RefTensor> values_;
+};
+
+}  // namespace vigil::testing
