@@ -273,7 +273,8 @@ class ReferenceInterpreter {
                 x.data[(b * x.shape[2] + h) * x.shape[3] + w];
       return y;
     }
-    if (op == "Add") {
+    if (op == "Exp") return unary([](float e) { return std::exp(e); });
+    if (op == "Add" || op == "Mul") {
       const RefTensor& b = v.at(n.input(1));
       const size_t r = std::max(x.shape.size(), b.shape.size());
       auto pad = [r](std::vector<int64_t> s) { s.insert(s.begin(), r - s.size(), 1); return s; };
@@ -292,7 +293,7 @@ class ReferenceInterpreter {
           ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
           ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
         }
-        y.data[o] = x.data[ia] + b.data[ib];
+        y.data[o] = op == "Add" ? x.data[ia] + b.data[ib] : x.data[ia] * b.data[ib];
       }
       return y;
     }
