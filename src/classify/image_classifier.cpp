@@ -1,0 +1,190 @@
+// ImageClassifier: decode -> preprocess (per manifest) -> backend session -> labels + embedding.
+// Owns a pool of inference sessions so that concurrent callers each run their own session.
+#include "vigil/classifier.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "media/preprocess.h"
+#include "runtime/backend.h"
+#include "vigil/model_repository.h"
+
+namespace vigil {
+
+struct ImageClassifier::Impl {
+  ClassifierOptions options;
+  ModelEntry entry;
+  DecodeOptions decode;
+  PreprocessSpec spec;
+  std::unique_ptr<Backend> backend;
+  SessionOptions session_options;
+
+  mutable std::mutex mutex;
+  mutable std::vector<std::unique_ptr<Session>> idle_sessions;
+
+  Result<std::unique_ptr<Session>> AcquireSession() const {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!idle_sessions.empty()) {
+        std::unique_ptr<Session> s = std::move(idle_sessions.back());
+        idle_sessions.pop_back();
+        return s;
+      }
+    }
+    return backend->CreateSession(session_options);
+  }
+  void ReleaseSession(std::unique_ptr<Session> session) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    idle_sessions.push_back(std::move(session));
+  }
+
+  Result<std::vector<Prediction>> RunChunk(const Image* images, size_t count) const;
+};
+
+namespace {
+
+const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name) {
+  for (const Tensor& t : outputs) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<std::vector<Prediction>> ImageClassifier::Impl::RunChunk(const Image* images,
+                                                                size_t count) const {
+  const ModelManifest& m = entry.manifest;
+  const int64_t per_image = int64_t{m.input.width} * m.input.height * 3;
+  Tensor input;
+  input.shape = spec.nchw ? std::vector<int64_t>{int64_t(count), 3, m.input.height, m.input.width}
+                          : std::vector<int64_t>{int64_t(count), m.input.height, m.input.width, 3};
+  input.data.resize(per_image * count);
+  for (size_t i = 0; i < count; ++i) {
+    if (images[i].empty() || images[i].pixels.size() != size_t(images[i].width) * images[i].height * 3) {
+      return InvalidArgumentError("image " + std::to_string(i) +
+                                  " is empty or its pixel buffer does not match its size");
+    }
+    VIGIL_RETURN_IF_ERROR(PreprocessInto(images[i], spec, input.data.data() + per_image * i));
+  }
+
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, AcquireSession());
+  std::vector<Tensor> outputs;
+  Status status = session->Run(input, &outputs);
+  ReleaseSession(std::move(session));
+  VIGIL_RETURN_IF_ERROR(status);
+
+  const Tensor* probs = FindOutput(outputs, m.probabilities_output);
+  if (!probs) {
+    return InternalError("model " + m.name + " produced no output \"" + m.probabilities_output +
+                         "\"");
+  }
+  const size_t num_labels = m.labels.size();
+  if (probs->data.size() != count * num_labels) {
+    return InternalError("model " + m.name + " output \"" + m.probabilities_output + "\" has " +
+                         std::to_string(probs->data.size() / std::max<size_t>(count, 1)) +
+                         " values per image but the manifest lists " +
+                         std::to_string(num_labels) + " labels");
+  }
+  const Tensor* embedding = nullptr;
+  if (options.with_embedding && !m.embedding_output.empty()) {
+    embedding = FindOutput(outputs, m.embedding_output);
+  }
+
+  std::vector<Prediction> predictions(count);
+  for (size_t i = 0; i < count; ++i) {
+    Prediction& p = predictions[i];
+    p.model = m.name;
+    p.version = m.version;
+    p.labels.resize(num_labels);
+    for (size_t c = 0; c < num_labels; ++c) {
+      p.labels[c] = {m.labels[c], probs->data[i * num_labels + c]};
+    }
+    std::stable_sort(p.labels.begin(), p.labels.end(),
+                     [](const LabelScore& a, const LabelScore& b) { return a.score > b.score; });
+    if (options.top_k > 0 && size_t(options.top_k) < p.labels.size()) p.labels.resize(options.top_k);
+    if (embedding && count > 0 && embedding->data.size() % count == 0) {
+      size_t dim = embedding->data.size() / count;
+      p.embedding.assign(embedding->data.begin() + i * dim, embedding->data.begin() + (i + 1) * dim);
+    }
+  }
+  return predictions;
+}
+
+ImageClassifier::ImageClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ImageClassifier::~ImageClassifier() = default;
+
+Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const ClassifierOptions& options) {
+  if (options.threads_per_session < 1 || options.threads_per_session > 256) {
+    return InvalidArgumentError("threads_per_session must be in 1..256");
+  }
+  if (options.max_batch < 1 || options.max_batch > 1024) {
+    return InvalidArgumentError("max_batch must be in 1..1024");
+  }
+  if (options.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
+  VIGIL_ASSIGN_OR_RETURN(impl->entry, repo->Find(options.model, options.version));
+  const ModelManifest& m = impl->entry.manifest;
+
+  std::string backend_name = options.backend;
+  if (backend_name == "auto") backend_name = m.backend;
+  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
+  auto backend = CreateBackend(kind, impl->entry.onnx_path);
+  if (!backend.ok()) {
+    return backend.status().WithContext("loading model " + m.name + ":" + std::to_string(m.version));
+  }
+  impl->backend = std::move(*backend);
+  impl->session_options.threads = options.threads_per_session;
+  impl->session_options.max_batch = options.max_batch;
+
+  impl->decode = options.decode;
+  if (options.scaled_decode) {
+    if (impl->decode.min_width == 0) impl->decode.min_width = m.input.width;
+    if (impl->decode.min_height == 0) impl->decode.min_height = m.input.height;
+  } else {
+    impl->decode.min_width = impl->decode.min_height = 0;
+  }
+
+  VIGIL_ASSIGN_OR_RETURN(impl->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
+
+  // Create one session now so that a model the backend cannot run fails here, not on first use.
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> first, impl->backend->CreateSession(impl->session_options));
+  impl->ReleaseSession(std::move(first));
+  return std::unique_ptr<ImageClassifier>(new ImageClassifier(std::move(impl)));
+}
+
+Result<Prediction> ImageClassifier::Classify(const Image& image) const {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Prediction> p, impl_->RunChunk(&image, 1));
+  return std::move(p[0]);
+}
+
+Result<std::vector<Prediction>> ImageClassifier::ClassifyBatch(
+    const std::vector<Image>& images) const {
+  std::vector<Prediction> all;
+  all.reserve(images.size());
+  const size_t max_batch = size_t(impl_->options.max_batch);
+  for (size_t start = 0; start < images.size(); start += max_batch) {
+    size_t n = std::min(max_batch, images.size() - start);
+    VIGIL_ASSIGN_OR_RETURN(std::vector<Prediction> chunk, impl_->RunChunk(&images[start], n));
+    for (Prediction& p : chunk) all.push_back(std::move(p));
+  }
+  return all;
+}
+
+Result<Prediction> ImageClassifier::ClassifyBytes(const uint8_t* data, size_t size) const {
+  VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(data, size, impl_->decode));
+  return Classify(image);
+}
+
+Result<Prediction> ImageClassifier::ClassifyFile(const std::string& path) const {
+  VIGIL_ASSIGN_OR_RETURN(Image image, ReadImageFile(path, impl_->decode));
+  return Classify(image);
+}
+
+const DecodeOptions& ImageClassifier::decode_options() const { return impl_->decode; }
+const ModelManifest& ImageClassifier::manifest() const { return impl_->entry.manifest; }
+std::string ImageClassifier::backend_name() const { return BackendKindName(impl_->backend->kind()); }
+
+}  // namespace vigil
