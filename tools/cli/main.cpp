@@ -1,12 +1,16 @@
 // vigil: command-line front end (argv -> options -> library -> text/JSON).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "vigil/log.h"
 
 int main(int argc, char** argv) {
+  // OpenCV (inside the image decoders) logs warnings about corrupt files to stderr; the CLI reports
+  // those files itself, so keep OpenCV quiet unless the user asked otherwise.
+  setenv("OPENCV_LOG_LEVEL", "ERROR", /*overwrite=*/0);
   CLI::App app{"vigil: classify, tag and moderate images and videos, offline"};
   app.set_version_flag("--version", "vigil 0.1.0");
   app.require_subcommand(1);
