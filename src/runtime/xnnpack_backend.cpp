@@ -39,7 +39,10 @@ class XnnpackSession : public Session {
  public:
   XnnpackSession(std::shared_ptr<const XnnProgram> program, const SessionOptions& options)
       : program_(std::move(program)), max_batch_(options.max_batch) {
-    if (options.threads > 1) pool_.reset(pthreadpool_create(static_cast<size_t>(options.threads)));
+    if (options.threads > 1) {
+      pool_.reset(pthreadpool_create(static_cast<size_t>(options.threads)));
+      if (options.yield_workers) flags_ = XNN_FLAG_YIELD_WORKERS;
+    }
   }
 
   Status Init() {
@@ -111,44 +114,44 @@ class XnnpackSession : public Session {
         st = xnn_create_convolution2d_nhwc_f32(s.pad_top, s.pad_right, s.pad_bottom, s.pad_left, s.kernel_h,
                                                s.kernel_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w,
                                                s.groups, s.group_in, s.group_out, s.in.stride, s.out.stride,
-                                               s.weights.data(), bias, s.out_min, s.out_max, 0, &op);
+                                               s.weights.data(), bias, s.out_min, s.out_max, flags_, &op);
         break;
       case XnnStepKind::kMaxPool:
         st = xnn_create_max_pooling2d_nhwc_f32(s.pad_top, s.pad_right, s.pad_bottom, s.pad_left, s.kernel_h,
                                                s.kernel_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w,
-                                               s.in.channels, s.in.stride, s.out.stride, s.out_min, s.out_max, 0,
+                                               s.in.channels, s.in.stride, s.out.stride, s.out_min, s.out_max, flags_,
                                                &op);
         break;
       case XnnStepKind::kAveragePool:
         st = xnn_create_average_pooling2d_nhwc_f32(s.pad_top, s.pad_right, s.pad_bottom, s.pad_left, s.kernel_h,
                                                    s.kernel_w, s.stride_h, s.stride_w, s.in.channels, s.in.stride,
-                                                   s.out.stride, s.out_min, s.out_max, 0, &op);
+                                                   s.out.stride, s.out_min, s.out_max, flags_, &op);
         break;
       case XnnStepKind::kGlobalAveragePool:
         st = xnn_create_global_average_pooling_nwc_f32(s.in.channels, s.in.stride, s.out.stride, s.out_min,
-                                                       s.out_max, 0, &op);
+                                                       s.out_max, flags_, &op);
         break;
       case XnnStepKind::kFullyConnected:
         st = xnn_create_fully_connected_nc_f32(s.group_in, s.group_out, s.in.stride, s.out.stride, s.weights.data(),
-                                               bias, s.out_min, s.out_max, 0, &op);
+                                               bias, s.out_min, s.out_max, flags_, &op);
         break;
       case XnnStepKind::kAdd:
-        st = xnn_create_add_nd_f32(s.out_min, s.out_max, 0, &op);
+        st = xnn_create_add_nd_f32(s.out_min, s.out_max, flags_, &op);
         break;
       case XnnStepKind::kClamp:
-        st = xnn_create_clamp_nc_f32(s.in.channels, s.in.stride, s.out.stride, s.out_min, s.out_max, 0, &op);
+        st = xnn_create_clamp_nc_f32(s.in.channels, s.in.stride, s.out.stride, s.out_min, s.out_max, flags_, &op);
         break;
       case XnnStepKind::kLeakyRelu:
-        st = xnn_create_leaky_relu_nc_f32(s.in.channels, s.in.stride, s.out.stride, s.alpha, 0, &op);
+        st = xnn_create_leaky_relu_nc_f32(s.in.channels, s.in.stride, s.out.stride, s.alpha, flags_, &op);
         break;
       case XnnStepKind::kSigmoid:
-        st = xnn_create_sigmoid_nc_f32(s.in.channels, s.in.stride, s.out.stride, 0, &op);
+        st = xnn_create_sigmoid_nc_f32(s.in.channels, s.in.stride, s.out.stride, flags_, &op);
         break;
       case XnnStepKind::kSoftmax:
-        st = xnn_create_softmax_nc_f32(s.in.channels, s.in.stride, s.out.stride, 0, &op);
+        st = xnn_create_softmax_nc_f32(s.in.channels, s.in.stride, s.out.stride, flags_, &op);
         break;
       case XnnStepKind::kCopy:
-        st = xnn_create_copy_nc_x32(s.in.channels, s.in.stride, s.out.stride, 0, &op);
+        st = xnn_create_copy_nc_x32(s.in.channels, s.in.stride, s.out.stride, flags_, &op);
         break;
       case XnnStepKind::kTanh:
       case XnnStepKind::kPad:
@@ -283,6 +286,7 @@ class XnnpackSession : public Session {
   std::vector<std::vector<float>> blocks_;
   std::vector<XnnOperatorPtr> ops_;
   size_t setup_batch_ = 0;
+  uint32_t flags_ = 0;
 };
 
 class XnnpackBackend : public Backend {
