@@ -9,7 +9,7 @@
 #
 # Environment (ctest sets the first three): VIGIL_BIN, VIGIL_SOURCE_DIR, VIGIL_BINARY_DIR,
 # VIGIL_TEST_DATA (<src>/data), VIGIL_MODELS (<src>/models), VIGIL_NODE_MODULES (<src>/node_modules),
-# VIGIL_TFJS_DIR (<src>/.vigil/tfjs: the unwrapped nsfwjs models scripts/setup makes),
+# VIGIL_TFJS_MODELS (<src>/.vigil/tfjs: the unwrapped nsfwjs models scripts/setup makes),
 # VIGIL_PARITY_TOLERANCE (1e-4), VIGIL_PARITY_KEEP=1 keeps the work folder.
 set -euo pipefail
 
@@ -18,7 +18,7 @@ BIN=${VIGIL_BIN:-$SRC/build/vigil}
 DATA=${VIGIL_TEST_DATA:-$SRC/data}
 MODELS=${VIGIL_MODELS:-$SRC/models}
 NODE_MODULES=${VIGIL_NODE_MODULES:-$SRC/node_modules}
-TFJS=${VIGIL_TFJS_DIR:-$SRC/.vigil/tfjs}
+TFJS=${VIGIL_TFJS_MODELS:-$SRC/.vigil/tfjs}
 TOL=${VIGIL_PARITY_TOLERANCE:-1e-4}
 SAMPLES="$DATA/images/samples"
 
