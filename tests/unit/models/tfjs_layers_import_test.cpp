@@ -265,6 +265,29 @@ TEST(TfjsLayersImport, MaxAndAveragePoolingSameValidAndGlobalAverage) {
   EXPECT_EQ(LoadOnnx(dir / "model13.onnx").opset_import(0).version(), 13);
 }
 
+// Opset 13's Pad (pads as an int64 initializer input) also loads and runs in OpenCV DNN.
+TEST(TfjsLayersImport, Opset13PadRunsInOpenCv) {
+  ScratchDir dir;
+  TfjsModelWriter m(21);
+  m.Input("input_1", 5, 6, 2);
+  Nhwc x = RandomInput(m.rng(), 2, 5, 6, 2, -1, 1);
+  m.Layer("ZeroPadding2D", "pad", {{"padding", {{1, 2}, {0, 1}}}}, {"input_1"});
+  m.Layer("Conv2D", "conv",
+          {{"filters", 3}, {"kernel_size", 3}, {"strides", 2}, {"padding", "valid"}}, {"pad"});
+  auto w = m.Weight("conv/kernel", {3, 3, 2, 3}, -1, 1);
+  auto b = m.Weight("conv/bias", {3}, -1, 1);
+  m.Layer("Flatten", "flatten", json::object(), {"conv"});
+  const std::string model_json = m.Write(dir.path(), "flatten");
+  const Nhwc want = RefFlatten(RefConv(RefZeroPad(x, 1, 2, 0, 1), w, 3, 3, 3, &b, 2, 1, false));
+  for (int opset : {10, 13}) {
+    TfjsImportOptions options;
+    options.opset = opset;
+    auto out = ImportAndRun(model_json, dir / "model.onnx", x, nullptr, options);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_LT(MaxAbsDiff(out[0], want.v), kTolerance) << "opset " << opset;
+  }
+}
+
 // Like nsfwjs: conv -> AveragePooling2D -> Flatten -> Dense(relu) -> Dropout -> Dense(softmax).
 TEST(TfjsLayersImport, ClassifierHeadWithAutoEmbedding) {
   ScratchDir dir;
