@@ -2,6 +2,7 @@
 // Session creates its own XNNPACK operators (weights packed per session), activation memory for
 // max_batch and an optional pthreadpool, sets operators up once per batch size and runs them.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,20 @@ namespace vigil {
 namespace {
 
 constexpr int kMaxThreads = 256;
+constexpr size_t kAlignment = 64;  // AVX-512 loads/stores must not straddle cache lines
+
+// Zero-initialised float block aligned to kAlignment.
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+using AlignedFloats = std::unique_ptr<float[], FreeDeleter>;
+
+AlignedFloats AllocateAligned(size_t floats) {
+  const size_t bytes = (floats * sizeof(float) + kAlignment - 1) / kAlignment * kAlignment;
+  AlignedFloats block(static_cast<float*>(std::aligned_alloc(kAlignment, bytes)));
+  if (block) std::memset(block.get(), 0, bytes);
+  return block;
+}
 constexpr int kMaxBatch = 4096;
 
 Status InitializeXnnpack() {
@@ -48,7 +63,9 @@ class XnnpackSession : public Session {
   Status Init() {
     const XnnProgram& p = *program_;
     for (size_t floats : p.block_floats_per_item) {
-      blocks_.emplace_back(floats * static_cast<size_t>(max_batch_) + XNN_EXTRA_BYTES / sizeof(float) + 16, 0.0f);
+      blocks_.push_back(AllocateAligned(floats * static_cast<size_t>(max_batch_) + XNN_EXTRA_BYTES / sizeof(float)));
+      if (!blocks_.back()) return ResourceExhaustedError("cannot allocate activation memory for max_batch " +
+                                                         std::to_string(max_batch_));
     }
     ops_.resize(p.steps.size());
     for (size_t i = 0; i < p.steps.size(); ++i) VIGIL_RETURN_IF_ERROR(CreateOperator(p.steps[i], &ops_[i]));
@@ -80,7 +97,7 @@ class XnnpackSession : public Session {
 
  private:
   float* Ptr(const XnnTensorRef& r) {
-    return blocks_[program_->buffers[r.buffer].block].data() + r.offset;
+    return blocks_[program_->buffers[r.buffer].block].get() + r.offset;
   }
 
   Status CheckInput(const Tensor& input) const {
@@ -283,7 +300,7 @@ class XnnpackSession : public Session {
   std::shared_ptr<const XnnProgram> program_;
   int max_batch_;
   PthreadpoolPtr pool_;
-  std::vector<std::vector<float>> blocks_;
+  std::vector<AlignedFloats> blocks_;
   std::vector<XnnOperatorPtr> ops_;
   size_t setup_batch_ = 0;
   uint32_t flags_ = 0;
