@@ -1,6 +1,7 @@
 // XNNPACK backend: loads and lowers an ONNX model once (XnnProgram, shared and immutable); each
 // Session creates its own XNNPACK operators (weights packed per session), activation memory for
 // max_batch and an optional pthreadpool, sets operators up once per batch size and runs them.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,7 @@ namespace vigil {
 namespace {
 
 constexpr int kMaxThreads = 256;
+constexpr size_t kMicroBatch = 2;  // images per pass through the graph (see Run)
 constexpr size_t kAlignment = 64;  // AVX-512 loads/stores must not straddle cache lines
 
 // Zero-initialised float block aligned to kAlignment.
@@ -53,7 +55,9 @@ Status XnnError(const char* what, const XnnStep& step, xnn_status status) {
 class XnnpackSession : public Session {
  public:
   XnnpackSession(std::shared_ptr<const XnnProgram> program, const SessionOptions& options)
-      : program_(std::move(program)), max_batch_(options.max_batch) {
+      : program_(std::move(program)),
+        max_batch_(options.max_batch),
+        micro_batch_(std::min<size_t>(options.max_batch, kMicroBatch)) {
     if (options.threads > 1) {
       pool_.reset(pthreadpool_create(static_cast<size_t>(options.threads)));
       if (options.yield_workers) flags_ = XNN_FLAG_YIELD_WORKERS;
@@ -63,7 +67,7 @@ class XnnpackSession : public Session {
   Status Init() {
     const XnnProgram& p = *program_;
     for (size_t floats : p.block_floats_per_item) {
-      blocks_.push_back(AllocateAligned(floats * static_cast<size_t>(max_batch_) + XNN_EXTRA_BYTES / sizeof(float)));
+      blocks_.push_back(AllocateAligned(floats * micro_batch_ + XNN_EXTRA_BYTES / sizeof(float)));
       if (!blocks_.back()) return ResourceExhaustedError("cannot allocate activation memory for max_batch " +
                                                          std::to_string(max_batch_));
     }
@@ -72,26 +76,43 @@ class XnnpackSession : public Session {
     return Status::Ok();
   }
 
+  // Runs the batch in micro-batches of at most kMicroBatch images: activations of a few images
+  // stay in cache (MobileNetV2, 1 thread: batch 1-4 ~145 img/s, batch 16 ~114 img/s in one piece).
   Status Run(const Tensor& input, std::vector<Tensor>* outputs) override {
     const XnnProgram& p = *program_;
     VIGIL_RETURN_IF_ERROR(CheckInput(input));
     const size_t n = static_cast<size_t>(input.shape[0]);
-    std::memcpy(Ptr(p.input), input.data.data(), input.data.size() * sizeof(float));
-    if (n != setup_batch_) {
-      setup_batch_ = 0;
-      for (size_t i = 0; i < p.steps.size(); ++i) VIGIL_RETURN_IF_ERROR(SetupOperator(p.steps[i], ops_[i].get(), n));
-      setup_batch_ = n;
+    const size_t in_item = p.input.FloatsPerItem();
+    outputs->assign(p.outputs.size(), Tensor());
+    for (size_t i = 0; i < p.outputs.size(); ++i) {
+      Tensor& t = (*outputs)[i];
+      t.name = p.output_names[i];
+      t.shape = p.outputs[i].shape;
+      t.shape[0] = static_cast<int64_t>(n);
+      t.data.resize(static_cast<size_t>(Tensor::NumElements(t.shape)));
     }
-    for (size_t i = 0; i < p.steps.size(); ++i) {
-      if (ops_[i]) {
-        const xnn_status s = xnn_run_operator(ops_[i].get(), pool_.get());
-        if (s != xnn_status_success) return XnnError("run", p.steps[i], s);
-      } else {
-        RunPlainStep(p.steps[i], n);
+    for (size_t start = 0; start < n; start += micro_batch_) {
+      const size_t c = std::min(micro_batch_, n - start);
+      std::memcpy(Ptr(p.input), input.data.data() + start * in_item, c * in_item * sizeof(float));
+      if (c != setup_batch_) {
+        setup_batch_ = 0;
+        for (size_t i = 0; i < p.steps.size(); ++i) VIGIL_RETURN_IF_ERROR(SetupOperator(p.steps[i], ops_[i].get(), c));
+        setup_batch_ = c;
+      }
+      for (size_t i = 0; i < p.steps.size(); ++i) {
+        if (ops_[i]) {
+          const xnn_status s = xnn_run_operator(ops_[i].get(), pool_.get());
+          if (s != xnn_status_success) return XnnError("run", p.steps[i], s);
+        } else {
+          RunPlainStep(p.steps[i], c);
+        }
+      }
+      for (size_t i = 0; i < p.outputs.size(); ++i) {
+        Tensor& t = (*outputs)[i];
+        const size_t per_item = t.data.size() / n;
+        ReadInto(p.outputs[i], c, t.data.data() + start * per_item);
       }
     }
-    outputs->clear();
-    for (size_t i = 0; i < p.outputs.size(); ++i) outputs->push_back(ReadTensor(p.outputs[i], p.output_names[i], n));
     return Status::Ok();
   }
 
@@ -277,28 +298,24 @@ class XnnpackSession : public Session {
     }
   }
 
-  Tensor ReadTensor(const XnnTensorRef& r, const std::string& name, size_t n) {
-    Tensor t;
-    t.name = name;
-    t.shape = r.shape;
-    t.shape[0] = static_cast<int64_t>(n);
-    t.data.resize(static_cast<size_t>(Tensor::NumElements(t.shape)));
+  // Copies `n` items of `r` into `dst` in logical (NCHW / row-major) order.
+  void ReadInto(const XnnTensorRef& r, size_t n, float* dst) {
     const float* base = Ptr(r);
     size_t i = 0;
     if (r.nhwc) {
       for (size_t b = 0; b < n; ++b)
         for (size_t c = 0; c < r.channels; ++c)
-          for (size_t p = 0; p < r.pixels; ++p) t.data[i++] = base[(b * r.pixels + p) * r.stride + c];
+          for (size_t p = 0; p < r.pixels; ++p) dst[i++] = base[(b * r.pixels + p) * r.stride + c];
     } else {
       for (size_t b = 0; b < n; ++b)
         for (size_t p = 0; p < r.pixels; ++p)
-          for (size_t c = 0; c < r.channels; ++c) t.data[i++] = base[(b * r.pixels + p) * r.stride + c];
+          for (size_t c = 0; c < r.channels; ++c) dst[i++] = base[(b * r.pixels + p) * r.stride + c];
     }
-    return t;
   }
 
   std::shared_ptr<const XnnProgram> program_;
   int max_batch_;
+  size_t micro_batch_;
   PthreadpoolPtr pool_;
   std::vector<AlignedFloats> blocks_;
   std::vector<XnnOperatorPtr> ops_;

@@ -148,7 +148,7 @@ TEST(BackendAgreement, DepthwiseBatchNormRelu6Residual) {
   mb.Node("Softmax", {"logits"}, {"probabilities"});
   mb.Output("probabilities", 2);
   mb.Output("embedding", 2);
-  CheckModel(mb, "mobilenet_block", {1, 8, 8, 6});
+  CheckModel(mb, "mobilenet_block", {1, 8, 8, 6}, {1, 3, 7});  // 7 = micro-batches 4 + 3
 }
 
 // InceptionV3-style block: 1x1, 3x3 and pooled branches concatenated (with a nested concat and a
@@ -194,7 +194,7 @@ TEST(BackendAgreement, InceptionConcatBranchesAndPools) {
   mb.Node("Softmax", {"logits"}, {"probabilities"});
   mb.Output("probabilities", 2);
   mb.Output("embedding", 2);
-  CheckModel(mb, "inception_block", {1, 9, 9, 5});
+  CheckModel(mb, "inception_block", {1, 9, 9, 5}, {1, 3, 9});
 }
 
 // LeakyRelu, Sigmoid, Tanh, standalone BatchNormalization, Clip after a pool, 2-D Concat,
