@@ -80,14 +80,15 @@ for row in "${MODEL_TABLE[@]}"; do
   ' "$dir" "${entries[@]}" || fail "could not read vigil decode output"
 
   # 2. nsfwjs on those pixels (tfjs wasm backend); on MobileNetV2 also tfjs's pure-JS cpu backend
-  #    for two photos, to check that the wasm reference is nsfwjs's own arithmetic.
+  #    for two photos, with --check-nsfwjs (nsfwjs.load + classify must give the same numbers), to
+  #    check that the reference is nsfwjs and that the wasm backend agrees with it.
   node "$SRC/tests/parity/nsfwjs_reference.js" --node-modules "$NODE_MODULES" --model-dir "$TFJS/$tfjs" \
     --size "$size" --manifest "$dir/manifest.json" --out "$dir/reference.json" 2>"$dir/reference.err" \
     || { cat "$dir/reference.err" >&2; fail "nsfwjs reference failed for $name"; }
   cpu_args=()
   if [ "$size" = 224 ]; then
     node "$SRC/tests/parity/nsfwjs_reference.js" --node-modules "$NODE_MODULES" --model-dir "$TFJS/$tfjs" \
-      --size "$size" --backend cpu --manifest "$dir/manifest_cpu.json" --out "$dir/reference_cpu.json" \
+      --size "$size" --backend cpu --check-nsfwjs --manifest "$dir/manifest_cpu.json" --out "$dir/reference_cpu.json" \
       2>"$dir/reference_cpu.err" || { cat "$dir/reference_cpu.err" >&2; fail "nsfwjs reference (cpu backend) failed"; }
     cpu_args=(--reference-cpu "$dir/reference_cpu.json")
   fi
@@ -112,4 +113,4 @@ done
 if [ $status -ne 0 ]; then
   fail "Vigil does not match nsfwjs (see the tables above)"
 fi
-echo "parity: PASS (${#paths[@]} photos x ${#MODEL_TABLE[@]} models, xnnpack and opencv within $TOL of nsfwjs)"
+echo "parity: PASS (${#paths[@]} photos x ${#MODEL_TABLE[@]} models, xnnpack and opencv within $TOL of nsfwjs; the reference equals nsfwjs.classify)"
