@@ -245,5 +245,33 @@ TEST(BackendAgreement, NchwInputAddConstantPad) {
   CheckModel(mb, "nchw_input", {1, 3, 7, 5});
 }
 
+// The importer's default dialect (opset 10): Clip bounds and Pad pads as attributes, Softmax
+// over axis 1 by default, a Dropout left in the graph.
+TEST(BackendAgreement, Opset10AttributeForms) {
+  ModelBuilder mb(10);
+  mb.Input("input_1", {-1, 7, 7, 3});
+  mb.Transpose("input_1", "nchw", {0, 3, 1, 2});
+  auto* pad = mb.Node("Pad", {"nchw"}, {"padded"});
+  ModelBuilder::Ints(pad, "pads", {0, 0, 0, 0, 0, 0, 1, 1});
+  std::string x = mb.Conv("padded", "conv", 3, 8, 3, {2, 2}, {0, 0, 0, 0});
+  auto* clip = mb.Node("Clip", {x}, {"relu6"});
+  ModelBuilder::Float(clip, "min", 0.0f);
+  ModelBuilder::Float(clip, "max", 6.0f);
+  auto* pad2 = mb.Node("Pad", {"relu6"}, {"padded2"});  // not followed by a Conv: a real Pad step
+  ModelBuilder::Ints(pad2, "pads", {0, 0, 1, 1, 0, 0, 0, 2});
+  auto* ap = mb.Node("AveragePool", {"padded2"}, {"avg"});
+  ModelBuilder::Ints(ap, "kernel_shape", {2, 2});
+  ModelBuilder::Ints(ap, "strides", {2, 2});
+  mb.Node("GlobalAveragePool", {"avg"}, {"gap"});
+  mb.Node("Flatten", {"gap"}, {"embedding"});
+  mb.Node("Dropout", {"embedding"}, {"dropped"});
+  auto* fc = mb.Node("Gemm", {"dropped", mb.Random("fc_W", {4, 8}), mb.Random("fc_B", {4})}, {"logits"});
+  ModelBuilder::Int(fc, "transB", 1);
+  mb.Node("Softmax", {"logits"}, {"probabilities"});
+  mb.Output("probabilities", 2);
+  mb.Output("embedding", 2);
+  CheckModel(mb, "opset10", {1, 7, 7, 3}, {1, 3, 5});
+}
+
 }  // namespace
 }  // namespace vigil

@@ -221,8 +221,8 @@ class ReferenceInterpreter {
       return unary([a](float e) { return e < 0 ? a * e : e; });
     }
     if (op == "Clip") {
-      const float lo = n.input_size() > 1 ? v.at(n.input(1)).data[0] : -INFINITY;
-      const float hi = n.input_size() > 2 ? v.at(n.input(2)).data[0] : INFINITY;
+      const float lo = n.input_size() > 1 ? v.at(n.input(1)).data[0] : Float(n, "min", -INFINITY);
+      const float hi = n.input_size() > 2 ? v.at(n.input(2)).data[0] : Float(n, "max", INFINITY);
       return unary([lo, hi](float e) { return std::min(std::max(e, lo), hi); });
     }
     if (op == "Transpose") {
@@ -262,7 +262,12 @@ class ReferenceInterpreter {
       return y;
     }
     if (op == "Pad") {
-      const RefTensor& p = v.at(n.input(1));
+      RefTensor p;
+      if (n.input_size() > 1) {
+        p = v.at(n.input(1));
+      } else {
+        for (int64_t e : Ints(n, "pads", {})) p.data.push_back(static_cast<float>(e));
+      }
       y.shape = {x.shape[0], x.shape[1], x.shape[2] + (int64_t)(p.data[2] + p.data[6]),
                  x.shape[3] + (int64_t)(p.data[3] + p.data[7])};
       y.data.assign(y.Size(), 0.0f);
