@@ -27,7 +27,7 @@ int RunModels(const ModelsArgs& args) {
   std::vector<ModelEntry> entries = (*repo)->List(&problems);
   nlohmann::json all = nlohmann::json::array();
   if (!args.json) {
-    std::printf("%-24s %-4s %-16s %-14s %-8s %s\n", "NAME", "VER", "INPUT", "EMBEDDING", "BACKEND",
+    std::printf("%-24s %-4s %-16s %-16s %-8s %s\n", "NAME", "VER", "INPUT", "EMBEDDING", "BACKEND",
                 "LABELS");
   }
   for (const ModelEntry& e : entries) {
@@ -62,7 +62,7 @@ int RunModels(const ModelsArgs& args) {
     } else {
       std::string emb = m.embedding_output.empty() ? "-" : m.embedding_output + "[" +
                                                                std::to_string(m.embedding_size) + "]";
-      std::printf("%-24s %-4d %-16s %-14s %-8s %s\n", m.name.c_str(), m.version, input.c_str(),
+      std::printf("%-24s %-4d %-16s %-16s %-8s %s\n", m.name.c_str(), m.version, input.c_str(),
                   emb.c_str(), backend.c_str(), labels.str().c_str());
     }
   }
