@@ -21,7 +21,8 @@ namespace {
 
 constexpr int kMaxThreads = 256;
 constexpr size_t kMicroBatch = 2;  // images per pass through the graph (see Run)
-constexpr size_t kAlignment = 64;  // AVX-512 loads/stores must not straddle cache lines
+constexpr size_t kAlignment = 64;
+constexpr size_t kMaxActivationFloatsPerItem = size_t{1} << 28;  // 1 GiB of activations per image  // AVX-512 loads/stores must not straddle cache lines
 
 // Zero-initialised float block aligned to kAlignment.
 struct FreeDeleter {
@@ -364,6 +365,11 @@ Result<std::unique_ptr<Backend>> CreateXnnpackBackend(const std::string& onnx_pa
   if (!shapes.ok()) return shapes.status().WithContext(onnx_path);
   auto program = LowerToXnnpack(graph, *shapes);
   if (!program.ok()) return program.status().WithContext(onnx_path);
+  if (program->PlannedFloatsPerItem() > kMaxActivationFloatsPerItem) {
+    return ResourceExhaustedError(onnx_path + ": activations need " +
+                                  std::to_string(program->PlannedFloatsPerItem() * 4 >> 20) +
+                                  " MiB per image, above the limit");
+  }
   Log(LogLevel::kDebug, "xnnpack: " + onnx_path + ": " + std::to_string(program->steps.size()) + " steps, " +
                             std::to_string(stats.batch_norms_folded) + " BN folded, " +
                             std::to_string(stats.activations_fused) + " activations fused, " +

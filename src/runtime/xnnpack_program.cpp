@@ -291,6 +291,9 @@ class Lowering {
   }
 
   Status LowerBatchNorm(const OnnxNode& node) {
+    if (node.inputs.size() != 5 || node.outputs.size() != 1) {
+      return UnsupportedError(node.Describe() + ": expects 5 inputs and 1 output (inference mode)");
+    }
     VIGIL_ASSIGN_OR_RETURN(XnnTensorRef x0, Input(node, 0));
     VIGIL_ASSIGN_OR_RETURN(XnnTensorRef x, RequireNhwc(node, x0));
     const OnnxInitializer* p[4];
