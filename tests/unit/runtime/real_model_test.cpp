@@ -1,7 +1,7 @@
 // Real-model checks, skipped unless VIGIL_RUNTIME_MODEL names an ONNX file (e.g. the imported
 // nsfwjs MobileNetV2 or InceptionV3): XNNPACK and OpenCV agree within 1e-4 at batch 1 and 3, and
 // (with VIGIL_RUNTIME_BENCH=1) XNNPACK img/s at 1/2 threads, batch 1/16 (median of 5 runs;
-// VIGIL_RUNTIME_BENCH_THREADS / _BATCH pick one configuration, _OPENCV adds the OpenCV backend, _YIELD sets
+// VIGIL_RUNTIME_BENCH_THREADS / _BATCH pick one configuration, _OPENCV adds the OpenCV backend, _SPIN clears
 // SessionOptions.yield_workers).
 //
 //   VIGIL_RUNTIME_MODEL=model.onnx VIGIL_RUNTIME_BENCH=1 unit_runtime --gtest_filter='RealModel.*'
@@ -92,7 +92,7 @@ TEST(RealModel, XnnpackThroughput) {
         SessionOptions options;
         options.threads = threads;
         options.max_batch = batch;
-        options.yield_workers = std::getenv("VIGIL_RUNTIME_BENCH_YIELD") != nullptr;
+        options.yield_workers = std::getenv("VIGIL_RUNTIME_BENCH_SPIN") == nullptr;
         auto s = backend->CreateSession(options);
         ASSERT_TRUE(s.ok());
         Tensor in = RandomInput(shape, batch, 3);
