@@ -1,6 +1,8 @@
-// XNNPACK backend: loads and lowers an ONNX model once (XnnProgram, shared and immutable); each
-// Session creates its own XNNPACK operators (weights packed per session), activation memory for
-// max_batch and an optional pthreadpool, sets operators up once per batch size and runs them.
+// XNNPACK backend (operator API): loads and lowers an ONNX model once (XnnProgram, shared and
+// immutable); each Session creates its own XNNPACK operators (weights packed per session: this
+// XNNPACK has no weights cache), 64-byte aligned activation memory for one micro-batch
+// (kMicroBatch images; larger batches run in several passes) and, for threads > 1, its own
+// pthreadpool. Operators are set up once per micro-batch size and re-used while it stays the same.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
