@@ -39,6 +39,7 @@ Result<Image> DecodeImage(const uint8_t* data, size_t size, const DecodeOptions&
       case media::ImageFormat::kJpeg: return media::DecodeJpeg(data, size, options, &local_info);
       case media::ImageFormat::kWebp: return media::DecodeWebp(data, size, options, &local_info);
       case media::ImageFormat::kGif: return media::DecodeGif(data, size, options, &local_info);
+      case media::ImageFormat::kPng: return media::DecodePng(data, size, options, &local_info);
       default: return media::DecodeWithOpenCv(format, data, size, options, &local_info);
     }
   }();

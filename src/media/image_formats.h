@@ -47,7 +47,9 @@ Result<Image> DecodeWebp(const uint8_t* data, size_t size, const DecodeOptions& 
                          DecodeInfo* info);                           // webp_decode.cpp
 Result<Image> DecodeGif(const uint8_t* data, size_t size, const DecodeOptions& options,
                         DecodeInfo* info);                            // gif_decode.cpp
-// PNG, BMP and TIFF through OpenCV imgcodecs (opencv_decode.cpp).
+Result<Image> DecodePng(const uint8_t* data, size_t size, const DecodeOptions& options,
+                        DecodeInfo* info);                            // png_decode.cpp (libpng)
+// BMP and TIFF (and PNG, if asked) through OpenCV imgcodecs (opencv_decode.cpp).
 Result<Image> DecodeWithOpenCv(ImageFormat format, const uint8_t* data, size_t size,
                                const DecodeOptions& options, DecodeInfo* info);
 

@@ -1,5 +1,5 @@
-// PNG, BMP and TIFF adapter on OpenCV imgcodecs (cv::imdecode with IMREAD_UNCHANGED, so OpenCV
-// neither converts depth nor applies orientation). Headers are checked against the limits first;
+// BMP and TIFF adapter on OpenCV imgcodecs (PNG normally goes through libpng: png_decode.cpp),
+// with cv::imdecode(IMREAD_UNCHANGED), so OpenCV neither converts depth nor applies orientation. Headers are checked against the limits first;
 // BGR(A)/gray/16-bit results are converted here to 8-bit RGB with alpha composited on white.
 // TIFF orientation is not applied (exif_orientation stays 1).
 #include <opencv2/core.hpp>
