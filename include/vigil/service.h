@@ -1,0 +1,94 @@
+// ClassificationService: the serving core behind `vigil serve` (and usable in any C++ server).
+// Requests are queued to a pool of inference workers; each worker decodes, batches requests for
+// the same model (dynamic batching: up to max_batch images, waiting at most max_batch_delay for
+// more) and runs one single-thread session per model. A full queue refuses new work at once
+// (kUnavailable) instead of growing; Shutdown() drains what was accepted.
+//
+//   vigil::ServiceOptions options;              // models/, all models, one worker per core
+//   VIGIL_ASSIGN_OR_RETURN(auto service, vigil::ClassificationService::Create(options));
+//   vigil::ClassifyRequest request;
+//   request.model = "nsfw_mobilenet_v2";
+//   request.image_bytes = ReadBytes("photo.jpg");
+//   vigil::Result<vigil::Prediction> p = service->Submit(std::move(request)).get();
+//
+// Thread-safety: every method is thread-safe. Reload() swaps the model set atomically; requests
+// already accepted finish on the models they were accepted with.
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/classifier.h"
+#include "vigil/metrics.h"
+#include "vigil/model_manifest.h"
+#include "vigil/status.h"
+
+namespace vigil {
+
+struct ServiceOptions {
+  // Root of the model repository.
+  std::string model_repository = "models";
+  // Models to load ("name" or "name:version"); empty = every model in the repository.
+  std::vector<std::string> models;
+  // Model used when a request names none (if loaded; else the first loaded model).
+  std::string default_model = "nsfw_mobilenet_v2";
+  // Inference worker threads (0 = one per hardware thread).
+  int workers = 0;
+  // Dynamic batching: at most this many images per inference call (1 = no batching).
+  int max_batch = 1;
+  // How long a worker holding a partial batch waits for more requests of the same model.
+  std::chrono::microseconds max_batch_delay{0};
+  // Images accepted but not yet started; beyond this Submit fails fast with kUnavailable.
+  size_t max_queue = 256;
+  // Decoding limits for submitted images (min_width/min_height come from each model).
+  DecodeOptions decode;
+};
+
+struct ClassifyRequest {
+  std::string model;                // name; "" = ServiceOptions::default_model
+  int version = 0;                  // 0 = the highest loaded version
+  int top_k = 0;                    // 0 = all labels
+  bool with_embedding = false;
+  std::vector<uint8_t> image_bytes;
+  // Work not started by this time fails with kDeadlineExceeded (default: no deadline).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+struct LoadedModel {
+  ModelManifest manifest;
+  std::string backend;  // "xnnpack", "opencv", ...
+};
+
+class ClassificationService {
+ public:
+  static Result<std::unique_ptr<ClassificationService>> Create(const ServiceOptions& options);
+  ~ClassificationService();  // Shutdown()
+
+  // Queues one image. The future is always valid; errors (unknown model, full queue, bad image,
+  // deadline) arrive through it. Never blocks on inference.
+  std::future<Result<Prediction>> Submit(ClassifyRequest request);
+
+  // Re-reads the model repository and loads new or changed versions; keeps serving meanwhile.
+  Status Reload();
+  std::vector<LoadedModel> Models() const;
+  // True once at least one model is loaded and the service is not shutting down.
+  bool Ready() const;
+  // Images queued and not yet started.
+  size_t QueueDepth() const;
+  // Stops accepting (Submit → kUnavailable), finishes accepted work, joins the workers.
+  void Shutdown();
+
+  // Library-side metrics (queue depth, batch sizes, decode and inference time by model/version);
+  // the server registers its HTTP metrics in the same registry.
+  MetricsRegistry& metrics();
+
+ private:
+  struct Impl;
+  explicit ClassificationService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,333 @@
+// ClassificationService: bounded request queue, inference worker pool with dynamic batching per
+// model, hot model reload (copy-on-write model set), and serving metrics.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "vigil/model_repository.h"
+#include "vigil/service.h"
+
+namespace vigil {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ModelSet {
+  std::vector<std::shared_ptr<const ImageClassifier>> classifiers;  // sorted by name, version
+};
+
+struct Item {
+  std::shared_ptr<const ImageClassifier> classifier;
+  ClassifyRequest request;
+  std::promise<Result<Prediction>> promise;
+  Clock::time_point enqueued;
+};
+
+std::string VersionLabel(const ImageClassifier& c) { return std::to_string(c.manifest().version); }
+
+}  // namespace
+
+struct ClassificationService::Impl {
+  ServiceOptions options;
+  MetricsRegistry metrics;
+  MetricFamily* queue_depth = nullptr;
+  MetricFamily* batch_size = nullptr;
+  MetricFamily* inference_seconds = nullptr;
+  MetricFamily* decode_seconds = nullptr;
+  MetricFamily* queue_seconds = nullptr;
+  MetricFamily* images_total = nullptr;
+
+  mutable std::mutex models_mutex;
+  std::shared_ptr<const ModelSet> models;
+  std::mutex reload_mutex;  // one Reload at a time
+
+  mutable std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<Item> queue;
+  bool stopping = false;
+  std::vector<std::thread> workers;
+
+  std::shared_ptr<const ModelSet> Snapshot() const {
+    std::lock_guard<std::mutex> lock(models_mutex);
+    return models;
+  }
+
+  Result<std::shared_ptr<const ImageClassifier>> Resolve(const std::string& name, int version) const {
+    std::shared_ptr<const ModelSet> set = Snapshot();
+    // No name: the default model if loaded, else the first loaded model.
+    std::string wanted = name;
+    if (wanted.empty() && !set->classifiers.empty()) {
+      wanted = set->classifiers[0]->manifest().name;
+      for (const auto& c : set->classifiers) {
+        if (c->manifest().name == options.default_model) wanted = options.default_model;
+      }
+    }
+    std::shared_ptr<const ImageClassifier> best;
+    for (const auto& c : set->classifiers) {
+      const ModelManifest& m = c->manifest();
+      if (m.name != wanted || (version != 0 && m.version != version)) continue;
+      if (!best || m.version > best->manifest().version) best = c;
+    }
+    if (!best) {
+      std::string known;
+      for (const auto& c : set->classifiers) {
+        known += (known.empty() ? "" : ", ") + c->manifest().name + ":" + VersionLabel(*c);
+      }
+      return NotFoundError("model \"" + name + (version ? ":" + std::to_string(version) : "") +
+                           "\" is not loaded (loaded: " + (known.empty() ? "none" : known) + ")");
+    }
+    return best;
+  }
+
+  // Takes queued items for `classifier` into `batch` (caller holds `mutex`).
+  void TakeMatching(const ImageClassifier* classifier, std::vector<Item>* batch) {
+    for (auto it = queue.begin(); it != queue.end() && batch->size() < size_t(options.max_batch);) {
+      if (it->classifier.get() == classifier) {
+        batch->push_back(std::move(*it));
+        it = queue.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void WorkerLoop() {
+    for (;;) {
+      std::vector<Item> batch;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping and drained
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+        const ImageClassifier* classifier = batch[0].classifier.get();
+        TakeMatching(classifier, &batch);
+        const auto fill_until = Clock::now() + options.max_batch_delay;
+        while (batch.size() < size_t(options.max_batch) && options.max_batch_delay.count() > 0 &&
+               !stopping) {
+          if (cv.wait_until(lock, fill_until) == std::cv_status::timeout) {
+            TakeMatching(classifier, &batch);
+            break;
+          }
+          TakeMatching(classifier, &batch);
+        }
+        queue_depth->Set({}, double(queue.size()));
+      }
+      Process(&batch);
+    }
+  }
+
+  void Process(std::vector<Item>* batch) {
+    const ImageClassifier& classifier = *(*batch)[0].classifier;
+    const std::vector<std::string> labels = {classifier.manifest().name, VersionLabel(classifier)};
+    const auto start = Clock::now();
+    std::vector<Image> images;
+    std::vector<Item*> pending;
+    for (Item& item : *batch) {
+      queue_seconds->Observe(labels, std::chrono::duration<double>(start - item.enqueued).count());
+      if (start > item.request.deadline) {
+        item.promise.set_value(DeadlineExceededError("request timed out in the queue"));
+        continue;
+      }
+      auto image = DecodeImage(item.request.image_bytes.data(), item.request.image_bytes.size(),
+                               classifier.decode_options());
+      if (!image.ok()) {
+        item.promise.set_value(image.status());
+        images_total->Add({labels[0], labels[1], "error"});
+        continue;
+      }
+      images.push_back(std::move(*image));
+      pending.push_back(&item);
+    }
+    const auto decoded = Clock::now();
+    decode_seconds->Observe(labels, std::chrono::duration<double>(decoded - start).count());
+    if (images.empty()) return;
+    batch_size->Observe(labels, double(images.size()));
+    Result<std::vector<Prediction>> predictions = classifier.ClassifyBatch(images);
+    inference_seconds->Observe(labels,
+                               std::chrono::duration<double>(Clock::now() - decoded).count());
+    for (size_t i = 0; i < pending.size(); ++i) {
+      Item& item = *pending[i];
+      if (!predictions.ok()) {
+        item.promise.set_value(predictions.status());
+        images_total->Add({labels[0], labels[1], "error"});
+        continue;
+      }
+      Prediction p = std::move((*predictions)[i]);
+      if (item.request.top_k > 0 && size_t(item.request.top_k) < p.labels.size()) {
+        p.labels.resize(item.request.top_k);
+      }
+      if (!item.request.with_embedding) p.embedding.clear();
+      item.promise.set_value(std::move(p));
+      images_total->Add({labels[0], labels[1], "ok"});
+    }
+  }
+};
+
+ClassificationService::ClassificationService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ClassificationService::~ClassificationService() { Shutdown(); }
+
+Result<std::unique_ptr<ClassificationService>> ClassificationService::Create(
+    const ServiceOptions& options) {
+  if (options.max_batch < 1 || options.max_batch > 256) {
+    return InvalidArgumentError("max_batch must be in 1..256");
+  }
+  if (options.workers < 0 || options.workers > 256) {
+    return InvalidArgumentError("workers must be in 0..256");
+  }
+  if (options.max_queue < 1) return InvalidArgumentError("max_queue must be >= 1");
+  if (options.max_batch_delay.count() < 0 || options.max_batch_delay > std::chrono::seconds(1)) {
+    return InvalidArgumentError("max_batch_delay must be in 0..1 s");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  MetricsRegistry& r = impl->metrics;
+  impl->queue_depth = &r.Gauge("vigil_queue_depth", "Images accepted and waiting for a worker");
+  impl->batch_size = &r.Histogram("vigil_batch_size", "Images per inference call",
+                                  {"model", "version"}, {1, 2, 4, 8, 16, 32, 64});
+  impl->inference_seconds = &r.Histogram("vigil_inference_seconds", "Inference time per batch",
+                                         {"model", "version"}, MetricsRegistry::LatencyBuckets());
+  impl->decode_seconds = &r.Histogram("vigil_decode_seconds", "Decode time per batch",
+                                      {"model", "version"}, MetricsRegistry::LatencyBuckets());
+  impl->queue_seconds = &r.Histogram("vigil_queue_seconds", "Time from accept to start",
+                                     {"model", "version"}, MetricsRegistry::LatencyBuckets());
+  impl->images_total = &r.Counter("vigil_images_total", "Images classified, by outcome",
+                                  {"model", "version", "outcome"});
+  impl->models = std::make_shared<ModelSet>();
+  std::unique_ptr<ClassificationService> service(new ClassificationService(std::move(impl)));
+  VIGIL_RETURN_IF_ERROR(service->Reload());
+  const int workers = options.workers > 0 ? options.workers
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  for (int w = 0; w < workers; ++w) {
+    service->impl_->workers.emplace_back([impl = service->impl_.get()] { impl->WorkerLoop(); });
+  }
+  return service;
+}
+
+Status ClassificationService::Reload() {
+  Impl& impl = *impl_;
+  std::lock_guard<std::mutex> reload_lock(impl.reload_mutex);
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(impl.options.model_repository));
+  std::vector<ModelRef> wanted;
+  if (impl.options.models.empty()) {
+    for (const ModelEntry& e : repo->List()) wanted.push_back({e.manifest.name, e.manifest.version});
+  } else {
+    for (const std::string& text : impl.options.models) {
+      VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(text));
+      VIGIL_ASSIGN_OR_RETURN(ModelEntry e, repo->Find(ref));
+      wanted.push_back({e.manifest.name, e.manifest.version});
+    }
+  }
+  std::shared_ptr<const ModelSet> old = impl.Snapshot();
+  auto next = std::make_shared<ModelSet>();
+  std::string failures;
+  for (const ModelRef& ref : wanted) {
+    std::shared_ptr<const ImageClassifier> reuse;
+    for (const auto& c : old->classifiers) {
+      if (c->manifest().name == ref.name && c->manifest().version == ref.version) reuse = c;
+    }
+    if (reuse) {
+      next->classifiers.push_back(reuse);
+      continue;
+    }
+    ClassifierOptions co;
+    co.model_repository = impl.options.model_repository;
+    co.model = ref.name;
+    co.version = ref.version;
+    co.max_batch = impl.options.max_batch;
+    co.decode = impl.options.decode;
+    auto c = ImageClassifier::Create(co);
+    if (c.ok()) {
+      next->classifiers.push_back(std::move(*c));
+    } else {
+      failures += (failures.empty() ? "" : "; ") + c.status().ToString();
+    }
+  }
+  if (next->classifiers.empty()) {
+    return FailedPreconditionError("no model could be loaded from " +
+                                   impl.options.model_repository +
+                                   (failures.empty() ? " (the repository is empty)" : ": " + failures));
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl.models_mutex);
+    impl.models = std::move(next);
+  }
+  if (!failures.empty()) return FailedPreconditionError("some models failed to load: " + failures);
+  return Status::Ok();
+}
+
+std::future<Result<Prediction>> ClassificationService::Submit(ClassifyRequest request) {
+  Impl& impl = *impl_;
+  Item item;
+  std::future<Result<Prediction>> future = item.promise.get_future();
+  auto classifier = impl.Resolve(request.model, request.version);
+  if (!classifier.ok()) {
+    item.promise.set_value(classifier.status());
+    return future;
+  }
+  if (request.top_k < 0) {
+    item.promise.set_value(InvalidArgumentError("top_k must be >= 0"));
+    return future;
+  }
+  if (request.image_bytes.empty()) {
+    item.promise.set_value(InvalidArgumentError("the image is empty"));
+    return future;
+  }
+  item.classifier = std::move(*classifier);
+  item.request = std::move(request);
+  item.enqueued = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(impl.mutex);
+    if (impl.stopping) {
+      item.promise.set_value(UnavailableError("the service is shutting down"));
+      return future;
+    }
+    if (impl.queue.size() >= impl.options.max_queue) {
+      item.promise.set_value(UnavailableError("overloaded: " + std::to_string(impl.queue.size()) +
+                                              " images already queued (max_queue)"));
+      return future;
+    }
+    impl.queue.push_back(std::move(item));
+    impl.queue_depth->Set({}, double(impl.queue.size()));
+  }
+  impl.cv.notify_one();
+  return future;
+}
+
+std::vector<LoadedModel> ClassificationService::Models() const {
+  std::vector<LoadedModel> out;
+  for (const auto& c : impl_->Snapshot()->classifiers) out.push_back({c->manifest(), c->backend_name()});
+  return out;
+}
+
+bool ClassificationService::Ready() const {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->stopping) return false;
+  }
+  return !impl_->Snapshot()->classifiers.empty();
+}
+
+size_t ClassificationService::QueueDepth() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->queue.size();
+}
+
+void ClassificationService::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  for (std::thread& t : impl_->workers) {
+    if (t.joinable()) t.join();
+  }
+  impl_->workers.clear();
+}
+
+MetricsRegistry& ClassificationService::metrics() { return impl_->metrics; }
+
+}  // namespace vigil

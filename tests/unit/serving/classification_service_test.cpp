@@ -1,0 +1,140 @@
+// ClassificationService on the real imported models: same answers as ImageClassifier, dynamic
+// batching, bounded queue (fails fast), unknown models and bad images as errors, draining shutdown.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "vigil/service.h"
+
+namespace vigil {
+namespace {
+
+std::string Env(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+std::string ModelsDir() { return Env("VIGIL_MODELS", std::string(VIGIL_SOURCE_DIR) + "/models"); }
+std::string Photo(const char* name) {
+  return Env("VIGIL_TEST_DATA", std::string(VIGIL_SOURCE_DIR) + "/data") + "/images/samples/" + name;
+}
+std::vector<uint8_t> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+ServiceOptions Options() {
+  ServiceOptions o;
+  o.model_repository = ModelsDir();
+  o.models = {"nsfw_mobilenet_v2"};
+  o.workers = 2;
+  return o;
+}
+
+TEST(ClassificationService, MatchesImageClassifierAndBatchesDynamically) {
+  ServiceOptions o = Options();
+  o.workers = 1;
+  o.max_batch = 4;
+  o.max_batch_delay = std::chrono::milliseconds(200);
+  auto service = ClassificationService::Create(o);
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  ClassifierOptions co;
+  co.model_repository = ModelsDir();
+  auto classifier = ImageClassifier::Create(co);
+  ASSERT_TRUE(classifier.ok());
+
+  const std::vector<std::string> photos = {Photo("fruits.jpg"), Photo("baboon.jpg"),
+                                           Photo("messi5.jpg"), Photo("home.jpg")};
+  std::vector<std::future<Result<Prediction>>> futures;
+  for (const std::string& p : photos) {
+    ClassifyRequest r;
+    r.image_bytes = ReadAll(p);
+    ASSERT_FALSE(r.image_bytes.empty()) << p << ": run scripts/fetch-test-data";
+    r.top_k = 3;
+    futures.push_back((*service)->Submit(std::move(r)));
+  }
+  for (size_t i = 0; i < photos.size(); ++i) {
+    Result<Prediction> got = futures[i].get();
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    auto want = (*classifier)->ClassifyFile(photos[i]);
+    ASSERT_TRUE(want.ok());
+    ASSERT_EQ(got->labels.size(), 3u);
+    EXPECT_TRUE(got->embedding.empty());
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(got->labels[k].label, want->labels[k].label);
+      EXPECT_NEAR(got->labels[k].score, want->labels[k].score, 1e-5);
+    }
+  }
+  // One worker, 4 requests submitted together, 200 ms to fill: fewer calls than images.
+  MetricFamily& batches = (*service)->metrics().Histogram("vigil_batch_size", "", {"model", "version"}, {});
+  EXPECT_LT(batches.Value({"nsfw_mobilenet_v2", "1"}), 4);
+  EXPECT_GE(batches.Value({"nsfw_mobilenet_v2", "1"}), 1);
+  EXPECT_NE((*service)->metrics().Render().find("vigil_images_total{model=\"nsfw_mobilenet_v2\",version=\"1\",outcome=\"ok\"} 4"),
+            std::string::npos);
+}
+
+TEST(ClassificationService, ErrorsArriveThroughTheFuture) {
+  auto service = ClassificationService::Create(Options());
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  ClassifyRequest unknown;
+  unknown.model = "nope";
+  unknown.image_bytes = {1, 2, 3};
+  EXPECT_EQ((*service)->Submit(std::move(unknown)).get().status().code(), StatusCode::kNotFound);
+  ClassifyRequest junk;
+  junk.image_bytes = {'h', 'e', 'l', 'l', 'o'};
+  EXPECT_EQ((*service)->Submit(std::move(junk)).get().status().code(), StatusCode::kUnsupported);
+  ClassifyRequest empty;
+  EXPECT_EQ((*service)->Submit(std::move(empty)).get().status().code(), StatusCode::kInvalidArgument);
+  ClassifyRequest late;
+  late.image_bytes = ReadAll(Photo("fruits.jpg"));
+  late.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  EXPECT_EQ((*service)->Submit(std::move(late)).get().status().code(), StatusCode::kDeadlineExceeded);
+  ASSERT_EQ((*service)->Models().size(), 1u);
+  EXPECT_EQ((*service)->Models()[0].manifest.name, "nsfw_mobilenet_v2");
+  EXPECT_TRUE((*service)->Ready());
+}
+
+TEST(ClassificationService, FullQueueFailsFastAndShutdownDrains) {
+  ServiceOptions o = Options();
+  o.workers = 1;
+  o.max_queue = 2;
+  auto service = ClassificationService::Create(o);
+  ASSERT_TRUE(service.ok());
+  const std::vector<uint8_t> bytes = ReadAll(Photo("fruits.jpg"));
+  std::vector<std::future<Result<Prediction>>> futures;
+  for (int i = 0; i < 40; ++i) {
+    ClassifyRequest r;
+    r.image_bytes = bytes;
+    futures.push_back((*service)->Submit(std::move(r)));
+  }
+  (*service)->Shutdown();
+  EXPECT_FALSE((*service)->Ready());
+  int ok = 0, refused = 0;
+  for (auto& f : futures) {
+    Result<Prediction> r = f.get();  // every accepted request finished before Shutdown returned
+    if (r.ok()) ++ok;
+    else if (r.status().code() == StatusCode::kUnavailable) ++refused;
+  }
+  EXPECT_EQ(ok + refused, 40);
+  EXPECT_GE(refused, 1);  // 40 submitted at once into a queue of 2
+  EXPECT_GE(ok, 2);
+  ClassifyRequest after;
+  after.image_bytes = bytes;
+  EXPECT_EQ((*service)->Submit(std::move(after)).get().status().code(), StatusCode::kUnavailable);
+}
+
+TEST(ClassificationService, RejectsBadOptionsAndEmptyRepositories) {
+  ServiceOptions o = Options();
+  o.max_batch = 0;
+  EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kInvalidArgument);
+  o = Options();
+  o.models = {"missing_model"};
+  EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kNotFound);
+  o = Options();
+  o.model_repository = "/nonexistent/models";
+  EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace vigil
