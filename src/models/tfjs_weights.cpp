@@ -37,7 +37,7 @@ std::string Where(size_t group, const std::string& weight) {
   return where;
 }
 
-Result<WeightSpec> ParseWeightSpec(const nlohmann::json& w, size_t group) {
+Result<WeightSpec> ParseWeightSpec(const nlohmann::json& w, size_t group, bool allow_int) {
   WeightSpec spec;
   if (!w.is_object())
     return InvalidArgumentError(Where(group, "") + ": weight entry is not an object");
@@ -63,9 +63,15 @@ Result<WeightSpec> ParseWeightSpec(const nlohmann::json& w, size_t group) {
   }
   const std::string dtype =
       w.contains("dtype") && w["dtype"].is_string() ? w["dtype"].get<std::string>() : std::string();
+  if (allow_int && (dtype == "int32" || dtype == "bool")) {
+    spec.storage = dtype;
+    spec.byte_size = spec.elements * (dtype == "bool" ? 1 : 4);
+    return spec;
+  }
   if (dtype != "float32") {
     return UnsupportedError(where + ": dtype \"" + dtype +
-                            "\" (only float32 weights are supported)");
+                            (allow_int ? "\" (supported: float32, int32, bool)"
+                                       : "\" (only float32 weights are supported)"));
   }
   spec.storage = "float32";
   if (w.contains("quantization") && !w["quantization"].is_null()) {
@@ -107,7 +113,7 @@ Status CheckShardPath(const std::string& path, size_t group) {
   return Status::Ok();
 }
 
-Result<std::vector<GroupSpec>> ParseManifest(const nlohmann::json& manifest) {
+Result<std::vector<GroupSpec>> ParseManifest(const nlohmann::json& manifest, bool allow_int) {
   if (!manifest.is_array()) return InvalidArgumentError("\"weightsManifest\" is not an array");
   std::vector<GroupSpec> groups;
   for (size_t g = 0; g < manifest.size(); ++g) {
@@ -124,7 +130,7 @@ Result<std::vector<GroupSpec>> ParseManifest(const nlohmann::json& manifest) {
       VIGIL_RETURN_IF_ERROR(CheckShardPath(spec.paths.back(), g));
     }
     for (const nlohmann::json& w : group["weights"]) {
-      VIGIL_ASSIGN_OR_RETURN(WeightSpec weight, ParseWeightSpec(w, g));
+      VIGIL_ASSIGN_OR_RETURN(WeightSpec weight, ParseWeightSpec(w, g, allow_int));
       spec.byte_size += weight.byte_size;
       spec.weights.push_back(std::move(weight));
     }
@@ -210,7 +216,12 @@ float HalfToFloat(uint16_t half) {
 
 Result<TfjsWeightMap> ReadTfjsWeights(const nlohmann::json& manifest, const std::string& base_dir,
                                       int64_t max_weight_bytes) {
-  VIGIL_ASSIGN_OR_RETURN(std::vector<GroupSpec> groups, ParseManifest(manifest));
+  return ReadTfjsWeights(manifest, base_dir, max_weight_bytes, false);
+}
+
+Result<TfjsWeightMap> ReadTfjsWeights(const nlohmann::json& manifest, const std::string& base_dir,
+                                      int64_t max_weight_bytes, bool allow_int_weights) {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<GroupSpec> groups, ParseManifest(manifest, allow_int_weights));
   // The limit applies to the decoded float32 weights (what the ONNX file will hold).
   int64_t decoded_bytes = 0;
   for (const GroupSpec& group : groups) {
@@ -238,7 +249,16 @@ Result<TfjsWeightMap> ReadTfjsWeights(const nlohmann::json& manifest, const std:
       const unsigned char* p = bytes + offset;
       float* out = weight.values.data();
       const size_t n = weight.values.size();
-      if (spec.storage == "float32") {
+      if (spec.storage == "int32" || spec.storage == "bool") {
+        weight.is_int = true;
+        weight.int_values.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+          int32_t v = p[i];
+          if (spec.storage == "int32") std::memcpy(&v, p + 4 * i, 4);
+          weight.int_values[i] = v;
+          out[i] = static_cast<float>(v);
+        }
+      } else if (spec.storage == "float32") {
         std::memcpy(out, p, 4 * n);
       } else if (spec.storage == "uint8") {
         // Same arithmetic as tfjs (double, then rounded to float32).
