@@ -70,7 +70,7 @@ struct FeatureOptions {
   // Hysteresis thresholds of cv::Canny (L1 gradient of the 3x3 Sobel), 0 <= low <= high.
   double canny_low = 50;
   double canny_high = 150;
-  // Orientation bins over [0,180°) of the Sobel and Canny edge histograms, 1..360.
+  // Orientation bins over [0,180°) of the Sobel and Canny edge histograms, 1..180.
   int edge_orientation_bins = 8;
   // LBP radius in pixels (the 8 neighbours lie on the square ring at this distance), 1..16.
   int lbp_radius = 1;

@@ -19,16 +19,29 @@ Result<std::vector<float>> CannyEdgeDensity(const cv::Mat& dx, const cv::Mat& dy
   }
   const OrientationBinner binner(bins);
   std::vector<uint32_t> counts(size_t(bins), 0);
+  std::vector<int16_t> ex, ey;  // gradients of the edge pixels of one row
+  std::vector<float> fx, fy;
+  std::vector<uint8_t> bin;
   uint64_t n_edges = 0;
   for (int y = 0; y < edges.rows; ++y) {
     const uint8_t* e = edges.ptr<uint8_t>(y);
     const int16_t* gx = dx.ptr<int16_t>(y);
     const int16_t* gy = dy.ptr<int16_t>(y);
+    ex.clear();
+    ey.clear();
     for (int x = 0; x < edges.cols; ++x) {
       if (!e[x]) continue;
-      ++n_edges;
-      ++counts[size_t(binner.Bin(gx[x], gy[x]))];
+      ex.push_back(gx[x]);
+      ey.push_back(gy[x]);
     }
+    const int n = int(ex.size());
+    if (n == 0) continue;
+    fx.resize(size_t(n));
+    fy.resize(size_t(n));
+    bin.resize(size_t(n));
+    binner.BinRow(ex.data(), ey.data(), n, fx.data(), fy.data(), bin.data());
+    for (int i = 0; i < n; ++i) ++counts[bin[size_t(i)]];
+    n_edges += uint64_t(n);
   }
   std::vector<float> out(size_t(bins) + 1, 0.0f);
   out[0] = float(double(n_edges) / double(edges.total()));

@@ -31,26 +31,18 @@ Result<PreparedImage> PrepareImage(const Image& image, int resize_to, bool with_
 
 // Unsigned gradient orientation bins over [0, 180°): angle = atan2(gy, gx) folded into [0,180),
 // bin k covers [k, k+1) * 180°/bins. Decided with cross products against the bin boundaries (no
-// atan2), so it is cheap and exact on axis-aligned gradients. (gx, gy) = (0, 0) falls in bin 0.
+// atan2; boundaries from double cos/sin rounded to float, so axis-aligned gradients are exact):
+// bin = number of boundaries b with cos(b) * gy - sin(b) * gx >= 0 after folding. (0, 0) -> bin 0.
 class OrientationBinner {
  public:
   explicit OrientationBinner(int bins);
-  int Bin(int gx, int gy) const {
-    if (gy < 0 || (gy == 0 && gx < 0)) {
-      gx = -gx;
-      gy = -gy;
-    }
-    int bin = 0;
-    for (size_t k = 0; k < cos_.size(); ++k) {
-      // angle >= boundary k  <=>  sin(angle - boundary) >= 0 for angles in [0, 180).
-      if (cos_[k] * gy - sin_[k] * gx >= 0) bin = int(k) + 1;
-      else break;
-    }
-    return bin;
-  }
+  int bins() const { return int(cos_.size()) + 1; }
+  int Bin(int gx, int gy) const;
+  // Bins of n gradients at once (vectorisable); fx, fy are scratch space of n floats each.
+  void BinRow(const int16_t* gx, const int16_t* gy, int n, float* fx, float* fy, uint8_t* out) const;
 
  private:
-  std::vector<double> cos_, sin_;  // boundaries k*180/bins for k = 1..bins-1
+  std::vector<float> cos_, sin_;  // boundaries k*180/bins for k = 1..bins-1
 };
 
 // rgb_hist: joint histogram, bins^3 values summing to 1.

@@ -55,7 +55,7 @@ Status ValidateFeatureOptions(const FeatureOptions& o) {
   VIGIL_RETURN_IF_ERROR(CheckRange("hsv_bins_v", o.hsv_bins_v, 1, 256));
   VIGIL_RETURN_IF_ERROR(CheckRange("canny_low", o.canny_low, 0, 1e6));
   VIGIL_RETURN_IF_ERROR(CheckRange("canny_high", o.canny_high, o.canny_low, 1e6));
-  VIGIL_RETURN_IF_ERROR(CheckRange("edge_orientation_bins", o.edge_orientation_bins, 1, 360));
+  VIGIL_RETURN_IF_ERROR(CheckRange("edge_orientation_bins", o.edge_orientation_bins, 1, 180));
   VIGIL_RETURN_IF_ERROR(CheckRange("lbp_radius", o.lbp_radius, 1, 16));
   VIGIL_RETURN_IF_ERROR(CheckRange("lbp_points", o.lbp_points, 8, 8));
   VIGIL_RETURN_IF_ERROR(CheckRange("hog_window", o.hog_window, 8, 1024));

@@ -40,13 +40,4 @@ Result<PreparedImage> PrepareImage(const Image& image, int resize_to, bool with_
   return out;
 }
 
-OrientationBinner::OrientationBinner(int bins) {
-  const double kPi = 3.14159265358979323846;
-  for (int k = 1; k < bins; ++k) {
-    const double angle = kPi * k / bins;
-    cos_.push_back(std::cos(angle));
-    sin_.push_back(std::sin(angle));
-  }
-}
-
 }  // namespace vigil::features

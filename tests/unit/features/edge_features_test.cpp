@@ -92,8 +92,9 @@ TEST(EdgeFeatures, MatchCannyAndAtan2ReferenceOnRealPhotos) {
 
     // Reference on the same resized grayscale image, computed directly with OpenCV.
     cv::Mat rgb, gray, edges, gx, gy;
-    cv::resize(testing::RgbMat(*image), rgb, features::ResizedSize(image->width, image->height, 256), 0, 0,
-               cv::INTER_AREA);
+    const cv::Size size = features::ResizedSize(image->width, image->height, 256);
+    cv::resize(testing::RgbMat(*image), rgb, size, 0, 0,
+               size.width <= image->width ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
     cv::Canny(gray, edges, 50, 150);
     const double density = cv::countNonZero(edges) / double(gray.total());
@@ -141,6 +142,20 @@ TEST(OrientationBinner, AgreesWithAtan2AwayFromBoundaries) {
         if (std::fabs(pos - std::round(pos)) < 1e-9) continue;  // on a boundary
         ASSERT_EQ(binner.Bin(gx, gy), ReferenceBin(gx, gy, bins)) << gx << "," << gy << " bins " << bins;
       }
+    }
+  }
+}
+
+TEST(OrientationBinner, AxisAlignedGradientsAreExact) {
+  // Horizontal gradients (either sign) are 0°, vertical ones 90°: bin 0 and bin bins/2 exactly,
+  // even at the Sobel extremes.
+  for (int bins : {2, 4, 8, 12, 18}) {
+    const features::OrientationBinner binner(bins);
+    for (int g : {1, 7, 255, 1020, 1442}) {
+      EXPECT_EQ(binner.Bin(g, 0), 0) << g;
+      EXPECT_EQ(binner.Bin(-g, 0), 0) << g;
+      EXPECT_EQ(binner.Bin(0, g), bins / 2) << g << " bins " << bins;
+      EXPECT_EQ(binner.Bin(0, -g), bins / 2) << g << " bins " << bins;
     }
   }
 }
