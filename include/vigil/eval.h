@@ -45,6 +45,9 @@ struct EvalOptions {
   int calibration_bins = 10;
   // Slices with fewer items than this are reported but left out of the gap computation.
   int min_slice_count = 1;
+  // Evaluation::curves keep at most about this many points per curve (evenly thinned, the end
+  // points kept), enough to plot; 0 keeps every point. Metrics always use the full curves.
+  int max_curve_points = 1000;
 };
 
 // Precision-recall curve of one binary problem, in scikit-learn's layout: thresholds increase;
@@ -191,7 +194,7 @@ struct Evaluation {
   AveragedMetrics macro;
   AveragedMetrics weighted;
   std::vector<std::vector<int>> confusion;  // [true][predicted], K x K
-  std::vector<ClassCurves> curves;          // per class
+  std::vector<ClassCurves> curves;          // per class, thinned (EvalOptions::max_curve_points)
   std::vector<ClassThresholds> thresholds;  // per class
   CalibrationReport calibration;
   std::optional<TemperatureFit> temperature;  // not set by Evaluate; callers may attach a fit

@@ -3,6 +3,52 @@
 #include "eval/eval_internal.h"
 
 namespace vigil {
+namespace {
+
+// Indices 0..n-1 thinned to about `limit` evenly spaced ones, first and last kept.
+std::vector<size_t> ThinIndices(size_t n, int limit) {
+  std::vector<size_t> idx;
+  if (limit <= 0 || n <= static_cast<size_t>(limit) || limit < 2) {
+    for (size_t i = 0; i < n; ++i) idx.push_back(i);
+    return idx;
+  }
+  const double step = static_cast<double>(n - 1) / (limit - 1);
+  for (int j = 0; j < limit; ++j) {
+    const size_t i = static_cast<size_t>(j * step + 0.5);
+    if (idx.empty() || i != idx.back()) idx.push_back(i);
+  }
+  if (idx.back() != n - 1) idx.push_back(n - 1);
+  return idx;
+}
+
+std::vector<double> Pick(const std::vector<double>& v, const std::vector<size_t>& idx) {
+  std::vector<double> out;
+  out.reserve(idx.size());
+  for (size_t i : idx) out.push_back(v[i]);
+  return out;
+}
+
+void ThinCurves(ClassCurves& c, int limit) {
+  if (limit <= 0) return;
+  // PR: thin the thresholded points, then re-append the final (P=1, R=0) point.
+  const size_t m = c.pr.thresholds.size();
+  if (m > static_cast<size_t>(limit)) {
+    std::vector<size_t> idx = ThinIndices(m, limit);
+    c.pr.thresholds = Pick(c.pr.thresholds, idx);
+    idx.push_back(m);
+    c.pr.precision = Pick(c.pr.precision, idx);
+    c.pr.recall = Pick(c.pr.recall, idx);
+  }
+  const size_t r = c.roc.fpr.size();
+  if (r > static_cast<size_t>(limit)) {
+    const std::vector<size_t> idx = ThinIndices(r, limit);
+    c.roc.fpr = Pick(c.roc.fpr, idx);
+    c.roc.tpr = Pick(c.roc.tpr, idx);
+    c.roc.thresholds = Pick(c.roc.thresholds, idx);
+  }
+}
+
+}  // namespace
 
 Result<Evaluation> Evaluate(const std::vector<int>& truth,
                             const std::vector<std::vector<float>>& probs,
@@ -40,6 +86,7 @@ Result<Evaluation> Evaluate(const std::vector<int>& truth,
     t.at_recall = ThresholdsForRecall(curves.pr, options.recall_targets);
     t.at_precision = ThresholdsForPrecision(curves.pr, options.precision_targets);
     e.thresholds.push_back(std::move(t));
+    ThinCurves(curves, options.max_curve_points);
     e.curves.push_back(std::move(curves));
   }
   e.macro = eval_internal::MacroAverage(e.classes);

@@ -26,8 +26,13 @@ th,td{border:1px solid #ddd;padding:4px 9px;text-align:right}
 th{background:#f0f3f7;font-weight:600}td:first-child,th:first-child{text-align:left}
 .plots{display:flex;flex-wrap:wrap;gap:12px}.plot{background:#fff;border:1px solid #ddd}
 .note{color:#666;font-size:12px;margin:4px 0 0}.warn{color:#b00020;font-weight:600}
-.na{color:#aaa}
+.na{color:#aaa}td.t{text-align:left}
 )css";
+
+// A class name cut to fit a plot legend beside its score.
+std::string Short(const std::string& name) {
+  return name.size() <= 12 ? name : name.substr(0, 11) + "…";
+}
 
 std::string Cell(double v, int digits = 3) {
   const std::string s = Fixed(v, digits);
@@ -35,7 +40,7 @@ std::string Cell(double v, int digits = 3) {
 }
 
 void SummaryTable(std::ostringstream& o, const Evaluation& e) {
-  o << "<h2>Summary</h2><table><tr><th>metric</th><th>value</th></tr>";
+  o << "<h2 id=\"summary\">Summary</h2><table><tr><th>metric</th><th>value</th></tr>";
   o << "<tr><td>items</td><td>" << e.count << "</td></tr>";
   o << "<tr><td>classes</td><td>" << e.class_names.size() << "</td></tr>";
   o << "<tr><td>accuracy</td>" << Cell(e.accuracy) << "</tr>";
@@ -63,7 +68,7 @@ void SummaryTable(std::ostringstream& o, const Evaluation& e) {
 
 void ClassTable(std::ostringstream& o, const Evaluation& e) {
   const std::string fb = "F" + Fixed(e.beta, e.beta == static_cast<int>(e.beta) ? 0 : 1);
-  o << "<h2>Per class</h2><table><tr><th>class</th><th>support</th><th>predicted</th>"
+  o << "<h2 id=\"classes\">Per class</h2><table><tr><th>class</th><th>support</th><th>predicted</th>"
        "<th>precision</th><th>recall</th><th>F1</th><th>"
     << fb << "</th><th>PR-AUC (AP)</th><th>ROC-AUC</th></tr>";
   for (const ClassMetrics& m : e.classes) {
@@ -76,21 +81,21 @@ void ClassTable(std::ostringstream& o, const Evaluation& e) {
 }
 
 void Plots(std::ostringstream& o, const Evaluation& e, const ReportOptions& options) {
-  o << "<h2>Confusion matrix</h2><div class=\"plots\"><div class=\"plot\">"
+  o << "<h2 id=\"confusion\">Confusion matrix</h2><div class=\"plots\"><div class=\"plot\">"
     << svg::ConfusionHeatmap(e.confusion, e.class_names, "Confusion matrix (rows = true class)")
     << "</div></div>";
   std::vector<svg::Series> pr, roc;
   for (size_t c = 0; c < e.curves.size() && c < e.classes.size(); ++c) {
     const ClassCurves& cv = e.curves[c];
     svg::Series p;
-    p.name = e.classes[c].name + " (AP " + Fixed(e.classes[c].average_precision, 2) + ")";
+    p.name = Short(e.classes[c].name) + " (AP " + Fixed(e.classes[c].average_precision, 2) + ")";
     // Steps in increasing recall: precision P_n holds over (R_{n-1}, R_n], as AP counts it.
     p.x.assign(cv.pr.recall.rbegin(), cv.pr.recall.rend());
     p.y.assign(cv.pr.precision.rbegin(), cv.pr.precision.rend());
     p.step = true;
     pr.push_back(std::move(p));
     svg::Series r;
-    r.name = e.classes[c].name + " (AUC " + Fixed(e.classes[c].roc_auc, 2) + ")";
+    r.name = Short(e.classes[c].name) + " (AUC " + Fixed(e.classes[c].roc_auc, 2) + ")";
     r.x = cv.roc.fpr;
     r.y = cv.roc.tpr;
     roc.push_back(std::move(r));
@@ -106,9 +111,9 @@ void Plots(std::ostringstream& o, const Evaluation& e, const ReportOptions& opti
   roc_options.y_label = "true positive rate";
   roc_options.diagonal = true;
   roc_options.max_points = options.max_curve_points;
-  o << "<h2>Curves</h2><div class=\"plots\"><div class=\"plot\">" << svg::LinePlot(pr, pr_options)
+  o << "<h2 id=\"curves\">Curves</h2><div class=\"plots\"><div class=\"plot\">" << svg::LinePlot(pr, pr_options)
     << "</div><div class=\"plot\">" << svg::LinePlot(roc, roc_options) << "</div></div>";
-  o << "<h2>Calibration</h2><div class=\"plots\"><div class=\"plot\">"
+  o << "<h2 id=\"calibration\">Calibration</h2><div class=\"plots\"><div class=\"plot\">"
     << svg::ReliabilityDiagram(e.calibration.bins,
                                "Reliability diagram (ECE " + Fixed(e.calibration.ece, 3) + ")")
     << "</div><div>";
@@ -122,12 +127,17 @@ void Plots(std::ostringstream& o, const Evaluation& e, const ReportOptions& opti
 }
 
 void ThresholdTable(std::ostringstream& o, const Evaluation& e) {
-  o << "<h2>Operating thresholds</h2><table><tr><th>class</th><th>goal</th><th>threshold</th>"
+  o << "<h2 id=\"thresholds\">Operating thresholds</h2><table><tr><th>class</th><th>goal</th><th>threshold</th>"
        "<th>precision</th><th>recall</th></tr>";
   for (size_t c = 0; c < e.thresholds.size() && c < e.classes.size(); ++c) {
     const std::string name = Escape(e.classes[c].name);
+    const size_t rows = e.thresholds[c].at_recall.size() + e.thresholds[c].at_precision.size();
+    bool first = true;
     auto row = [&](const ThresholdPoint& p, const char* what) {
-      o << "<tr><td>" << name << "</td><td>" << what << " &ge; " << Fixed(p.target, 2) << "</td>";
+      o << "<tr>";
+      if (first) o << "<td rowspan=\"" << rows << "\">" << name << "</td>";
+      first = false;
+      o << "<td class=\"t\">" << what << " &ge; " << Fixed(p.target, 2) << "</td>";
       if (p.found) {
         o << Cell(p.threshold, 4) << Cell(p.precision) << Cell(p.recall);
       } else {
@@ -146,7 +156,7 @@ void ThresholdTable(std::ostringstream& o, const Evaluation& e) {
 void SliceTables(std::ostringstream& o, const Evaluation& e) {
   if (!e.slices) return;
   const SliceReport& r = *e.slices;
-  o << "<h2>Slices</h2>";
+  o << "<h2 id=\"slices\">Slices</h2>";
   if (r.largest) {
     o << "<p><span class=\"warn\">Largest gap: " << Escape(r.largest->metric) << " "
       << Fixed(r.largest->gap, 3) << "</span> (" << Escape(r.largest->best_slice) << " "
@@ -167,8 +177,8 @@ void SliceTables(std::ostringstream& o, const Evaluation& e) {
     o << "<table><tr><th>metric</th><th>best slice</th><th>best</th><th>worst slice</th>"
          "<th>worst</th><th>gap</th></tr>";
     for (const SliceGap& g : r.gaps) {
-      o << "<tr><td>" << Escape(g.metric) << "</td><td>" << Escape(g.best_slice) << "</td>"
-        << Cell(g.best) << "<td>" << Escape(g.worst_slice) << "</td>" << Cell(g.worst)
+      o << "<tr><td>" << Escape(g.metric) << "</td><td class=\"t\">" << Escape(g.best_slice)
+        << "</td>" << Cell(g.best) << "<td class=\"t\">" << Escape(g.worst_slice) << "</td>" << Cell(g.worst)
         << Cell(g.gap) << "</tr>";
     }
     o << "</table>";

@@ -23,8 +23,15 @@ std::string Num(double v) {
   return buf;
 }
 
+// Cuts s to at most n characters (UTF-8 code points), ending with "…" when cut.
 std::string Truncate(const std::string& s, size_t n) {
-  return s.size() <= n ? s : s.substr(0, n - 1) + "…";
+  size_t chars = 0, cut = s.size();
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (chars == n - 1) cut = i;
+    ++chars;
+  }
+  return chars <= n ? s : s.substr(0, cut) + "…";
 }
 
 void OpenSvg(std::ostringstream& o, int width, int height, const std::string& title) {
@@ -93,8 +100,8 @@ void DrawLegend(std::ostringstream& o, double x, double y, const std::vector<Leg
         << "\" y2=\"" << Num(ey) << "\" stroke=\"" << e.color << "\" stroke-width=\"2.5\""
         << (e.dashed ? " stroke-dasharray=\"5,4\"" : "") << "/>";
     }
-    o << "<text x=\"" << Num(x + 24) << "\" y=\"" << Num(ey + 4) << "\" font-size=\"12\">"
-      << Escape(Truncate(e.name, 18)) << "</text>";
+    o << "<text x=\"" << Num(x + 24) << "\" y=\"" << Num(ey + 4) << "\" font-size=\"11.5\">"
+      << Escape(Truncate(e.name, 24)) << "</text>";
   }
 }
 
@@ -145,7 +152,7 @@ const char* SeriesColor(size_t i) {
 std::string LinePlot(const std::vector<Series>& series, const LinePlotOptions& options) {
   std::ostringstream o;
   OpenSvg(o, options.width, options.height, options.title);
-  const double legend_width = 150;
+  const double legend_width = 188;
   Frame f{62, 34, options.width - 62 - legend_width - 12.0, options.height - 34 - 56.0};
   DrawAxes(o, f, options.x_label, options.y_label);
   if (options.diagonal) DrawDiagonal(o, f);
@@ -248,7 +255,7 @@ std::string ReliabilityDiagram(const std::vector<ReliabilityBin>& bins, const st
   const int width = 580, height = 430;
   std::ostringstream o;
   OpenSvg(o, width, height, title);
-  Frame f{62, 34, width - 62 - 150 - 12.0, height - 34 - 56.0};
+  Frame f{62, 34, width - 62 - 188 - 12.0, height - 34 - 56.0};
   DrawAxes(o, f, "confidence (top label)", "accuracy");
   for (const ReliabilityBin& b : bins) {
     if (b.count == 0) continue;

@@ -2,7 +2,7 @@
 // the rank (Mann-Whitney) definition of ROC-AUC and a naive AP on seeded random data with ties.
 #include <cmath>
 #include <random>
-#include <set>
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -124,6 +124,45 @@ TEST(EvalCurves, AgreesWithRankDefinitionsOnRandomDataWithTies) {
     }
     EXPECT_NEAR(AveragePrecision(PrecisionRecallCurve(labels, scores)), ap / positives, 1e-12);
   }
+}
+
+// Stored curves are thinned for plotting; the metrics still come from the full curves.
+TEST(EvalCurves, StoredCurvesAreThinnedButMetricsUseFullCurves) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<int> truth;
+  std::vector<std::vector<float>> probs;
+  std::vector<bool> labels;
+  std::vector<double> scores;
+  for (int i = 0; i < 3000; ++i) {
+    const int t = i % 2;
+    const float s = std::min(1.0f, u(rng) * 0.7f + (t ? 0.3f : 0.0f));
+    truth.push_back(t);
+    probs.push_back({1.0f - s, s});
+    labels.push_back(t == 1);
+    scores.push_back(s);
+  }
+  EvalOptions options;
+  options.max_curve_points = 100;
+  auto e = Evaluate(truth, probs, {"a", "b"}, options);
+  ASSERT_TRUE(e.ok());
+  const PrCurve full_pr = PrecisionRecallCurve(labels, scores);
+  const RocCurve full_roc = RocCurveOf(labels, scores);
+  ASSERT_GT(full_pr.thresholds.size(), 1000u);
+  EXPECT_NEAR(e->classes[1].average_precision, AveragePrecision(full_pr), 1e-12);
+  EXPECT_NEAR(e->classes[1].roc_auc, RocAuc(full_roc), 1e-12);
+  const ClassCurves& c = e->curves[1];
+  EXPECT_LE(c.pr.thresholds.size(), 101u);
+  EXPECT_EQ(c.pr.precision.size(), c.pr.thresholds.size() + 1);
+  EXPECT_EQ(c.pr.recall.back(), 0);
+  EXPECT_EQ(c.pr.thresholds.front(), full_pr.thresholds.front());
+  EXPECT_EQ(c.pr.thresholds.back(), full_pr.thresholds.back());
+  EXPECT_LE(c.roc.fpr.size(), 101u);
+  EXPECT_TRUE(std::isinf(c.roc.thresholds.front()));
+  EXPECT_EQ(c.roc.fpr.back(), 1);
+  EXPECT_EQ(c.roc.tpr.back(), 1);
+  // The thinned ROC curve stays close to the full one in area.
+  EXPECT_NEAR(RocAuc(c.roc), RocAuc(full_roc), 0.01);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // HTML report (one well-formed <svg> per plot, no scripts or remote resources), metrics.json
 // round trip, and the MLflow file-store layout.
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -30,26 +31,32 @@ fs::path TempDir(const std::string& name) {
   return dir;
 }
 
-// Seeded synthetic 3-class predictions with two slices and a class "c" that is hard in slice "q".
+// Seeded synthetic predictions over five classes with three slices; class 4 is often confused
+// with class 3, and the "scan" slice is harder than the others.
 Evaluation MakeEvaluation() {
   std::mt19937 rng(3);
-  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> noise(0, 1);
+  const std::vector<std::string> slice_names = {"camera", "screenshot", "scan"};
   std::vector<int> truth;
   std::vector<std::vector<float>> probs;
   std::vector<std::string> slices;
-  for (int i = 0; i < 300; ++i) {
-    const int t = i % 3;
-    const bool q = i % 2 == 0;
-    std::vector<double> z = {u(rng), u(rng), u(rng)};
-    z[t] += (q && t == 2) ? 0.2 : 1.5;
+  for (int i = 0; i < 1500; ++i) {
+    const int t = (i * 7 + i / 5) % 5;
+    const int slice = i % 3;
+    std::vector<double> z(5);
+    for (double& v : z) v = noise(rng);
+    z[t] += slice == 2 ? 1.6 : 2.8;
+    if (t == 4) z[3] += 1.8;
     double s = 0;
-    for (double& v : z) s += (v = std::exp(2 * v));
+    for (double& v : z) s += (v = std::exp(1.6 * v));
+    std::vector<float> row;
+    for (double v : z) row.push_back(static_cast<float>(v / s));
     truth.push_back(t);
-    probs.push_back({static_cast<float>(z[0] / s), static_cast<float>(z[1] / s),
-                     static_cast<float>(z[2] / s)});
-    slices.push_back(q ? "q" : "p");
+    probs.push_back(row);
+    slices.push_back(slice_names[slice]);
   }
-  auto e = Evaluate(truth, probs, {"a<b", "b", "c"}, {}, &slices);
+  auto e = Evaluate(truth, probs, {"Drawing", "Hentai", "Neutral", "Porn", "Sexy & <suggestive>"},
+                    {}, &slices);
   EXPECT_TRUE(e.ok());
   auto t = FitTemperature(truth, probs);
   EXPECT_TRUE(t.ok());
@@ -88,7 +95,9 @@ bool BalancedTags(const std::string& xml, std::string* error) {
 
 TEST(EvalReport, WritesSelfContainedHtmlWithOneSvgPerPlot) {
   Evaluation e = MakeEvaluation();
-  const fs::path dir = TempDir("report");
+  // VIGIL_EVAL_REPORT_DIR keeps the report there (tests/e2e/report_screenshot.sh renders it).
+  const char* keep = std::getenv("VIGIL_EVAL_REPORT_DIR");
+  const fs::path dir = keep ? fs::path(keep) : TempDir("report");
   ReportOptions options;
   options.details = {{"model", "synthetic"}, {"data", "seeded <test>"}};
   ASSERT_TRUE(WriteHtmlReport(e, options, dir.string()).ok());
@@ -110,9 +119,9 @@ TEST(EvalReport, WritesSelfContainedHtmlWithOneSvgPerPlot) {
   }
   EXPECT_NE(svgs[1].find("<polyline"), std::string::npos);
   EXPECT_NE(svgs[2].find("false positive rate"), std::string::npos);
-  // Escaping: the class name "a<b" must not open a tag.
-  EXPECT_EQ(html.find("a<b"), std::string::npos);
-  EXPECT_NE(html.find("a&lt;b"), std::string::npos);
+  // Escaping: the class name "Sexy & <suggestive>" must not open a tag.
+  EXPECT_EQ(html.find("<suggestive>"), std::string::npos);
+  EXPECT_NE(html.find("Sexy &amp; &lt;suggestive&gt;"), std::string::npos);
   EXPECT_NE(html.find("seeded &lt;test&gt;"), std::string::npos);
   // Self-contained: no script, no remote resources (the SVG namespace is only an identifier).
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -123,7 +132,7 @@ TEST(EvalReport, WritesSelfContainedHtmlWithOneSvgPerPlot) {
   EXPECT_NE(html.find("Operating thresholds"), std::string::npos);
   EXPECT_NE(html.find("Largest gap"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "metrics.json"));
-  fs::remove_all(dir);
+  if (!keep) fs::remove_all(dir);
 }
 
 TEST(EvalReport, MetricsJsonRoundTrips) {
@@ -206,7 +215,7 @@ TEST(EvalMlflow, WritesFileStoreLayout) {
   std::smatch m;
   ASSERT_TRUE(std::regex_match(accuracy, m, std::regex("(\\d{13}) (\\S+) 0\n")));
   EXPECT_NEAR(std::stod(m[2]), e.accuracy, 1e-15);
-  EXPECT_TRUE(fs::exists(r / "metrics" / "f1.a_b"));  // "a<b" sanitised
+  EXPECT_TRUE(fs::exists(r / "metrics" / "f1.Sexy____suggestive_"));  // sanitised name
   EXPECT_TRUE(fs::exists(r / "metrics" / "temperature"));
   EXPECT_EQ(ReadAll(r / "params" / "model"), "nsfw_mobilenet_v2");
   EXPECT_EQ(ReadAll(r / "params" / "version"), "3");

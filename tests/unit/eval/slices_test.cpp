@@ -49,8 +49,12 @@ TEST(EvalSlices, MetricsPerSliceAndLargestGap) {
       saw_accuracy = true;
       EXPECT_DOUBLE_EQ(g.gap, 0.5);  // c (accuracy 0) is excluded by min_slice_count
     }
-    if (g.metric == "macro_f1") EXPECT_NEAR(g.gap, 2.0 / 3, 1e-12);
-    if (g.metric == "recall:x") EXPECT_DOUBLE_EQ(g.gap, 0);
+    if (g.metric == "macro_f1") {
+      EXPECT_NEAR(g.gap, 2.0 / 3, 1e-12);
+    }
+    if (g.metric == "recall:x") {
+      EXPECT_DOUBLE_EQ(g.gap, 0);
+    }
   }
   EXPECT_TRUE(saw_accuracy);
 }
