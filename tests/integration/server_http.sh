@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Integration: the real `vigil serve` on a loopback port. Classify (raw and multipart, same scores
+# as `vigil classify`), models, reload, health, metrics, OpenAPI, API-key roles, and malformed
+# requests (wrong content type, junk and truncated images, bad query, unknown model, oversized body,
+# a client that sends too slowly): each gets the right 4xx with a JSON body and the server keeps
+# serving; SIGTERM drains and exits 0.
+set -euo pipefail
+VIGIL_BIN=${VIGIL_BIN:?}
+SRC=${VIGIL_SOURCE_DIR:?}
+DATA=${VIGIL_TEST_DATA:-$SRC/data}
+MODELS=${VIGIL_MODELS:-$SRC/models}
+PHOTO="$DATA/images/samples/fruits.jpg"
+PHOTO2="$DATA/images/samples/baboon.jpg"
+[ -f "$PHOTO" ] || { echo "missing $PHOTO: run scripts/fetch-test-data"; exit 1; }
+TMP=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; [ -f "$TMP/server.err" ] && cat "$TMP/server.err"; exit 1; }
+
+cat > "$TMP/vigil.yaml" <<YAML
+host: 127.0.0.1
+port: 0
+max_body_bytes: 400000
+read_timeout_seconds: 1
+models:
+  repository: $MODELS
+inference:
+  workers: 2
+  max_batch: 4
+  max_batch_delay_us: 2000
+api_keys:
+  - {key: reader-key-123, role: read}
+  - {key: admin-key-4567, role: admin}
+YAML
+"$VIGIL_BIN" serve --config "$TMP/vigil.yaml" > "$TMP/server.out" 2> "$TMP/server.err" &
+PID=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$TMP/server.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/server.out" | head -1 | sed 's/.*://')
+[ -n "$PORT" ] || fail "server did not start"
+URL="http://127.0.0.1:$PORT"
+READ=(-H "Authorization: Bearer reader-key-123")
+
+# request NAME EXPECTED_STATUS curl-args...: checks the status and that the body is JSON.
+request() {
+  local name=$1 want=$2; shift 2
+  local code
+  code=$(curl -s -o "$TMP/$name.json" -w '%{http_code}' "$@") || true
+  [ "$code" = "$want" ] || fail "$name: HTTP $code, expected $want: $(cat "$TMP/$name.json")"
+  node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$TMP/$name.json" \
+    || fail "$name: body is not JSON: $(cat "$TMP/$name.json")"
+  echo "ok  $name -> $code $(head -c 160 "$TMP/$name.json")"
+}
+
+request healthz 200 "$URL/healthz"
+request readyz 200 "$URL/readyz"
+request no_key 401 -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify"
+request bad_key 401 -H 'X-API-Key: wrong-key-000' "$URL/v1/models"
+request models 200 "${READ[@]}" "$URL/v1/models"
+request reload_reader 403 "${READ[@]}" --data "" "$URL/v1/models:reload"
+request reload_admin 200 -H 'X-API-Key: admin-key-4567' --data "" "$URL/v1/models:reload"
+request raw 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify"
+request multipart 200 "${READ[@]}" -F "file=@$PHOTO" -F "file=@$PHOTO2" "$URL/v1/images:classify?model=nsfw_mobilenet_v2&version=1&top_k=2"
+request wrong_type 415 "${READ[@]}" -H 'Content-Type: text/plain' --data 'hello' "$URL/v1/images:classify"
+request junk 415 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @<(head -c 3000 /dev/urandom) "$URL/v1/images:classify"
+head -c 20000 "$PHOTO" > "$TMP/truncated.jpg"
+request truncated 422 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/truncated.jpg" "$URL/v1/images:classify"
+request bad_query 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?top_k=many"
+request unknown_model 404 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?model=nope"
+head -c 500000 /dev/urandom > "$TMP/big.bin"
+request oversized 413 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/big.bin" "$URL/v1/images:classify"
+request no_route 404 "$URL/v2/nothing"
+
+# The server's scores equal the CLI's for the same photo and model.
+VIGIL_MODELS="$MODELS" "$VIGIL_BIN" classify "$PHOTO" --json > "$TMP/cli.jsonl" 2>/dev/null
+node - "$TMP" <<'JS' || fail "server vs CLI scores"
+const fs = require('fs'), dir = process.argv[2];
+const server = JSON.parse(fs.readFileSync(dir + '/raw.json')).results[0];
+const cli = JSON.parse(fs.readFileSync(dir + '/cli.jsonl', 'utf8').trim());
+if (server.model !== 'nsfw_mobilenet_v2' || server.predictions.length !== 5) throw new Error('raw result ' + JSON.stringify(server));
+for (const p of cli.predictions) {
+  const q = server.predictions.find(x => x.label === p.label);
+  if (Math.abs(q.score - p.score) > 1e-6) throw new Error(p.label + ' ' + q.score + ' vs ' + p.score);
+}
+const multi = JSON.parse(fs.readFileSync(dir + '/multipart.json')).results;
+if (multi.length !== 2 || multi[0].filename !== 'fruits.jpg' || multi[1].predictions.length !== 2) throw new Error('multipart ' + JSON.stringify(multi));
+const models = JSON.parse(fs.readFileSync(dir + '/models.json')).models.map(m => m.name).sort();
+if (JSON.stringify(models) !== '["nsfw_inception_v3","nsfw_mobilenet_v2"]') throw new Error('models ' + models);
+console.log('ok  server scores equal the CLI, multipart and models listing');
+JS
+
+# A client that sends part of a request and stalls gets a 400 JSON error after read_timeout
+# (1 s here) instead of holding a thread; others are served meanwhile.
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'POST /v1/images:classify HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nabc' >&3
+request during_slow 200 "$URL/healthz"
+sleep 2.5
+timeout 2 head -c 12 <&3 > "$TMP/slow.out" || true
+grep -q "^HTTP/1.1 400" "$TMP/slow.out" || fail "slow client: no 400 after the read timeout: $(cat "$TMP/slow.out")"
+echo "ok  slow client answered 400 after the read timeout"
+exec 3>&-
+
+# Metrics: per route/model/version/status counts and latency; queue depth; batch sizes.
+curl -s "$URL/metrics" > "$TMP/metrics.txt"
+grep -q 'vigil_http_requests_total{route="/v1/images:classify",model="nsfw_mobilenet_v2",version="1",status="200"} 2' "$TMP/metrics.txt" || fail "metrics: classify count"
+grep -q 'vigil_http_request_seconds_bucket{route="/v1/images:classify",model="nope",version="",status="404",le="+Inf"} 1' "$TMP/metrics.txt" || fail "metrics: 404 latency"
+grep -q '^vigil_queue_depth 0' "$TMP/metrics.txt" || fail "metrics: queue depth"
+grep -q '^vigil_batch_size_count{model="nsfw_mobilenet_v2",version="1"}' "$TMP/metrics.txt" || fail "metrics: batch size"
+echo "ok  metrics"
+
+# OpenAPI: a 3.x document describing every route the server answers.
+request openapi 200 "$URL/openapi.json"
+node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1]));
+if (!/^3\./.test(d.openapi)) throw new Error("openapi version");
+for (const p of ["/v1/images:classify", "/v1/models", "/v1/models:reload", "/healthz", "/readyz", "/metrics"])
+  if (!d.paths[p]) throw new Error("missing path " + p);
+const refs = JSON.stringify(d).match(/"\$ref":"[^"]*"/g) || [];
+for (const r of refs) { let node = d; for (const k of r.slice(9, -1).split("/").slice(1)) { node = node[k]; if (node === undefined) throw new Error("dangling " + r); } }
+console.log("ok  openapi: " + Object.keys(d.paths).length + " paths, " + refs.length + " refs resolve");
+' "$TMP/openapi.json" || fail "openapi"
+
+# Graceful stop.
+kill -TERM "$PID"
+for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then fail "server did not stop on SIGTERM"; fi
+wait "$PID" && code=0 || code=$?
+PID=
+[ "$code" = 0 ] || fail "server exit code $code"
+grep -q "stopped" "$TMP/server.err" || fail "no stop message"
+echo "server_http: all checks passed"

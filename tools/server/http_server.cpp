@@ -1,0 +1,276 @@
+// HttpServer: cpp-httplib set-up (limits, timeouts, JSON errors), authentication, request metrics
+// and the routes: /v1/images:classify, /v1/models, /v1/models:reload, /healthz, /readyz, /metrics,
+// /openapi.json.
+#include "http_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "http_util.h"
+
+namespace vigil::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+bool ParseIntParam(const httplib::Request& req, const char* name, int min, int max, int* out,
+                   httplib::Response& res) {
+  if (!req.has_param(name)) return true;
+  const std::string text = req.get_param_value(name);
+  try {
+    size_t used = 0;
+    long v = std::stol(text, &used);
+    if (used != text.size() || v < min || v > max) throw std::out_of_range(text);
+    *out = int(v);
+    return true;
+  } catch (const std::exception&) {
+    SendError(res, 400, "invalid_argument",
+              std::string("query parameter ") + name + " must be an integer in " +
+                  std::to_string(min) + ".." + std::to_string(max) + ", got \"" + text + "\"");
+    return false;
+  }
+}
+
+json PredictionJson(const Prediction& p) {
+  json labels = json::array();
+  for (const LabelScore& l : p.labels) labels.push_back({{"label", l.label}, {"score", l.score}});
+  json j = {{"model", p.model}, {"version", p.version}, {"predictions", std::move(labels)}};
+  if (!p.embedding.empty()) j["embedding"] = p.embedding;
+  return j;
+}
+
+bool IsImageContentType(const std::string& type) {
+  return type.rfind("image/", 0) == 0 || type.rfind("application/octet-stream", 0) == 0;
+}
+
+}  // namespace
+
+struct HttpServer::Routes {
+  HttpServer& s;
+  MetricFamily& requests;
+  MetricFamily& latency;
+
+  // Wraps a handler with request metrics by route, model, version and status.
+  template <typename Handler>
+  httplib::Server::Handler Measured(const std::string& route, Handler handler) {
+    return [this, route, handler](const httplib::Request& req, httplib::Response& res) {
+      const auto start = Clock::now();
+      std::string model, version;
+      handler(req, res, &model, &version);
+      const std::vector<std::string> labels = {route, model, version, std::to_string(res.status)};
+      requests.Add(labels);
+      latency.Observe(labels, std::chrono::duration<double>(Clock::now() - start).count());
+    };
+  }
+
+  void Classify(const httplib::Request& req, httplib::Response& res, std::string* model_label,
+                std::string* version_label) {
+    const ServerConfig& config = s.config_;
+    if (!Authorize(config, req, res, Role::kRead)) return;
+    ClassifyRequest base;
+    base.model = req.get_param_value("model");
+    *model_label = base.model;
+    if (!ParseIntParam(req, "version", 0, 1 << 30, &base.version, res)) return;
+    if (!ParseIntParam(req, "top_k", 0, 1 << 20, &base.top_k, res)) return;
+    if (req.has_param("embedding")) base.with_embedding = req.get_param_value("embedding") == "true";
+    base.deadline = Clock::now() + std::chrono::seconds(config.request_timeout_seconds);
+
+    std::vector<std::pair<std::string, std::string>> images;  // filename, bytes
+    const std::string content_type = req.get_header_value("Content-Type");
+    if (req.is_multipart_form_data()) {
+      for (const auto& [field, part] : req.files) {
+        if (!part.filename.empty() || !part.content.empty()) images.emplace_back(part.filename, part.content);
+      }
+      if (images.empty()) {
+        SendError(res, 400, "invalid_argument", "the multipart body has no image parts");
+        return;
+      }
+    } else if (IsImageContentType(content_type)) {
+      if (req.body.empty()) {
+        SendError(res, 400, "invalid_argument", "the request body is empty: send the image bytes");
+        return;
+      }
+      images.emplace_back("", req.body);
+    } else {
+      SendError(res, 415, "unsupported_media_type",
+                "Content-Type must be image/*, application/octet-stream or multipart/form-data, got \"" +
+                    content_type + "\"");
+      return;
+    }
+    if (images.size() > size_t(config.max_images_per_request)) {
+      SendError(res, 413, "resource_exhausted",
+                std::to_string(images.size()) + " images in one request; the limit is " +
+                    std::to_string(config.max_images_per_request));
+      return;
+    }
+    std::vector<std::future<Result<Prediction>>> futures;
+    for (const auto& [name, bytes] : images) {
+      ClassifyRequest r = base;
+      r.image_bytes.assign(bytes.begin(), bytes.end());
+      futures.push_back(s.service_->Submit(std::move(r)));
+    }
+    json results = json::array();
+    Status first_error;
+    size_t failed = 0;
+    for (size_t i = 0; i < futures.size(); ++i) {
+      Result<Prediction> p = futures[i].wait_until(base.deadline) == std::future_status::ready
+                                 ? futures[i].get()
+                                 : Result<Prediction>(DeadlineExceededError("request timed out"));
+      json item;
+      if (p.ok()) {
+        item = PredictionJson(*p);
+        *model_label = p->model;
+        *version_label = std::to_string(p->version);
+      } else {
+        ++failed;
+        if (first_error.ok()) first_error = p.status();
+        item["error"] = {{"code", StatusCodeName(p.status().code())}, {"message", p.status().message()}};
+      }
+      if (!images[i].first.empty()) item["filename"] = images[i].first;
+      results.push_back(std::move(item));
+    }
+    // A single image that failed is the request's failure; with several, each carries its own.
+    if (failed == futures.size() && (futures.size() == 1 || first_error.code() == StatusCode::kUnavailable)) {
+      SendStatus(res, first_error, config.retry_after_seconds);
+      return;
+    }
+    SendJson(res, 200, json{{"results", std::move(results)}}.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  void Models(const httplib::Request& req, httplib::Response& res, std::string*, std::string*) {
+    if (!Authorize(s.config_, req, res, Role::kRead)) return;
+    json models = json::array();
+    for (const LoadedModel& m : s.service_->Models()) {
+      const ModelManifest& mf = m.manifest;
+      models.push_back({{"name", mf.name},
+                        {"version", mf.version},
+                        {"task", mf.task},
+                        {"input", {{"name", mf.input.name}, {"width", mf.input.width},
+                                   {"height", mf.input.height}, {"channels", mf.input.channels},
+                                   {"layout", mf.input.layout}}},
+                        {"labels", mf.labels},
+                        {"embedding_size", mf.embedding_size},
+                        {"backend", m.backend},
+                        {"source", mf.source}});
+    }
+    SendJson(res, 200, json{{"models", std::move(models)}}.dump());
+  }
+
+  void Reload(const httplib::Request& req, httplib::Response& res, std::string*, std::string*) {
+    if (!Authorize(s.config_, req, res, Role::kAdmin)) return;
+    Status status = s.service_->Reload();
+    if (!status.ok()) {
+      SendStatus(res, status, s.config_.retry_after_seconds);
+      return;
+    }
+    Models(req, res, nullptr, nullptr);
+  }
+};
+
+HttpServer::HttpServer(const ServerConfig& config, ClassificationService* service)
+    : config_(config), service_(service), http_(std::make_unique<httplib::Server>()) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerConfig& config,
+                                                       ClassificationService* service) {
+  VIGIL_RETURN_IF_ERROR(ValidateServerConfig(config));
+  std::unique_ptr<HttpServer> server(new HttpServer(config, service));
+  server->RegisterRoutes();
+  return server;
+}
+
+void HttpServer::RegisterRoutes() {
+  httplib::Server& http = *http_;
+  const int threads = config_.http_threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(config_.max_body_bytes);
+  http.set_read_timeout(config_.read_timeout_seconds, 0);
+  http.set_write_timeout(config_.read_timeout_seconds, 0);
+  http.set_keep_alive_timeout(5);
+
+  MetricsRegistry& metrics = service_->metrics();
+  auto routes = std::make_shared<Routes>(Routes{
+      *this,
+      metrics.Counter("vigil_http_requests_total", "HTTP requests by route, model, version, status",
+                      {"route", "model", "version", "status"}),
+      metrics.Histogram("vigil_http_request_seconds", "HTTP request latency",
+                        {"route", "model", "version", "status"}, MetricsRegistry::LatencyBuckets())});
+
+  http.Post("/v1/images:classify",
+            routes->Measured("/v1/images:classify", [routes](const auto& req, auto& res, auto* m, auto* v) {
+              routes->Classify(req, res, m, v);
+            }));
+  http.Get("/v1/models", routes->Measured("/v1/models", [routes](const auto& req, auto& res, auto* m, auto* v) {
+    routes->Models(req, res, m, v);
+  }));
+  http.Post("/v1/models:reload",
+            routes->Measured("/v1/models:reload", [routes](const auto& req, auto& res, auto* m, auto* v) {
+              routes->Reload(req, res, m, v);
+            }));
+  http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, 200, R"({"status":"ok"})");
+  });
+  http.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    if (service_->Ready()) {
+      SendJson(res, 200, R"({"status":"ready"})");
+    } else {
+      SendError(res, 503, "unavailable", "no model loaded or shutting down", config_.retry_after_seconds);
+    }
+  });
+  http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!config_.metrics_public && !Authorize(config_, req, res, Role::kRead)) return;
+    service_->metrics().Gauge("vigil_queue_depth", "").Set({}, double(service_->QueueDepth()));
+    res.set_content(service_->metrics().Render(), "text/plain; version=0.0.4");
+  });
+  http.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, 200, OpenApiJson());
+  });
+  // Every error without a body (unknown route 404, 413 from the body limit, 400 from a malformed
+  // request line...) still gets a JSON body.
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const char* code = res.status == 404 ? "not_found"
+                       : res.status == 413 ? "resource_exhausted"
+                       : res.status == 405 ? "method_not_allowed"
+                       : res.status < 500 ? "invalid_argument" : "internal";
+    const char* reason = res.status == 404 ? "no such route"
+                         : res.status == 413 ? "request body larger than max_body_bytes"
+                         : res.status == 405 ? "method not allowed on this route"
+                         : "malformed request";
+    SendError(res, res.status, code, std::string("HTTP ") + std::to_string(res.status) + ": " + reason);
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unexpected error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    SendError(res, 500, "internal", what);
+  });
+}
+
+Result<int> HttpServer::Bind() {
+  int port = config_.port == 0 ? http_->bind_to_any_port(config_.host)
+                               : (http_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
+  if (port < 0) {
+    return UnavailableError("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  }
+  return port;
+}
+
+Status HttpServer::Serve() {
+  if (!http_->listen_after_bind()) return InternalError("the HTTP server stopped with an error");
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (http_) http_->stop();
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,28 @@
+// HTTP helpers for the server: Status -> HTTP code, JSON error bodies, API-key checks.
+// Only the server maps a Status to an HTTP code.
+#pragma once
+
+#include <httplib.h>
+
+#include <string>
+
+#include "server_config.h"
+#include "vigil/status.h"
+
+namespace vigil::server {
+
+// invalid_argument 400, not_found 404, unsupported 415, data_loss 422, resource_exhausted 413,
+// failed_precondition 409, deadline_exceeded 504, unavailable 503, internal 500.
+int HttpStatusFor(StatusCode code);
+// {"error":{"code":"...","message":"..."}} with the matching HTTP status (+ Retry-After on 503/429).
+void SendError(httplib::Response& res, int http_status, const std::string& code,
+               const std::string& message, int retry_after_seconds = 0);
+void SendStatus(httplib::Response& res, const Status& status, int retry_after_seconds);
+void SendJson(httplib::Response& res, int http_status, const std::string& json);
+
+// Checks the request's API key ("Authorization: Bearer KEY" or "X-API-Key: KEY") for `needed`.
+// Returns true if allowed; otherwise has already sent 401 (no/unknown key) or 403 (wrong role).
+bool Authorize(const ServerConfig& config, const httplib::Request& req, httplib::Response& res,
+               Role needed);
+
+}  // namespace vigil::server
