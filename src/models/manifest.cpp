@@ -49,8 +49,8 @@ Status ValidateManifest(const ModelManifest& m) {
   if (m.probabilities_output.empty()) {
     return InvalidArgumentError("manifest: \"outputs.probabilities\" is empty");
   }
-  if (m.backend != "auto" && m.backend != "xnnpack" && m.backend != "opencv") {
-    return InvalidArgumentError("manifest: \"backend\" must be auto, xnnpack or opencv");
+  if (m.backend != "auto" && m.backend != "xnnpack" && m.backend != "onednn" && m.backend != "opencv") {
+    return InvalidArgumentError("manifest: \"backend\" must be auto, xnnpack, onednn or opencv");
   }
   return Status::Ok();
 }

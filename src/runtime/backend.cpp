@@ -1,5 +1,5 @@
-// Backend factory and BackendKind names. kAuto picks XNNPACK when it can express the model and
-// falls back to OpenCV DNN otherwise (logging why).
+// Backend factory and BackendKind names. kAuto picks oneDNN on AVX-512 CPUs, else XNNPACK, when
+// it can express the model, and falls back to the next (finally OpenCV DNN) otherwise, logging why.
 #include "runtime/backend.h"
 
 #include "vigil/log.h"
@@ -11,22 +11,30 @@ const char* BackendKindName(BackendKind kind) {
     case BackendKind::kAuto: return "auto";
     case BackendKind::kXnnpack: return "xnnpack";
     case BackendKind::kOpenCv: return "opencv";
+    case BackendKind::kOneDnn: return "onednn";
   }
   return "unknown";
 }
 
 Result<BackendKind> ParseBackendKind(const std::string& name) {
-  for (BackendKind k : {BackendKind::kAuto, BackendKind::kXnnpack, BackendKind::kOpenCv}) {
+  for (BackendKind k : {BackendKind::kAuto, BackendKind::kXnnpack, BackendKind::kOpenCv, BackendKind::kOneDnn}) {
     if (name == BackendKindName(k)) return k;
   }
-  return InvalidArgumentError("unknown backend '" + name + "' (expected auto, xnnpack or opencv)");
+  return InvalidArgumentError("unknown backend '" + name + "' (expected auto, xnnpack, onednn or opencv)");
 }
 
 Result<std::unique_ptr<Backend>> CreateBackend(BackendKind kind, const std::string& onnx_path) {
   switch (kind) {
     case BackendKind::kXnnpack: return CreateXnnpackBackend(onnx_path);
     case BackendKind::kOpenCv: return CreateOpenCvBackend(onnx_path);
+    case BackendKind::kOneDnn: return CreateOneDnnBackend(onnx_path);
     case BackendKind::kAuto: break;
+  }
+  if (OneDnnPreferredOnThisCpu()) {
+    auto dnn = CreateOneDnnBackend(onnx_path);
+    if (dnn.ok() || dnn.status().code() != StatusCode::kUnsupported) return dnn;
+    Log(LogLevel::kInfo, "backend auto: oneDNN cannot run the model (" + dnn.status().message() +
+                             "); trying XNNPACK");
   }
   auto xnn = CreateXnnpackBackend(onnx_path);
   if (xnn.ok() || xnn.status().code() != StatusCode::kUnsupported) return xnn;

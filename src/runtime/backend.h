@@ -1,4 +1,4 @@
-// Backend: the contract every inference engine implements (XNNPACK, OpenCV DNN).
+// Backend: the contract every inference engine implements (XNNPACK, oneDNN, OpenCV DNN).
 // A Backend is a loaded, immutable model: thread-safe, shared by workers.
 // A Session is per-worker state (buffers, runtimes): NOT thread-safe; one per thread.
 #pragma once
@@ -12,9 +12,9 @@
 
 namespace vigil {
 
-enum class BackendKind { kAuto, kXnnpack, kOpenCv };
+enum class BackendKind { kAuto, kXnnpack, kOpenCv, kOneDnn };
 
-// "auto", "xnnpack", "opencv".
+// "auto", "xnnpack", "opencv", "onednn".
 const char* BackendKindName(BackendKind kind);
 Result<BackendKind> ParseBackendKind(const std::string& name);
 
@@ -46,7 +46,13 @@ class Backend {
 // Backend factories. Each returns kUnsupported (naming the op) if it cannot express the model.
 Result<std::unique_ptr<Backend>> CreateXnnpackBackend(const std::string& onnx_path);
 Result<std::unique_ptr<Backend>> CreateOpenCvBackend(const std::string& onnx_path);
-// kAuto: XNNPACK if it can express the model, else OpenCV DNN.
+// oneDNN (Debian's libdnnl, OpenMP runtime): SessionOptions.threads is applied to the calling
+// thread's OpenMP thread count for the duration of each Run; yield_workers does not apply.
+Result<std::unique_ptr<Backend>> CreateOneDnnBackend(const std::string& onnx_path);
+// True where kAuto tries oneDNN first: CPUs with AVX-512 (measured faster there than this XNNPACK).
+bool OneDnnPreferredOnThisCpu();
+// kAuto: oneDNN first where OneDnnPreferredOnThisCpu(), then XNNPACK, then OpenCV DNN, each if
+// the previous cannot express the model.
 Result<std::unique_ptr<Backend>> CreateBackend(BackendKind kind, const std::string& onnx_path);
 
 }  // namespace vigil

@@ -179,7 +179,7 @@ void AddClassifyCommand(CLI::App& app) {
   cmd->add_option("--models", args->models_dir,
                   "Model repository (default: $VIGIL_MODELS, ./models, or next to the binary)");
   cmd->add_option("--backend", args->backend, "Inference backend")
-      ->check(CLI::IsMember({"auto", "xnnpack", "opencv"}))
+      ->check(CLI::IsMember({"auto", "xnnpack", "onednn", "opencv"}))
       ->capture_default_str();
   cmd->add_option("-k,--top-k", args->top_k, "Print only the K best labels (0 = all)")
       ->check(CLI::NonNegativeNumber);
