@@ -77,6 +77,26 @@ TEST(Features, ResizeKeepsAspectRatio) {
   EXPECT_EQ(features::ResizedSize(640, 480, 0), cv::Size(640, 480));
 }
 
+TEST(Features, TinyAndExtremeAspectImagesWork) {
+  const int dimension = FeatureDimension().value();
+  for (const auto& size : std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {1, 500}, {700, 1}, {3, 3}}) {
+    cv::Mat rgb(size.second, size.first, CV_8UC3);
+    cv::randu(rgb, 0, 256);
+    const Image image = testing::ImageFromRgbMat(rgb);
+    for (int resize_to : {256, 0}) {
+      FeatureOptions o;
+      o.resize_to = resize_to;
+      auto v = ComputeFeatureVector(image, o);
+      ASSERT_TRUE(v.ok()) << size.first << "x" << size.second << ": " << v.status().ToString();
+      EXPECT_EQ(int(v->size()), dimension);
+      for (float x : *v) ASSERT_TRUE(std::isfinite(x));
+      auto blocks = ComputeFeatures(image, o);
+      ASSERT_TRUE(blocks.ok());
+      EXPECT_NEAR(testing::Sum(FindBlock(*blocks, "rgb_hist")->values), 1.0, 1e-5);
+    }
+  }
+}
+
 TEST(Features, ConcatenationNormalisesEachBlock) {
   const std::vector<FeatureBlock> blocks = {{"a", {3, 4}}, {"b", {0, 0, 0}}, {"c", {1, -1, 2}}};
   EXPECT_EQ(ConcatenateFeatureBlocks(blocks, BlockNorm::kNone),
