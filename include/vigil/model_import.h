@@ -1,8 +1,10 @@
 // Model import: convert a model from another framework's format into the repository (ONNX +
-// manifest). Today: TensorFlow.js layers models (model.json + weight shards).
+// manifest). Today: TensorFlow.js layers models (model.json + weight shards); TensorFlow.js graph
+// models (detectors) convert to a standalone ONNX file only (ConvertTfjsGraphModel).
 // Thread-safety: thread-safe; two imports of the same name/version race to the final rename.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,29 @@ struct TfjsImportRequest {
 // Converts, writes models/<name>/<version>/{model.onnx,manifest.json} atomically, returns the entry.
 // The manifest gets the model's input size, NHWC layout, nsfwjs-style preprocessing (RGB, /255,
 // stretch, bilinear with align-corners), the labels and the output names.
+// A graph model (model.json "format": "graph-model") is refused with kUnsupported pointing at
+// ConvertTfjsGraphModel: the manifest has no detection task yet.
 Result<ModelEntry> ImportTfjsModel(const std::string& repository_root,
                                    const TfjsImportRequest& request);
+
+struct TfjsGraphConvertRequest {
+  std::string model_json;            // path to a graph model's model.json (shards beside it)
+  std::string onnx_out;              // ONNX file to write (replaced atomically)
+  std::vector<std::string> outputs;  // TF node names to export; empty = the model's signature
+};
+
+struct TfjsGraphConvertResult {
+  std::string input_name;
+  std::vector<int64_t> input_shape;  // static, the TF input's layout
+  std::vector<std::string> output_names;
+  std::vector<std::vector<int64_t>> output_shapes;
+  std::vector<std::string> tf_ops;   // distinct TF ops the outputs depend on
+  int64_t onnx_node_count = 0;
+};
+
+// Converts a TensorFlow.js graph model to ONNX (opset 11; see src/models/tfjs_graph_import.h),
+// without touching the repository. Errors as ImportTfjsGraphModel; unsupported ops are listed
+// together: `unsupported: tfjs graph model "<path>": ops TopKV2 (1 node), ...`.
+Result<TfjsGraphConvertResult> ConvertTfjsGraphModel(const TfjsGraphConvertRequest& request);
 
 }  // namespace vigil

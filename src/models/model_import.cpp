@@ -3,17 +3,61 @@
 #include "vigil/model_import.h"
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
+#include "models/tfjs_graph_import.h"
 #include "models/tfjs_layers_import.h"
 
 namespace vigil {
 namespace fs = std::filesystem;
 
+namespace {
+
+// model.json's "format" ("layers-model", "graph-model"), or "" if unreadable or absent (the
+// converter then reports the real problem).
+std::string TfjsFormat(const std::string& model_json) {
+  std::ifstream in(model_json, std::ios::binary);
+  if (!in) return "";
+  std::stringstream text;
+  text << in.rdbuf();
+  const nlohmann::json root = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!root.is_object() || !root.contains("format") || !root["format"].is_string()) return "";
+  return root["format"].get<std::string>();
+}
+
+}  // namespace
+
+Result<TfjsGraphConvertResult> ConvertTfjsGraphModel(const TfjsGraphConvertRequest& request) {
+  if (request.onnx_out.empty()) return InvalidArgumentError("convert: an output path is required");
+  TfjsGraphImportOptions options;
+  options.outputs = request.outputs;
+  VIGIL_ASSIGN_OR_RETURN(TfjsGraphImportInfo info,
+                         ImportTfjsGraphModel(request.model_json, request.onnx_out, options));
+  TfjsGraphConvertResult result;
+  result.input_name = info.input_name;
+  result.input_shape = info.input_shape;
+  for (const TfjsGraphOutputInfo& out : info.outputs) {
+    result.output_names.push_back(out.name);
+    result.output_shapes.push_back(out.shape);
+  }
+  result.tf_ops = info.tf_ops;
+  result.onnx_node_count = info.onnx_node_count;
+  return result;
+}
+
 Result<ModelEntry> ImportTfjsModel(const std::string& repository_root,
                                    const TfjsImportRequest& request) {
   if (request.name.empty()) return InvalidArgumentError("import: a model name is required");
   if (request.version < 0) return InvalidArgumentError("import: version must be >= 1");
+  if (TfjsFormat(request.model_json) == "graph-model") {
+    return UnsupportedError("import " + request.model_json +
+                            ": a tfjs graph model (e.g. a detector); the repository holds "
+                            "classifiers only for now: convert it with `vigil import tfjs-graph "
+                            "MODEL_JSON --out MODEL.onnx`");
+  }
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::OpenOrCreate(repository_root));
   const int version = request.version > 0 ? request.version : repo->NextVersion(request.name);
 

@@ -1,4 +1,7 @@
-// `vigil models` (list the repository) and `vigil import tfjs MODEL_JSON --name NAME` (convert).
+// `vigil models` (list the repository), `vigil import tfjs MODEL_JSON --name NAME` (convert a
+// layers model into the repository) and `vigil import tfjs-graph MODEL_JSON --out MODEL.onnx`
+// (convert a graph model, e.g. a detector, to a standalone ONNX file; a developer path until the
+// repository holds detectors).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -107,6 +110,51 @@ int RunImportTfjs(const ImportArgs& args) {
   return kExitOk;
 }
 
+struct GraphArgs {
+  std::string model_json;
+  std::string out;
+  std::string outputs;
+  bool json = false;
+};
+
+std::string DimsJoin(const std::vector<int64_t>& dims) {
+  std::string s;
+  for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
+int RunImportTfjsGraph(const GraphArgs& args) {
+  TfjsGraphConvertRequest request;
+  request.model_json = args.model_json;
+  request.onnx_out = args.out;
+  std::stringstream ss(args.outputs);
+  for (std::string name; std::getline(ss, name, ',');) {
+    if (!name.empty()) request.outputs.push_back(name);
+  }
+  auto result = ConvertTfjsGraphModel(request);
+  if (!result.ok()) return ReportError(result.status());
+  if (args.json) {
+    nlohmann::json j = {{"onnx", args.out},
+                        {"input", {{"name", result->input_name}, {"shape", result->input_shape}}},
+                        {"onnx_nodes", result->onnx_node_count},
+                        {"tf_ops", result->tf_ops}};
+    j["outputs"] = nlohmann::json::array();
+    for (size_t k = 0; k < result->output_names.size(); ++k) {
+      j["outputs"].push_back({{"name", result->output_names[k]}, {"shape", result->output_shapes[k]}});
+    }
+    std::printf("%s\n", j.dump().c_str());
+    return kExitOk;
+  }
+  std::printf("wrote %s: input %s %s, %lld ONNX nodes\n", args.out.c_str(),
+              result->input_name.c_str(), DimsJoin(result->input_shape).c_str(),
+              static_cast<long long>(result->onnx_node_count));
+  for (size_t k = 0; k < result->output_names.size(); ++k) {
+    std::printf("  output %s %s\n", result->output_names[k].c_str(),
+                DimsJoin(result->output_shapes[k]).c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddModelsCommand(CLI::App& app) {
@@ -135,6 +183,17 @@ void AddImportCommand(CLI::App& app) {
   tfjs->add_option("--models", args->models_dir, "Model repository");
   tfjs->add_flag("--overwrite", args->overwrite, "Replace an existing NAME:VERSION");
   tfjs->callback([args]() { throw CommandResult{RunImportTfjs(*args)}; });
+
+  auto graph_args = std::make_shared<GraphArgs>();
+  CLI::App* graph = cmd->add_subcommand(
+      "tfjs-graph", "Convert a TensorFlow.js graph model (e.g. a detector) to an ONNX file");
+  graph->add_option("model_json", graph_args->model_json, "Path to model.json (shards beside it)")
+      ->required();
+  graph->add_option("--out", graph_args->out, "ONNX file to write")->required();
+  graph->add_option("--outputs", graph_args->outputs,
+                    "Comma-separated TF node names to export (default: the model's signature)");
+  graph->add_flag("--json", graph_args->json, "Print the result as JSON");
+  graph->callback([graph_args]() { throw CommandResult{RunImportTfjsGraph(*graph_args)}; });
 }
 
 }  // namespace vigil::cli
