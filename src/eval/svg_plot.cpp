@@ -182,6 +182,13 @@ std::string LinePlot(const std::vector<Series>& series, const LinePlotOptions& o
       << pts.str() << "\"><title>" << Escape(line.name) << "</title></polyline>";
     legend.push_back({line.name, color});
   }
+  // Keep the legend inside the chart: at most kMaxLegend entries, then a "+N more" line.
+  constexpr size_t kMaxLegend = 16;
+  if (legend.size() > kMaxLegend) {
+    const size_t more = legend.size() - (kMaxLegend - 1);
+    legend.resize(kMaxLegend - 1);
+    legend.push_back({"+" + std::to_string(more) + " more (see tables)", "none"});
+  }
   if (options.diagonal) legend.push_back({"chance / ideal", "#888", false, true});
   DrawLegend(o, f.left + f.width + 16, f.top + 10, legend);
   o << "</svg>";

@@ -175,6 +175,32 @@ TEST(EvalReport, UndefinedMetricsAreNullInJson) {
   EXPECT_TRUE(std::isnan(back->classes[2].roc_auc));
 }
 
+TEST(EvalReport, ManyClassesKeepTheLegendBounded) {
+  // 30 classes: the curve legends list 15 classes and a "+15 more" line; every class gets a line.
+  const int k = 30;
+  std::vector<int> truth;
+  std::vector<std::vector<float>> probs;
+  std::vector<std::string> names;
+  for (int c = 0; c < k; ++c) names.push_back("class" + std::to_string(c));
+  for (int i = 0; i < 300; ++i) {
+    truth.push_back(i % k);
+    std::vector<float> row(k, 0.5f / (k - 1));
+    row[(i % 7 == 0) ? (i + 1) % k : i % k] = 0.5f;
+    probs.push_back(row);
+  }
+  auto e = Evaluate(truth, probs, names);
+  ASSERT_TRUE(e.ok());
+  const fs::path dir = TempDir("many");
+  ASSERT_TRUE(WriteHtmlReport(*e, {}, dir.string()).ok());
+  const std::string html = ReadAll(dir / "report.html");
+  size_t more = 0, lines = 0;
+  for (size_t pos = 0; (pos = html.find("+15 more", pos)) != std::string::npos; ++pos) ++more;
+  for (size_t pos = 0; (pos = html.find("<polyline", pos)) != std::string::npos; ++pos) ++lines;
+  EXPECT_EQ(more, 2u);         // PR and ROC legends
+  EXPECT_EQ(lines, 2u * k);    // one line per class in each plot
+  fs::remove_all(dir);
+}
+
 TEST(EvalMlflow, WritesFileStoreLayout) {
   Evaluation e = MakeEvaluation();
   const fs::path root = TempDir("mlruns");
