@@ -8,11 +8,12 @@
 //
 // Usage:
 //   node tests/parity/tfjs_graph_reference.js --model MODEL.json --onnx MODEL.onnx
-//        [--image FILE.rgb:WxH | --seed N] [--outputs a,b,...] [--tolerance 1e-3]
+//        [--image FILE.rgb:WxH [--divide 255] | --seed N] [--outputs a,b,...] [--tolerance 1e-3]
 //        [--dump DIR] [--backend wasm|cpu] [--node-modules DIR]
 //   --image   raw interleaved 8-bit RGB (e.g. from `vigil decode`), stretched to the model input
-//             with bilinear resize (half-pixel centres) and divided by 255, in the input's layout
-//             (NCHW when the input's dim 1 is 3, else NHWC)
+//             with bilinear resize (half-pixel centres) and divided by --divide (default 255;
+//             NanoDet in @vladmandic/human takes [0, 1], CenterNet raw [0, 255]: --divide 1), in the
+//             input's layout (NCHW when the input's dim 1 is 3, else NHWC)
 //   --seed    uniform [0, 1) input from a seeded generator (default: --seed 1)
 //   --outputs TF output names to compare (default: the ONNX model's outputs, which the importer
 //             names after the TF nodes)
@@ -34,7 +35,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const args = { seed: 1, tolerance: 1e-3, backend: 'wasm' };
+  const args = { seed: 1, tolerance: 1e-3, backend: 'wasm', divide: 255 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     else if (a === '--onnx') args.onnx = value();
     else if (a === '--image') args.image = value();
     else if (a === '--seed') args.seed = Number(value());
+    else if (a === '--divide') args.divide = Number(value());
     else if (a === '--outputs') args.outputs = value().split(',');
     else if (a === '--tolerance') args.tolerance = Number(value());
     else if (a === '--dump') args.dump = value();
@@ -70,8 +72,8 @@ function seededUniform(n, seed) {
   return out;
 }
 
-// Raw RGB -> float input of `shape` (bilinear, half-pixel centres, /255).
-function imageInput(spec, shape) {
+// Raw RGB -> float input of `shape` (bilinear, half-pixel centres, / divide).
+function imageInput(spec, shape, divide) {
   const m = /^(.*):(\d+)x(\d+)$/.exec(spec);
   if (!m) fail(`--image wants FILE.rgb:WxH, got ${spec}`);
   const [, file, w, h] = [m[0], m[1], Number(m[2]), Number(m[3])];
@@ -92,7 +94,7 @@ function imageInput(spec, shape) {
         const p = (yy, xx) => rgb[(yy * w + xx) * 3 + c];
         const v = (p(y0, x0) * (1 - dx) + p(y0, x1) * dx) * (1 - dy) +
                   (p(y1, x0) * (1 - dx) + p(y1, x1) * dx) * dy;
-        out[nchw ? (c * oh + y) * ow + x : (y * ow + x) * 3 + c] = v / 255;
+        out[nchw ? (c * oh + y) * ow + x : (y * ow + x) * 3 + c] = v / divide;
       }
     }
   }
@@ -133,7 +135,7 @@ async function main() {
   const placeholder = modelJson.modelTopology.node.find((n) => n.op === 'Placeholder');
   const shape = placeholder.attr.shape.shape.dim.map((d) => Math.max(1, Number(d.size)));
   const n = shape.reduce((a, b) => a * b, 1);
-  const input = args.image ? imageInput(args.image, shape) : seededUniform(n, args.seed);
+  const input = args.image ? imageInput(args.image, shape, args.divide) : seededUniform(n, args.seed);
 
   const outputs = args.outputs || session.outputNames;
   const t0 = Date.now();
