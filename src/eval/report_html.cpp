@@ -30,9 +30,7 @@ th{background:#f0f3f7;font-weight:600}td:first-child,th:first-child{text-align:l
 )css";
 
 // A class name cut to fit a plot legend beside its score.
-std::string Short(const std::string& name) {
-  return name.size() <= 12 ? name : name.substr(0, 11) + "…";
-}
+std::string Short(const std::string& name) { return svg::TruncateMiddle(name, 12); }
 
 std::string Cell(double v, int digits = 3) {
   const std::string s = Fixed(v, digits);

@@ -119,6 +119,15 @@ std::string Blues(double t) {
 
 }  // namespace
 
+std::string TruncateMiddle(const std::string& s, size_t n) {
+  std::vector<size_t> starts;  // byte offset of each UTF-8 code point
+  for (size_t i = 0; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
+  if (starts.size() <= n) return s;
+  const size_t head = (n - 1) / 2, tail = n - 1 - head;
+  return s.substr(0, starts[head]) + "…" + s.substr(starts[starts.size() - tail]);
+}
+
 std::string Escape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -199,11 +208,11 @@ std::string ConfusionHeatmap(const std::vector<std::vector<int>>& confusion,
                              const std::vector<std::string>& labels, const std::string& title) {
   const size_t k = confusion.size();
   const double cell = std::clamp(380.0 / std::max<size_t>(k, 1), 24.0, 72.0);
-  const double left = 130, top = 44;
+  const double left = 150, top = 44;
   const double grid = cell * k;
   const double scale_x = left + grid + 24;
   const int width = static_cast<int>(scale_x + 80);
-  const int height = static_cast<int>(top + grid + 100);
+  const int height = static_cast<int>(top + grid + 112);
   std::ostringstream o;
   OpenSvg(o, width, height, title);
   const double font = std::min(13.0, cell / 3);
@@ -224,14 +233,14 @@ std::string ConfusionHeatmap(const std::vector<std::vector<int>>& confusion,
         << (frac > 0.5 ? "#ffffff" : "#111111") << "\">" << count << "</text>";
     }
     o << "<text x=\"" << Num(left - 6) << "\" y=\"" << Num(top + t * cell + cell / 2 + 4)
-      << "\" text-anchor=\"end\" font-size=\"12\">" << Escape(Truncate(labels[t], 16))
+      << "\" text-anchor=\"end\" font-size=\"12\">" << Escape(TruncateMiddle(labels[t], 16))
       << "</text>";
   }
   for (size_t p = 0; p < k; ++p) {
     const double x = left + p * cell + cell / 2, y = top + grid + 10;
     o << "<text x=\"" << Num(x) << "\" y=\"" << Num(y) << "\" text-anchor=\"end\" font-size=\"12\""
       << " transform=\"rotate(-40 " << Num(x) << " " << Num(y) << ")\">"
-      << Escape(Truncate(labels[p], 16)) << "</text>";
+      << Escape(TruncateMiddle(labels[p], 16)) << "</text>";
   }
   o << "<text x=\"" << Num(left + grid / 2) << "\" y=\"" << height - 8
     << "\" text-anchor=\"middle\" font-size=\"13\">predicted class</text>";

@@ -12,6 +12,9 @@ namespace svg {
 
 // Escapes & < > " ' for XML text and attribute values.
 std::string Escape(const std::string& text);
+// Cuts text to at most n characters (UTF-8 code points) by replacing its middle with "…", so
+// labels that share a prefix ("category_1", "category_2") stay distinguishable.
+std::string TruncateMiddle(const std::string& text, size_t n);
 // Fixed-point formatting, "–" for NaN.
 std::string Fixed(double v, int digits);
 // The i-th colour of a categorical palette that stays readable for colour-blind viewers.
