@@ -4,7 +4,8 @@
 // for a 256-pixel image), meant as input to linear/kernel SVMs, k-NN and visual search.
 // Thread-safety: stateless free functions; any number of threads may call them concurrently.
 //
-//   vigil::FeatureOptions options;  // defaults: 256-px longest side, all six blocks, 2641 floats
+//   vigil::FeatureOptions options;  // defaults: 256-px longest side, all six blocks, 2641 floats,
+//                                   // each block square-rooted and L2-normalised
 //   VIGIL_ASSIGN_OR_RETURN(vigil::Image image, vigil::ReadImageFile("photo.jpg"));
 //   VIGIL_ASSIGN_OR_RETURN(std::vector<float> x, vigil::ComputeFeatureVector(image, options));
 //
@@ -87,7 +88,12 @@ struct FeatureOptions {
   int hog_block = 32;
   int hog_block_stride = 16;
   int hog_bins = 9;
-  // Normalisation of each block in ComputeFeatureVector.
+  // ComputeFeatureVector first replaces every value v by sign(v) * sqrt(|v|) ("power" or Hellinger
+  // normalisation: a dot product of square-rooted L1 histograms is their Bhattacharyya
+  // coefficient). Measured on data/images/stellarium_dso, 1-NN on all blocks: 49.6% without, 61.9%
+  // with (113 test images, 5 classes).
+  bool vector_sqrt = true;
+  // Then normalises each block this way.
   BlockNorm vector_block_norm = BlockNorm::kL2;
 };
 
@@ -120,12 +126,16 @@ Result<int> FeatureDimension(const FeatureOptions& options = {});
 Result<std::vector<FeatureBlock>> ComputeFeatures(const Image& image,
                                                   const FeatureOptions& options = {});
 
-// The selected blocks, each normalised by options.vector_block_norm (an all-zero block stays zero),
-// concatenated in order. Same errors as ComputeFeatures.
+// The selected blocks, each square-rooted (options.vector_sqrt) and normalised by
+// options.vector_block_norm (an all-zero block stays zero), concatenated in order. With the
+// defaults every block of a non-flat image has unit L2 norm, and a histogram block is exactly the
+// square root of its bins. Same errors as ComputeFeatures.
 Result<std::vector<float>> ComputeFeatureVector(const Image& image,
                                                 const FeatureOptions& options = {});
 
-// Normalises blocks and concatenates them, as ComputeFeatureVector does.
-std::vector<float> ConcatenateFeatureBlocks(const std::vector<FeatureBlock>& blocks, BlockNorm norm);
+// Square-roots and normalises blocks and concatenates them, as ComputeFeatureVector does with
+// options.vector_sqrt and options.vector_block_norm.
+std::vector<float> ConcatenateFeatureBlocks(const std::vector<FeatureBlock>& blocks, bool sqrt_values,
+                                            BlockNorm norm);
 
 }  // namespace vigil

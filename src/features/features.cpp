@@ -135,27 +135,33 @@ Result<std::vector<FeatureBlock>> ComputeFeatures(const Image& image, const Feat
   return out;
 }
 
-std::vector<float> ConcatenateFeatureBlocks(const std::vector<FeatureBlock>& blocks, BlockNorm norm) {
+std::vector<float> ConcatenateFeatureBlocks(const std::vector<FeatureBlock>& blocks, bool sqrt_values,
+                                            BlockNorm norm) {
   std::vector<float> out;
   size_t total = 0;
   for (const FeatureBlock& b : blocks) total += b.values.size();
   out.reserve(total);
+  std::vector<double> block;
   for (const FeatureBlock& b : blocks) {
+    block.assign(b.values.begin(), b.values.end());
+    if (sqrt_values) {
+      for (double& v : block) v = std::copysign(std::sqrt(std::fabs(v)), v);
+    }
     double scale = 1.0;
     if (norm != BlockNorm::kNone) {
       double sum = 0;
-      for (float v : b.values) sum += norm == BlockNorm::kL1 ? std::fabs(double(v)) : double(v) * v;
+      for (double v : block) sum += norm == BlockNorm::kL1 ? std::fabs(v) : v * v;
       if (norm == BlockNorm::kL2) sum = std::sqrt(sum);
       scale = sum > 0 ? 1.0 / sum : 0.0;
     }
-    for (float v : b.values) out.push_back(float(v * scale));
+    for (double v : block) out.push_back(float(v * scale));
   }
   return out;
 }
 
 Result<std::vector<float>> ComputeFeatureVector(const Image& image, const FeatureOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<FeatureBlock> blocks, ComputeFeatures(image, options));
-  return ConcatenateFeatureBlocks(blocks, options.vector_block_norm);
+  return ConcatenateFeatureBlocks(blocks, options.vector_sqrt, options.vector_block_norm);
 }
 
 }  // namespace vigil

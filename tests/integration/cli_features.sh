@@ -54,7 +54,7 @@ console.log("json checks ok");
 ' "$TMP/out.jsonl" "${photos[0]}" "$TMP/truncated.jpg" "${photos[1]}" || fail "JSON checks"
 grep -q "features of 2 of 3 images (2641 values each)" "$TMP/err.txt" || fail "summary line missing"
 
-# Selected blocks keep their fixed order; --vector is their L2-normalised concatenation.
+# Selected blocks keep their fixed order; --vector is their square-rooted, L2-normalised concatenation.
 "$VIGIL_BIN" features --json --vector --blocks hog,lbp_hist "${photos[0]}" > "$TMP/sel.jsonl" 2>/dev/null
 node -e '
 const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
@@ -63,8 +63,8 @@ if (l.dimension !== 1764 + 59 || l.vector.length !== l.dimension) throw new Erro
 const lbp = l.vector.slice(0, 59), hog = l.vector.slice(59);
 const norm = a => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 if (Math.abs(norm(lbp) - 1) > 1e-4 || Math.abs(norm(hog) - 1) > 1e-4) throw new Error("block norms " + norm(lbp) + " " + norm(hog));
-const n = norm(l.features.lbp_hist);
-for (let i = 0; i < 59; ++i) if (Math.abs(lbp[i] - l.features.lbp_hist[i] / n) > 1e-6) throw new Error("vector is not the normalised lbp_hist");
+// lbp_hist sums to 1, so its square root already has unit norm: the vector holds sqrt(bins).
+for (let i = 0; i < 59; ++i) if (Math.abs(lbp[i] - Math.sqrt(l.features.lbp_hist[i])) > 1e-5) throw new Error("vector is not sqrt(lbp_hist)");
 console.log("selection checks ok");
 ' "$TMP/sel.jsonl" || fail "--blocks/--vector checks"
 

@@ -1,7 +1,7 @@
 // `vigil features PATH... [--json]`: classical descriptors (colour histograms, edges, LBP, HOG) of
 // image files and directories. Text: one line per image with block names and dimensions; --json: one
 // object per image {"path", "features": {block: [values]}, "dimension"} (plus "vector" with
-// --vector). Unreadable inputs are reported per file, as `vigil classify` does, and set exit code 1.
+// --vector: the ComputeFeatureVector values). Unreadable inputs are reported per file, as `vigil classify` does, and set exit code 1.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <chrono>
@@ -63,7 +63,7 @@ void PrintFeatures(const FeaturesArgs& args, const FeatureOptions& options, cons
     for (const FeatureBlock& b : blocks) features[b.name] = ShortFloats(b.values);
     j["features"] = std::move(features);
     j["dimension"] = dimension;
-    if (args.vector) j["vector"] = ShortFloats(ConcatenateFeatureBlocks(blocks, options.vector_block_norm));
+    if (args.vector) j["vector"] = ShortFloats(ConcatenateFeatureBlocks(blocks, options.vector_sqrt, options.vector_block_norm));
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("%s", path.c_str());
@@ -134,7 +134,8 @@ void AddFeaturesCommand(CLI::App& app) {
   cmd->add_option("paths", args->paths, "Image files or directories")->required();
   cmd->add_flag("--json", args->json, "One JSON object per input on stdout, with the values");
   cmd->add_flag("--vector", args->vector,
-                "With --json, add \"vector\": the blocks L2-normalised and concatenated");
+                "With --json, add \"vector\": the blocks square-rooted, L2-normalised and concatenated "
+                "(ComputeFeatureVector)");
   cmd->add_option("--blocks", args->blocks, block_help)->delimiter(',');
   cmd->add_option("--resize", args->resize_to, "Longest side the image is resized to (0 = none)")
       ->check(CLI::Range(0, 16384))

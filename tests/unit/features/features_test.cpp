@@ -99,16 +99,36 @@ TEST(Features, TinyAndExtremeAspectImagesWork) {
 
 TEST(Features, ConcatenationNormalisesEachBlock) {
   const std::vector<FeatureBlock> blocks = {{"a", {3, 4}}, {"b", {0, 0, 0}}, {"c", {1, -1, 2}}};
-  EXPECT_EQ(ConcatenateFeatureBlocks(blocks, BlockNorm::kNone),
+  EXPECT_EQ(ConcatenateFeatureBlocks(blocks, false, BlockNorm::kNone),
             (std::vector<float>{3, 4, 0, 0, 0, 1, -1, 2}));
-  const std::vector<float> l2 = ConcatenateFeatureBlocks(blocks, BlockNorm::kL2);
+  const std::vector<float> l2 = ConcatenateFeatureBlocks(blocks, false, BlockNorm::kL2);
   const std::vector<float> l2_expected = {0.6f, 0.8f, 0, 0, 0, float(1 / std::sqrt(6.0)),
                                           float(-1 / std::sqrt(6.0)), float(2 / std::sqrt(6.0))};
   ASSERT_EQ(l2.size(), l2_expected.size());
   for (size_t i = 0; i < l2.size(); ++i) EXPECT_NEAR(l2[i], l2_expected[i], 1e-6) << i;
-  const std::vector<float> l1 = ConcatenateFeatureBlocks(blocks, BlockNorm::kL1);
+  const std::vector<float> l1 = ConcatenateFeatureBlocks(blocks, false, BlockNorm::kL1);
   const std::vector<float> l1_expected = {3 / 7.f, 4 / 7.f, 0, 0, 0, 0.25f, -0.25f, 0.5f};
   for (size_t i = 0; i < l1.size(); ++i) EXPECT_NEAR(l1[i], l1_expected[i], 1e-6) << i;
+}
+
+TEST(Features, ConcatenationSquareRootsBeforeNormalising) {
+  const std::vector<FeatureBlock> blocks = {{"h", {0.25f, 0.0f, 0.75f}}, {"s", {-4.0f, 9.0f}}};
+  const std::vector<float> v = ConcatenateFeatureBlocks(blocks, true, BlockNorm::kL2);
+  // sqrt of an L1-normalised histogram already has unit L2 norm; (-2, 3) / sqrt(13).
+  const std::vector<float> expected = {0.5f, 0.0f, float(std::sqrt(0.75)), float(-2 / std::sqrt(13.0)),
+                                       float(3 / std::sqrt(13.0))};
+  ASSERT_EQ(v.size(), expected.size());
+  for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], expected[i], 1e-6) << i;
+}
+
+TEST(Features, DefaultVectorIsSquareRootedHistograms) {
+  auto image = ReadImageFile(testing::SamplePhotos(1).at(0));
+  ASSERT_TRUE(image.ok());
+  auto blocks = ComputeFeatures(*image);
+  auto vector = ComputeFeatureVector(*image);
+  ASSERT_TRUE(blocks.ok() && vector.ok());
+  const std::vector<float>& rgb = (*blocks)[0].values;  // first block: rgb_hist
+  for (size_t i = 0; i < rgb.size(); ++i) EXPECT_NEAR((*vector)[i], std::sqrt(rgb[i]), 1e-5) << i;
 }
 
 TEST(Features, RealPhotosAreFiniteDeterministicAndNormalised) {
