@@ -213,6 +213,61 @@ std::string OpCounts(const std::map<std::string, int>& counts) {
   return text;
 }
 
+// Folds `Add(Conv(x, W), b)` into `Conv(x, W, b)` when b is a constant of shape [1, C, 1, 1] (what a
+// TF Conv2D + bias Add becomes) and the Add is the Conv's only consumer; drops initializers no
+// node uses any more.
+void FuseConvBias(onnx::GraphProto* graph) {
+  std::map<std::string, onnx::TensorProto*> inits;
+  for (onnx::TensorProto& t : *graph->mutable_initializer()) inits[t.name()] = &t;
+  std::map<std::string, int> uses;
+  std::map<std::string, onnx::NodeProto*> producer;
+  for (onnx::NodeProto& n : *graph->mutable_node()) {
+    for (const std::string& in : n.input()) ++uses[in];
+    for (const std::string& out : n.output()) producer[out] = &n;
+  }
+  for (const onnx::ValueInfoProto& out : graph->output()) ++uses[out.name()];
+  std::set<const onnx::NodeProto*> removed;
+  for (onnx::NodeProto& add : *graph->mutable_node()) {
+    if (add.op_type() != "Add" || add.input_size() != 2) continue;
+    for (int k = 0; k < 2; ++k) {
+      auto conv_it = producer.find(add.input(k));
+      auto bias_it = inits.find(add.input(1 - k));
+      if (conv_it == producer.end() || bias_it == inits.end()) continue;
+      onnx::NodeProto* conv = conv_it->second;
+      const onnx::TensorProto* bias = bias_it->second;
+      if (conv->op_type() != "Conv" || conv->input_size() != 2 || uses[add.input(k)] != 1) continue;
+      const auto w = inits.find(conv->input(1));
+      if (w == inits.end() || bias->dims_size() != 4 || bias->data_type() != onnx::TensorProto::FLOAT ||
+          bias->dims(0) != 1 || bias->dims(2) != 1 || bias->dims(3) != 1 ||
+          bias->dims(1) != w->second->dims(0)) {
+        continue;
+      }
+      onnx::TensorProto* b = graph->add_initializer();
+      *b = *bias;
+      b->set_name(bias->name() + "_bias");
+      b->clear_dims();
+      b->add_dims(bias->dims(1));
+      conv->add_input(b->name());
+      conv->set_output(0, add.output(0));
+      removed.insert(&add);
+      break;
+    }
+  }
+  if (removed.empty()) return;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  for (const onnx::NodeProto& n : graph->node()) {
+    if (removed.count(&n) == 0) *kept.Add() = n;
+  }
+  graph->mutable_node()->Swap(&kept);
+  std::set<std::string> used;
+  for (const onnx::NodeProto& n : graph->node()) used.insert(n.input().begin(), n.input().end());
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> kept_inits;
+  for (onnx::TensorProto& t : *graph->mutable_initializer()) {
+    if (used.count(t.name()) > 0) kept_inits.Add()->Swap(&t);
+  }
+  graph->mutable_initializer()->Swap(&kept_inits);
+}
+
 Status Convert(const std::string& path, const nlohmann::json& root,
                const TfjsGraphImportOptions& options, const std::string& onnx_out,
                TfjsGraphImportInfo* info) {
@@ -311,6 +366,7 @@ Status Convert(const std::string& path, const nlohmann::json& root,
     builder.AddFloatOutput(name, v->shape);
     info->outputs.push_back({name, v->shape});
   }
+  FuseConvBias(model.mutable_graph());
   info->onnx_node_count = model.graph().node_size();
   return WriteModel(model, onnx_out);
 }

@@ -265,6 +265,7 @@ TEST(TfjsGraphImport, NchwTransposePatternConvPadLeakyMaxPool) {
   auto info = ImportTfjsGraphModel(model, dir / "m.onnx");
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(CountOps(dir / "m.onnx", "Transpose"), 0);
+  EXPECT_EQ(CountOps(dir / "m.onnx", "Add"), 0);  // the bias Add is folded into the Conv
   ASSERT_EQ(info->outputs.size(), 2u);
   EXPECT_EQ(info->outputs[0].name, "Identity");  // sorted
   EXPECT_EQ(info->outputs[1].shape, (std::vector<int64_t>{1, co, 3, 3}));
