@@ -1,10 +1,13 @@
 // The public API as a whole: block layout and dimensions, option validation, bad images, block
 // selection, vector normalisation, aspect-keeping resize, and real photos (finite, deterministic,
-// histograms summing to 1, cost per image).
+// histograms summing to 1, stable under JPEG re-encoding, cost per image).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "features/descriptors.h"
 #include "features_test_util.h"
@@ -181,6 +184,46 @@ TEST(Features, RealPhotosAreFiniteDeterministicAndNormalised) {
   }
   // Includes resizing the full-size decoded photo down to 256 px.
   std::printf("ComputeFeatureVector: %.2f ms per photo on average over %d photos\n", total_ms / timed, timed);
+}
+
+double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += double(a[i]) * b[i];
+    aa += double(a[i]) * a[i];
+    bb += double(b[i]) * b[i];
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+TEST(Features, StableUnderJpegReencodingAndDistinctAcrossPhotos) {
+  // A photo re-encoded as JPEG (quality 90) must stay closer to itself than to any other photo.
+  const auto photos = testing::SamplePhotos(6);
+  ASSERT_GE(photos.size(), 3u);
+  std::vector<std::vector<float>> originals, reencoded;
+  for (const std::string& path : photos) {
+    auto image = ReadImageFile(path);
+    ASSERT_TRUE(image.ok()) << path;
+    cv::Mat bgr;
+    cv::cvtColor(testing::RgbMat(*image), bgr, cv::COLOR_RGB2BGR);
+    std::vector<uint8_t> jpeg;
+    ASSERT_TRUE(cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90}));
+    auto decoded = DecodeImage(jpeg.data(), jpeg.size());
+    ASSERT_TRUE(decoded.ok()) << path;
+    originals.push_back(ComputeFeatureVector(*image).value());
+    reencoded.push_back(ComputeFeatureVector(*decoded).value());
+  }
+  for (size_t i = 0; i < photos.size(); ++i) {
+    const double self = Cosine(originals[i], reencoded[i]);
+    double closest_other = -1;
+    for (size_t j = 0; j < photos.size(); ++j) {
+      if (j != i) closest_other = std::max(closest_other, Cosine(reencoded[i], originals[j]));
+    }
+    std::printf("%s: cosine to itself re-encoded %.4f, to the closest other photo %.4f\n",
+                photos[i].substr(photos[i].rfind('/') + 1).c_str(), self, closest_other);
+    EXPECT_GT(self, 0.95) << photos[i];
+    EXPECT_GT(self, closest_other) << photos[i];
+  }
 }
 
 TEST(Features, TwoHundredFiftySixPixelImageIsCheap) {
