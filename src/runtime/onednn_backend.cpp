@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
@@ -958,7 +959,7 @@ struct Model {
 
 class OneDnnBackend;
 
-// The memory objects of one plan for one session.
+// The memory objects of one plan for one executor.
 struct SessionPlan {
   std::shared_ptr<const Plan> plan;
   AlignedBytes arena;
@@ -968,26 +969,52 @@ struct SessionPlan {
   std::vector<std::vector<int>> output_values;  // per graph output: values in that output tensor
 };
 
-class OneDnnSession : public Session {
+// Runs plans of one thread count: its own stream, activation arenas and scratchpad.
+class Executor {
  public:
-  OneDnnSession(const OneDnnBackend* backend, std::shared_ptr<const Model> model, const SessionOptions& options)
-      : backend_(backend), model_(std::move(model)), options_(options), stream_(Engine()) {}
+  Executor(const OneDnnBackend* backend, const Model* model, int threads)
+      : backend_(backend), model_(model), threads_(threads), stream_(Engine()) {}
 
-  Status Init();
-  Status Run(const Tensor& input, std::vector<Tensor>* outputs) override;
+  // The plan for `batch` images, built (and its memory allocated) on first use.
+  Result<SessionPlan*> PlanFor(int batch);
+  // Images [start, start + count) of `input` into `outputs` (already sized), in micro-batches of
+  // `micro` images. Plans for the sizes used must exist when called inside a parallel region.
+  Status Run(const float* input, int start, int count, int micro, std::vector<Tensor>* outputs,
+             const std::vector<size_t>& per_item);
 
  private:
-  Result<SessionPlan*> PlanFor(int batch);
-  Status CheckInput(const Tensor& input) const;
-
   const OneDnnBackend* backend_;
-  std::shared_ptr<const Model> model_;
-  SessionOptions options_;
+  const Model* model_;
+  int threads_;
   dnnl::stream stream_;
   std::map<int, SessionPlan> plans_;  // by batch size
   AlignedBytes scratchpad_;
   size_t scratchpad_bytes_ = 0;
   memory scratchpad_memory_;
+};
+
+class OneDnnSession : public Session {
+ public:
+  OneDnnSession(const OneDnnBackend* backend, std::shared_ptr<const Model> model, const SessionOptions& options)
+      : model_(std::move(model)), options_(options), main_(backend, model_.get(), options.threads) {
+    // With several threads, batches of at least `threads` micro-batches run whole images on each
+    // thread (1-thread plans): no per-primitive fork/join, no partitioning of small layers.
+    const int micro = MicroBatch();
+    if (options.threads > 1 && options.max_batch >= options.threads * micro) {
+      for (int t = 0; t < options.threads; ++t) singles_.emplace_back(backend, model_.get(), 1);
+    }
+  }
+
+  Status Init();
+  Status Run(const Tensor& input, std::vector<Tensor>* outputs) override;
+
+ private:
+  Status CheckInput(const Tensor& input) const;
+
+  std::shared_ptr<const Model> model_;
+  SessionOptions options_;
+  Executor main_;                 // options.threads threads (OpenMP inside each primitive)
+  std::vector<Executor> singles_;  // one 1-thread executor per thread, for image-parallel batches
 };
 
 class OneDnnBackend : public Backend {
@@ -1034,15 +1061,19 @@ class OneDnnBackend : public Backend {
 };
 
 Status OneDnnSession::Init() {
-  // The full micro-batch plan now; a smaller remainder plan on first use.
-  const int batch = std::min(MicroBatch(), options_.max_batch);
-  return PlanFor(batch).status();
+  // The full micro-batch plans now (also the only ones the image-parallel path uses); a smaller
+  // remainder plan on first use.
+  const int micro = MicroBatch();
+  ScopedOmpThreads omp(options_.threads);
+  VIGIL_RETURN_IF_ERROR(main_.PlanFor(std::min(micro, options_.max_batch)).status());
+  for (Executor& e : singles_) VIGIL_RETURN_IF_ERROR(e.PlanFor(micro).status());
+  return Status::Ok();
 }
 
-Result<SessionPlan*> OneDnnSession::PlanFor(int batch) {
+Result<SessionPlan*> Executor::PlanFor(int batch) {
   auto it = plans_.find(batch);
   if (it != plans_.end()) return &it->second;
-  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, backend_->GetPlan(options_.threads, batch));
+  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, backend_->GetPlan(threads_, batch));
   try {
     SessionPlan sp;
     sp.plan = plan;
@@ -1087,6 +1118,36 @@ Result<SessionPlan*> OneDnnSession::PlanFor(int batch) {
   }
 }
 
+Status Executor::Run(const float* input, int start, int count, int micro, std::vector<Tensor>* outputs,
+                     const std::vector<size_t>& per_item) {
+  try {
+    for (int done = 0; done < count; done += micro) {
+      const int c = std::min(micro, count - done);
+      const int first = start + done;
+      VIGIL_ASSIGN_OR_RETURN(SessionPlan * sp, PlanFor(c));
+      float* in = const_cast<float*>(input) + static_cast<size_t>(first) * model_->input_floats_per_item;
+      for (int v : sp->input_values) sp->values[v].set_data_handle(in);
+      for (size_t i = 0; i < sp->output_values.size(); ++i) {
+        float* out = (*outputs)[i].data.data() + static_cast<size_t>(first) * per_item[i];
+        for (int v : sp->output_values[i]) sp->values[v].set_data_handle(out);
+      }
+      const Plan& plan = *sp->plan;
+      for (size_t i = 0; i < plan.steps.size(); ++i) {
+        const PlanStep& s = plan.steps[i];
+        if (s.fill_value >= 0) {
+          float* p = static_cast<float*>(sp->values[s.fill_value].get_data_handle());
+          std::fill(p, p + plan.values[s.fill_value].desc.get_size() / sizeof(float), s.fill);
+        }
+        if (s.has_primitive) s.primitive.execute(stream_, sp->args[i]);
+      }
+      stream_.wait();
+    }
+  } catch (const dnnl::error& e) {
+    return InternalError(std::string("oneDNN run: ") + e.what());
+  }
+  return Status::Ok();
+}
+
 Status OneDnnSession::CheckInput(const Tensor& input) const {
   const std::vector<int64_t>& want = model_->input_shape;
   bool ok = input.shape.size() == want.size() && !input.shape.empty();
@@ -1110,6 +1171,9 @@ Status OneDnnSession::CheckInput(const Tensor& input) const {
 }
 
 // Runs the batch in micro-batches of MicroBatch() images (activations of one image stay in cache).
+// With T > 1 threads, the first floor(n / (T * micro)) * T micro-batches are shared out between
+// the T threads (each running whole micro-batches on a 1-thread plan), the rest run on the
+// T-thread plan.
 Status OneDnnSession::Run(const Tensor& input, std::vector<Tensor>* outputs) {
   VIGIL_RETURN_IF_ERROR(CheckInput(input));
   const Model& m = *model_;
@@ -1126,29 +1190,22 @@ Status OneDnnSession::Run(const Tensor& input, std::vector<Tensor>* outputs) {
   }
   ScopedOmpThreads omp(options_.threads);
   const int micro = MicroBatch();
-  try {
-    for (int start = 0; start < n; start += micro) {
-      const int c = std::min(micro, n - start);
-      VIGIL_ASSIGN_OR_RETURN(SessionPlan * sp, PlanFor(c));
-      float* in = const_cast<float*>(input.data.data()) + static_cast<size_t>(start) * m.input_floats_per_item;
-      for (int v : sp->input_values) sp->values[v].set_data_handle(in);
-      for (size_t i = 0; i < sp->output_values.size(); ++i) {
-        for (int v : sp->output_values[i]) sp->values[v].set_data_handle((*outputs)[i].data.data() + start * per_item[i]);
+  const int threads = static_cast<int>(singles_.size());
+  const int units = threads > 0 ? n / (micro * threads) * threads : 0;  // micro-batches shared out
+  if (units > 0) {
+    std::atomic<int> next{0};
+    std::vector<Status> status(threads);
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num();
+      for (int u = next++; u < units && status[t].ok(); u = next++) {
+        status[t] = singles_[t].Run(input.data.data(), u * micro, micro, micro, outputs, per_item);
       }
-      const Plan& plan = *sp->plan;
-      for (size_t i = 0; i < plan.steps.size(); ++i) {
-        const PlanStep& s = plan.steps[i];
-        if (s.fill_value >= 0) {
-          float* p = static_cast<float*>(sp->values[s.fill_value].get_data_handle());
-          std::fill(p, p + plan.values[s.fill_value].desc.get_size() / sizeof(float), s.fill);
-        }
-        if (s.has_primitive) s.primitive.execute(stream_, sp->args[i]);
-      }
-      stream_.wait();
     }
-  } catch (const dnnl::error& e) {
-    return InternalError(std::string("oneDNN run: ") + e.what());
+    for (const Status& s : status) VIGIL_RETURN_IF_ERROR(s);
   }
+  const int start = units * micro;
+  if (start < n) VIGIL_RETURN_IF_ERROR(main_.Run(input.data.data(), start, n - start, micro, outputs, per_item));
   return Status::Ok();
 }
 
