@@ -20,9 +20,9 @@
 //                            (angle = atan2(gy, gx) with y pointing down, folded into [0,180°); bin
 //                            k covers [k, k+1) * 180°/bins; 0° = the gradient points along x, i.e.
 //                            a vertical edge; 90° = a horizontal edge), each pixel weighted by its
-//                            Sobel magnitude,
-//                            summing to 1 (all 0 on a flat image); then one value: the mean Sobel
-//                            magnitude / 1020 (1020 = |Sobel x| across a 0->255 step; at most √2).
+//                            Sobel magnitude, summing to 1 (all 0 on a flat image); then one value:
+//                            the mean Sobel magnitude / 1020 (1020 = |Sobel x| across a 0->255
+//                            step; at most √2).
 //                            Sobel: 3x3, on the grayscale image, border replicated.
 //   canny_edge_density    9  one value: the fraction of pixels that cv::Canny (3x3 aperture,
 //                            L1 gradient, canny_low/canny_high) marks as edges; then the orientation
