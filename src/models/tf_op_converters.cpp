@@ -124,6 +124,27 @@ Status ConvertBinary(TfGraphContext& ctx, const TfNode& node) {
   } else {
     perm = IdentityPerm(int(shape.size()));
   }
+  // A constant that varies along one axis only (per-channel scale/offset) goes on stored axis 1:
+  // OpenCV 4.6 broadcasts constants of rank >= 3 only along axis 1 ([1, C, 1, 1]), not the last.
+  const TfValue* c = a->is_const ? a : b->is_const ? b : nullptr;
+  if (c != nullptr && !dyn->is_const && perm.size() >= 3 && perm == dyn->perm) {
+    const int rank = int(perm.size());
+    const int offset = rank - int(c->c.shape.size());
+    int varying = -1, count = 0;
+    for (size_t k = 0; k < c->c.shape.size(); ++k) {
+      if (c->c.shape[k] != 1) {
+        varying = int(k) + offset;
+        ++count;
+      }
+    }
+    if (count == 1 && varying > 0 && perm[1] != varying) {
+      std::vector<int> moved = {perm[0], varying};
+      for (size_t j = 1; j < perm.size(); ++j) {
+        if (perm[j] != varying) moved.push_back(perm[j]);
+      }
+      if (moved[0] != varying) perm = moved;
+    }
+  }
   auto operand = [&](const TfValue* v) -> std::string {
     if (!v->is_const) {
       return ctx.Materialize(*v, v->rank() == int(perm.size()) ? perm : IdentityPerm(v->rank()));

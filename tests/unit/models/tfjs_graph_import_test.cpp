@@ -415,6 +415,57 @@ TEST(TfjsGraphImport, ResizeAvgPoolPadConcatSplitReshape) {
   EXPECT_EQ(info->outputs[1].shape, (std::vector<int64_t>{1, 4, 20}));  // sorted: down, head, ...
 }
 
+// Values stored in different layouts meet: a conv output (stored NCHW) combined with the NHWC
+// input by Sub / Maximum / ConcatV2, which must transpose one side; constants in RealDiv; Relu,
+// Tanh; ResizeNearestNeighbor; Squeeze/ExpandDims.
+TEST(TfjsGraphImport, MixedLayoutsElementwiseNearest) {
+  ScratchDir dir;
+  std::mt19937 rng(4);
+  const int h = 3, w = 4, c = 2;
+  GraphWriter g;
+  g.Input("x", {1, h, w, c});
+  const auto f = Random(rng, size_t(c * c));
+  const auto divisor = Random(rng, c, 0.5f, 2.f);
+  g.Const("f", {1, 1, c, c}, f);
+  g.Const("div", {c}, divisor);
+  g.IntConst("axis", {}, {3});
+  g.IntConst("size", {2}, {6, 8});
+  g.IntConst("zero", {}, {0});
+  g.Node("conv", "Conv2D", {"x", "f"}, {{"padding", S("VALID")}, {"strides", Ints({1, 1, 1, 1})}});
+  g.Node("sub", "Sub", {"x", "conv"});
+  g.Node("max", "Maximum", {"conv", "x"});
+  g.Node("cat", "ConcatV2", {"x", "max", "axis"}, {{"N", I(2)}});
+  g.Node("q", "RealDiv", {"sub", "div"});
+  g.Node("act", "Tanh", {"q"});
+  g.Node("relu", "Relu", {"act"});
+  g.Node("near", "ResizeNearestNeighbor", {"conv", "size"}, {{"align_corners", B(false)}});
+  g.Node("sq", "Squeeze", {"relu"}, {{"squeeze_dims", Ints({0})}});
+  g.Node("ex", "ExpandDims", {"sq", "zero"});
+  const std::string model = g.Write(dir, {"cat", "ex", "near"});
+  auto info = ImportTfjsGraphModel(model, dir / "m.onnx");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+
+  const auto x = Random(rng, size_t(h * w * c));
+  const Img conv = Conv(Img{h, w, c, x}, f, 1, 1, c, 1, 0, 0, h, w);
+  std::vector<float> cat, ex;
+  for (int p = 0; p < h * w; ++p) {
+    for (int ch = 0; ch < c; ++ch) cat.push_back(x[size_t(p * c + ch)]);
+    for (int ch = 0; ch < c; ++ch) cat.push_back(std::max(conv.v[size_t(p * c + ch)], x[size_t(p * c + ch)]));
+    for (int ch = 0; ch < c; ++ch) {
+      const float q = (x[size_t(p * c + ch)] - conv.v[size_t(p * c + ch)]) / divisor[size_t(ch)];
+      ex.push_back(std::max(0.f, std::tanh(q)));
+    }
+  }
+  std::vector<float> near;
+  for (int y = 0; y < 2 * h; ++y)
+    for (int xx = 0; xx < 2 * w; ++xx)
+      for (int ch = 0; ch < c; ++ch) near.push_back(conv.at(y / 2, xx / 2, ch));
+  auto outs = RunModel(dir / "m.onnx", {1, h, w, c}, x);
+  ExpectNear(outs["cat"], {1, h, w, 2 * c}, cat);
+  ExpectNear(outs["ex"], {1, h, w, c}, ex);
+  ExpectNear(outs["near"], {1, 2 * h, 2 * w, c}, near);
+}
+
 // Shape arithmetic folds away: Shape -> StridedSlice -> Pack -> Reshape, and NanoDet's
 // SparseToDense (no indices) + AddV2 on int64 constants.
 TEST(TfjsGraphImport, FoldsShapeArithmetic) {
