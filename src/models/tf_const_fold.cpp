@@ -289,6 +289,9 @@ Status FoldTfNode(TfGraphContext& ctx, const TfNode& node) {
     VIGIL_RETURN_IF_ERROR(need(2));
     std::vector<int> perm;
     for (int64_t k = 0; k < in[1]->size(); ++k) perm.push_back(int(in[1]->At(k)));
+    std::vector<int> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted != IdentityPerm(int(in[0]->shape.size()))) return ctx.Invalid(node, "bad perm");
     out = TransposeConst(*in[0], perm);
   } else if (op == "StridedSlice") {
     VIGIL_RETURN_IF_ERROR(need(4));

@@ -2,6 +2,7 @@
 // graph-model importer.
 #include "models/tf_graph_context.h"
 
+#include <cstdlib>
 #include <sstream>
 
 namespace vigil {
@@ -176,8 +177,9 @@ const nlohmann::json* FindAttr(const TfNode& node, const std::string& name) {
 }
 
 int64_t JsonInt(const nlohmann::json& j) {
-  if (j.is_string()) return std::stoll(j.get<std::string>());
-  if (j.is_number()) return j.get<int64_t>();
+  if (j.is_string()) return std::strtoll(j.get<std::string>().c_str(), nullptr, 10);
+  if (j.is_number_integer()) return j.get<int64_t>();
+  if (j.is_number()) return static_cast<int64_t>(j.get<double>());
   return 0;
 }
 

@@ -28,7 +28,12 @@ struct TfConst {
   std::vector<float> f;         // values when !is_int
   std::vector<int64_t> i;       // values when is_int
   int64_t size() const;         // number of elements
-  double At(int64_t k) const { return is_int ? double(i[size_t(k)]) : double(f[size_t(k)]); }
+  // Element k as double; 0 when k is out of range (malformed models must not crash the import).
+  double At(int64_t k) const {
+    if (k < 0) return 0;
+    if (is_int) return size_t(k) < i.size() ? double(i[size_t(k)]) : 0;
+    return size_t(k) < f.size() ? double(f[size_t(k)]) : 0;
+  }
 };
 
 // A value produced by a TF node output.

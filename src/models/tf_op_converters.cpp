@@ -176,6 +176,7 @@ Status ConvertConcat(TfGraphContext& ctx, const TfNode& node) {
     parts.push_back(v);
     if (!v->is_const && first_dyn == nullptr) first_dyn = v;
   }
+  if (first_dyn == nullptr) return ctx.Unsupported(node, "all inputs constant");
   const int rank = first_dyn->rank();
   VIGIL_ASSIGN_OR_RETURN(int64_t axis, NormAxis(ctx, node, int64_t(axis_c->At(0)), rank));
   std::vector<int64_t> shape = first_dyn->shape;

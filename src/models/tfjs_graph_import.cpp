@@ -6,6 +6,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -163,15 +164,17 @@ Result<std::vector<int64_t>> PlaceholderShape(const TfNode& node) {
     return UnsupportedError("placeholder \"" + node.name + "\" has no static shape");
   }
   const nlohmann::json& s = (*node.attr)["shape"];
-  if (!s.contains("shape") || !s["shape"].contains("dim")) {
+  if (!s.is_object() || !s.contains("shape") || !s["shape"].is_object() || !s["shape"].contains("dim")) {
     return UnsupportedError("placeholder \"" + node.name + "\" has no static shape");
   }
   const nlohmann::json& dims = s["shape"]["dim"];
+  if (!dims.is_array()) return UnsupportedError("placeholder \"" + node.name + "\" has no static shape");
   for (size_t k = 0; k < dims.size(); ++k) {
     int64_t d = -1;
-    if (dims[k].contains("size")) {
+    if (dims[k].is_object() && dims[k].contains("size")) {
       const auto& v = dims[k]["size"];
-      d = v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>();
+      if (v.is_string()) d = std::strtoll(v.get<std::string>().c_str(), nullptr, 10);
+      else if (v.is_number_integer()) d = v.get<int64_t>();
     }
     if (d < 0 && k == 0) d = 1;  // batch
     if (d < 0) {
@@ -307,8 +310,8 @@ Status Convert(const std::string& path, const nlohmann::json& root,
       placeholder = &node;
     } else if (IsFoldableTfOp(node.op) && (inputs_const || node.op == "Shape")) {
       is_const[n] = true;
-    } else if (FindTfOpConverter(node.op) == nullptr) {
-      ++unsupported[node.op];
+    } else if (FindTfOpConverter(node.op) == nullptr || (inputs_const && !node.inputs.empty())) {
+      ++unsupported[node.op];  // (converters expect a tensor computed at run time)
     }
   }
   if (!unsupported.empty()) return UnsupportedError("ops " + OpCounts(unsupported));

@@ -541,6 +541,48 @@ TEST(TfjsGraphImport, TruncatedShardAndWrongFormat) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+// Malformed graphs give a Status, never a crash or a broken ONNX file.
+TEST(TfjsGraphImport, MalformedGraphsFailCleanly) {
+  ScratchDir dir;
+  {
+    GraphWriter g;  // input refers to a missing node
+    g.Input("x", {1, 2});
+    g.Node("y", "Relu", {"nowhere"});
+    auto r = ImportTfjsGraphModel(g.Write(dir, {"y"}), dir / "m.onnx");
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("nowhere"), std::string::npos);
+  }
+  {
+    GraphWriter g;  // a run-time op on constants only
+    g.Input("x", {1, 2});
+    g.Const("c", {2}, {1.f, -1.f});
+    g.Node("r", "Relu", {"c"});
+    g.Node("y", "Add", {"x", "r"});
+    auto r = ImportTfjsGraphModel(g.Write(dir, {"y"}), dir / "m.onnx");
+    EXPECT_EQ(r.status().code(), StatusCode::kUnsupported) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("ops Relu (1 node)"), std::string::npos);
+  }
+  {
+    GraphWriter g;  // Transpose with a bad permutation; unknown output name
+    g.Input("x", {1, 2});
+    g.IntConst("perm", {2}, {0, 0});
+    g.Node("y", "Transpose", {"x", "perm"});
+    auto r = ImportTfjsGraphModel(g.Write(dir, {"y"}), dir / "m.onnx");
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+    TfjsGraphImportOptions options;
+    options.outputs = {"missing"};
+    auto missing = ImportTfjsGraphModel(dir / "model.json", dir / "m.onnx", options);
+    EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  }
+  tfjs_test::WriteFile(dir / "bad.json", R"({"format": "graph-model", "modelTopology": {"node": [
+      {"name": "x", "op": "Placeholder", "attr": {"shape": {"shape": {"dim": [{"size": "1"}, {"size": "-1"}]}}}},
+      {"name": "y", "op": "Sigmoid", "input": ["x"]}]}, "weightsManifest": []})");
+  auto dynamic = ImportTfjsGraphModel(dir / "bad.json", dir / "m.onnx");
+  EXPECT_EQ(dynamic.status().code(), StatusCode::kUnsupported) << dynamic.status().ToString();
+  EXPECT_NE(dynamic.status().message().find("dynamic dimension 1"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.onnx"));
+}
+
 // The repository import refuses graph models (no detection task yet) and points at the converter.
 TEST(TfjsGraphImport, RepositoryImportPointsAtConverter) {
   ScratchDir dir;
