@@ -625,10 +625,13 @@ TEST(TfjsGraphParity, DumpedReference) {
   const std::vector<int64_t> shape = input_info["shape"].get<std::vector<int64_t>>();
   const std::vector<float> input = ReadF32(dir + "/input.f32");
   const json outputs = json::parse(tfjs_test::ReadFile(dir + "/outputs.json"));
-  for (BackendKind kind : {BackendKind::kOpenCv, BackendKind::kXnnpack}) {
+  // OpenCV must run it; the fast backends when they can express it; kAuto must pick one that can.
+  for (BackendKind kind : {BackendKind::kOpenCv, BackendKind::kXnnpack, BackendKind::kOneDnn,
+                           BackendKind::kAuto}) {
     auto backend = CreateBackend(kind, dir + "/model.onnx");
-    if (kind == BackendKind::kXnnpack && !backend.ok()) {
-      std::printf("[ info ] xnnpack cannot run it: %s\n", backend.status().ToString().c_str());
+    if ((kind == BackendKind::kXnnpack || kind == BackendKind::kOneDnn) && !backend.ok()) {
+      std::printf("[ info ] %s cannot run it: %s\n", BackendKindName(kind),
+                  backend.status().ToString().c_str());
       continue;
     }
     auto outs = RunModel(dir + "/model.onnx", shape, input, kind);
