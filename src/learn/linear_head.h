@@ -1,0 +1,91 @@
+// LinearHead: a linear classifier on fixed feature vectors (backbone embeddings), trained with
+// liblinear: L2-regularised logistic regression (L2R_LR) or linear SVM (L2R_L2LOSS_SVC_DUAL),
+// class weights n / (K * n_k) against imbalance, C chosen by stratified k-fold cross-validation
+// (highest macro-F1, ties to the smaller C).
+//
+// What the head computes, exactly (the exported ONNX model computes the same, see onnx_export.h):
+//   z = normalise(x)                     standardise: (x - mean) * inv_std; l2: x / ||x||; or x
+//   logits = (W z + b) / temperature     W [K, D] row-major, b [K]
+//   probabilities = softmax(logits)
+// liblinear trains K one-vs-rest models (one for K = 2: rows w and -w); their decision values are
+// the logits. This is NOT liblinear's predict_probability (independent sigmoids renormalised): a
+// softmax over the one-vs-rest scores, whose scale the temperature (fitted on held-out data) sets.
+// Thread-safety: LinearHead is a value type; TrainLinearHead has no shared state apart from
+// liblinear's global print function (set to silent).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vigil/status.h"
+
+namespace vigil {
+
+enum class HeadKind { kLogistic, kLinearSvm };
+enum class FeatureNorm { kNone, kStandardize, kL2 };
+
+Result<HeadKind> ParseHeadKind(const std::string& name);     // "logistic", "linear-svm"
+Result<FeatureNorm> ParseFeatureNorm(const std::string& name);  // "none", "standardize", "l2"
+const char* HeadKindName(HeadKind kind);
+const char* FeatureNormName(FeatureNorm norm);
+
+struct LinearHead {
+  HeadKind kind = HeadKind::kLogistic;
+  FeatureNorm norm = FeatureNorm::kStandardize;
+  int num_classes = 0;
+  int dim = 0;
+  std::vector<float> mean;     // [D], standardise only
+  std::vector<float> inv_std;  // [D], standardise only
+  std::vector<float> weights;  // [K * D] row-major
+  std::vector<float> bias;     // [K]
+  float temperature = 1.0f;
+  double c = 1.0;              // the regularisation parameter it was trained with
+
+  // x has `dim` values. Logits already divided by the temperature.
+  std::vector<float> Logits(const float* x) const;
+  std::vector<float> Probabilities(const float* x) const;
+  int Predict(const float* x) const;
+  // For kNone/kStandardize: W' [K * D], b' [K] with logits = W' x + b' on the raw features
+  // (normalisation and temperature folded in, computed in double). kUnsupported for kL2.
+  Status Folded(std::vector<float>* weights, std::vector<float>* bias) const;
+};
+
+struct LinearHeadOptions {
+  HeadKind kind = HeadKind::kLogistic;
+  FeatureNorm norm = FeatureNorm::kStandardize;
+  // Candidate C values; cross-validation picks one (a single value skips cross-validation).
+  std::vector<double> c_grid = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100};
+  int folds = 5;
+  bool balance_classes = true;  // class weights n / (K * n_k)
+  double eps = 0.01;            // liblinear stopping tolerance
+  uint64_t seed = 1;            // fold assignment
+  int threads = 1;              // cross-validation fits run on this many threads
+};
+
+struct CrossValidationPoint {
+  double c = 0;
+  double accuracy = 0;
+  double macro_f1 = 0;
+};
+
+struct LinearHeadFit {
+  LinearHead head;
+  std::vector<CrossValidationPoint> cv;  // one per grid value (empty if no CV)
+  // Out-of-fold logits (temperature 1) at the chosen C, one row per training item (empty if no CV):
+  // held-out scores for fitting a temperature without setting data aside.
+  std::vector<std::vector<float>> oof_logits;
+};
+
+// Trains on rows x[i] (all of one size D) with labels y[i] in [0, num_classes); every class needs
+// at least one item (and `folds` items for CV). Items sharing a `groups[i]` value (e.g. views of
+// one image) stay in one fold; groups may be empty (each item its own group).
+Result<LinearHeadFit> TrainLinearHead(const std::vector<std::vector<float>>& x,
+                                      const std::vector<int>& y, int num_classes,
+                                      const LinearHeadOptions& options,
+                                      const std::vector<int>& groups = {});
+
+// Macro-averaged F1 over the classes that occur in truth or predictions (as scikit-learn).
+double MacroF1(const std::vector<int>& truth, const std::vector<int>& predicted, int num_classes);
+
+}  // namespace vigil
