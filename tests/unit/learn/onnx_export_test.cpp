@@ -1,0 +1,132 @@
+// Export round trip: backbone + trained head as one ONNX model, loaded through ImageClassifier on
+// the XNNPACK and OpenCV backends, gives the probabilities the in-process head computes from the
+// embedding of the same run (within 1e-5). Needs models/nsfw_mobilenet_v2 (skipped otherwise).
+#include "learn/onnx_export.h"
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "vigil/classifier.h"
+#include "vigil/model_repository.h"
+
+namespace vigil {
+namespace {
+namespace fs = std::filesystem;
+
+const fs::path kModels = fs::path(VIGIL_SOURCE_DIR) / "models";
+const fs::path kImages = fs::path(VIGIL_SOURCE_DIR) / "data" / "images" / "stellarium_dso" / "test";
+
+std::vector<std::pair<std::string, int>> SomeImages(std::vector<std::string>* classes) {
+  std::vector<std::pair<std::string, int>> out;
+  if (!fs::is_directory(kImages)) return out;
+  for (const auto& d : fs::directory_iterator(kImages)) classes->push_back(d.path().filename().string());
+  std::sort(classes->begin(), classes->end());
+  for (size_t k = 0; k < classes->size(); ++k) {
+    std::vector<std::string> files;
+    for (const auto& f : fs::directory_iterator(kImages / (*classes)[k])) files.push_back(f.path().string());
+    std::sort(files.begin(), files.end());
+    for (size_t i = 0; i < files.size() && i < 4; ++i) out.emplace_back(files[i], static_cast<int>(k));
+  }
+  return out;
+}
+
+TEST(OnnxExport, RoundTripMatchesInProcessHead) {
+  const fs::path backbone = kModels / "nsfw_mobilenet_v2" / "1";
+  std::vector<std::string> classes;
+  auto images = SomeImages(&classes);
+  if (!fs::exists(backbone / "model.onnx") || images.empty()) GTEST_SKIP() << "backbone model or images absent";
+  ClassifierOptions copts;
+  copts.model_repository = kModels.string();
+  copts.model = "nsfw_mobilenet_v2";
+  auto classifier = ImageClassifier::Create(copts);
+  ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+  std::vector<std::vector<float>> x;
+  std::vector<int> y;
+  for (const auto& [path, label] : images) {
+    auto p = (*classifier)->ClassifyFile(path);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    x.push_back(p->embedding);
+    y.push_back(label);
+  }
+  LinearHeadOptions hopts;
+  hopts.c_grid = {0.1};
+  auto fit = TrainLinearHead(x, y, static_cast<int>(classes.size()), hopts);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  LinearHead head = fit->head;
+  head.temperature = 1.7f;  // exercise the folded temperature
+
+  const fs::path tmp = fs::temp_directory_path() / ("vigil_export_test_" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  ASSERT_TRUE(ExportHeadModel((backbone / "model.onnx").string(), head, {}, (tmp / "model.onnx").string()).ok());
+  // The old probabilities branch is gone: only Gemm + Softmax were appended, outputs in order.
+  onnx::ModelProto model;
+  {
+    std::ifstream in(tmp / "model.onnx", std::ios::binary);
+    ASSERT_TRUE(model.ParseFromIstream(&in));
+  }
+  ASSERT_EQ(model.graph().output_size(), 2);
+  EXPECT_EQ(model.graph().output(0).name(), "probabilities");
+  EXPECT_EQ(model.graph().output(1).name(), "embedding");
+  const int n = model.graph().node_size();
+  EXPECT_EQ(model.graph().node(n - 1).op_type(), "Softmax");
+  EXPECT_EQ(model.graph().node(n - 2).op_type(), "Gemm");
+  for (int i = 0; i < n - 2; ++i) {
+    for (const auto& in : model.graph().node(i).input()) EXPECT_NE(in, "embedding") << "old head kept";
+  }
+
+  auto repo = ModelRepository::OpenOrCreate((tmp / "repo").string());
+  ASSERT_TRUE(repo.ok());
+  ModelManifest m = (*classifier)->manifest();
+  m.name = "exported";
+  m.version = 1;
+  m.labels = classes;
+  ASSERT_TRUE((*repo)->Add(m, (tmp / "model.onnx").string()).ok());
+  for (const char* backend : {"xnnpack", "opencv"}) {
+    ClassifierOptions o;
+    o.model_repository = (tmp / "repo").string();
+    o.model = "exported";
+    o.backend = backend;
+    auto c = ImageClassifier::Create(o);
+    ASSERT_TRUE(c.ok()) << backend << ": " << c.status().ToString();
+    ASSERT_EQ((*c)->backend_name(), backend);
+    for (const auto& [path, label] : images) {
+      auto p = (*c)->ClassifyFile(path);
+      ASSERT_TRUE(p.ok()) << p.status().ToString();
+      ASSERT_EQ(p->embedding.size(), 1280u);
+      std::vector<float> expected = head.Probabilities(p->embedding.data());
+      ASSERT_EQ(p->labels.size(), classes.size());
+      for (const LabelScore& ls : p->labels) {
+        const size_t k = std::find(classes.begin(), classes.end(), ls.label) - classes.begin();
+        ASSERT_LT(k, classes.size());
+        EXPECT_NEAR(ls.score, expected[k], 1e-5) << backend << " " << path << " " << ls.label;
+      }
+    }
+  }
+  fs::remove_all(tmp);
+}
+
+TEST(OnnxExport, RefusesMissingEmbeddingAndL2Heads) {
+  const fs::path onnx = kModels / "nsfw_mobilenet_v2" / "1" / "model.onnx";
+  if (!fs::exists(onnx)) GTEST_SKIP() << "backbone model absent";
+  LinearHead head;
+  head.norm = FeatureNorm::kNone;
+  head.num_classes = 2;
+  head.dim = 1280;
+  head.weights.assign(2 * 1280, 0.f);
+  head.bias = {0.f, 0.f};
+  const std::string out = (fs::temp_directory_path() / ("vigil_export_bad_" + std::to_string(::getpid()) + ".onnx")).string();
+  HeadExportOptions o;
+  o.embedding_output = "no_such_output";
+  EXPECT_EQ(ExportHeadModel(onnx.string(), head, o, out).code(), StatusCode::kInvalidArgument);
+  head.norm = FeatureNorm::kL2;
+  EXPECT_EQ(ExportHeadModel(onnx.string(), head, {}, out).code(), StatusCode::kUnsupported);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace vigil
