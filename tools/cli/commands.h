@@ -18,5 +18,6 @@ void AddImportCommand(CLI::App& app);
 void AddDecodeCommand(CLI::App& app);
 void AddServeCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
+void AddTrainCommand(CLI::App& app);
 
 }  // namespace vigil::cli
