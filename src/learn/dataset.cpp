@@ -71,7 +71,7 @@ std::vector<int> Dataset::ClassCounts() const {
   return counts;
 }
 
-Result<Dataset> LoadFolderDataset(const std::string& dir) {
+Result<Dataset> LoadFolderDataset(const std::string& dir) try {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return NotFoundError("dataset folder '" + dir + "' not found");
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -88,6 +88,8 @@ Result<Dataset> LoadFolderDataset(const std::string& dir) {
   }
   if (ec) return DataLossError("cannot list '" + dir + "': " + ec.message());
   return Build(std::move(pairs), classes, dir);
+} catch (const fs::filesystem_error& e) {
+  return DataLossError("cannot list '" + dir + "': " + e.what());
 }
 
 Result<Dataset> LoadCsvDataset(const std::string& csv_path) {

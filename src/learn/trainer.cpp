@@ -91,8 +91,9 @@ Result<TrainReport> TrainClassifier(const TrainOptions& options) {
 
   // Data: <data>/train + <data>/test, or everything is training data.
   Dataset train_all, test;
-  const bool has_split = fs::is_directory(fs::path(options.data) / "train") &&
-                         fs::is_directory(fs::path(options.data) / "test");
+  std::error_code ec;
+  const bool has_split = fs::is_directory(fs::path(options.data) / "train", ec) &&
+                         fs::is_directory(fs::path(options.data) / "test", ec);
   if (has_split) {
     VIGIL_ASSIGN_OR_RETURN(train_all, LoadFolderDataset((fs::path(options.data) / "train").string()));
     VIGIL_ASSIGN_OR_RETURN(Dataset raw_test, LoadFolderDataset((fs::path(options.data) / "test").string()));
@@ -225,7 +226,7 @@ Result<TrainReport> TrainClassifier(const TrainOptions& options) {
     HeadExportOptions xopts;
     xopts.embedding_output = backbone.embedding_output;
     xopts.probabilities_output = m.probabilities_output;
-    const std::string tmp = (fs::temp_directory_path() /
+    const std::string tmp = (fs::temp_directory_path(ec) /
                              ("vigil-train-" + std::to_string(Fnv1a64(&head.weights[0], sizeof(float) * head.weights.size())) + ".onnx")).string();
     Status exported = ExportHeadModel(backbone_entry.onnx_path, head, xopts, tmp);
     if (exported.ok()) {
@@ -233,7 +234,6 @@ Result<TrainReport> TrainClassifier(const TrainOptions& options) {
       if (!added.ok()) exported = added.status();
       else report.model_directory = added->directory;
     }
-    std::error_code ec;
     fs::remove(tmp, ec);
     VIGIL_RETURN_IF_ERROR(exported);
     report.model_name = m.name;

@@ -152,7 +152,7 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--norm", args->norm, "Feature normalisation: none | standardize | l2 (l2: --dry-run only)")
       ->capture_default_str();
   cmd->add_option("--augment", args->augment, "Training augmentations: crop,flip,jitter (any subset)");
-  cmd->add_option("--views", args->views, "Embeddings per training image (original + views-1 augmented)")
+  cmd->add_option("--views", args->views, "Embeddings per training image: the original + views-1 augmented copies (default augmentation crop,flip,jitter)")
       ->capture_default_str();
   cmd->add_option("--val-split", args->val_split,
                   "Fraction held out for temperature scaling (0: use cross-validation scores)")
