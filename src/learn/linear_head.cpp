@@ -96,7 +96,8 @@ Result<Weights> Fit(const std::vector<std::vector<double>>& z, const std::vector
   param.p = 0.1;
   param.init_sol = nullptr;
   if (const char* err = check_parameter(&p.prob, &param)) return InternalError(std::string("liblinear: ") + err);
-  set_print_string_function(&SilentPrint);
+  static std::once_flag silence;
+  std::call_once(silence, [] { set_print_string_function(&SilentPrint); });
   model* m = train(&p.prob, &param);
   if (m == nullptr) return InternalError("liblinear: train failed");
   Weights out;

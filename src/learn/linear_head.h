@@ -11,7 +11,9 @@
 // the logits. This is NOT liblinear's predict_probability (independent sigmoids renormalised): a
 // softmax over the one-vs-rest scores, whose scale the temperature (fitted on held-out data) sets.
 // Thread-safety: LinearHead is a value type; TrainLinearHead has no shared state apart from
-// liblinear's global print function (set to silent).
+// liblinear's global print function (set to silent once) and, for the linear SVM's dual solver,
+// the C library's rand(): with threads > 1 the SVM's cross-validation scores may vary slightly from
+// run to run (logistic regression uses no random numbers and is fully reproducible).
 #pragma once
 
 #include <cstdint>
