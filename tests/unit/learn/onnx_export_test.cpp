@@ -1,5 +1,5 @@
 // Export round trip: backbone + trained head as one ONNX model, loaded through ImageClassifier on
-// the XNNPACK and OpenCV backends, gives the probabilities the in-process head computes from the
+// the XNNPACK, OpenCV and oneDNN backends, gives the probabilities the in-process head computes from the
 // embedding of the same run (within 1e-5). Needs models/nsfw_mobilenet_v2 (skipped otherwise).
 #include "learn/onnx_export.h"
 
@@ -86,7 +86,7 @@ TEST(OnnxExport, RoundTripMatchesInProcessHead) {
   m.version = 1;
   m.labels = classes;
   ASSERT_TRUE((*repo)->Add(m, (tmp / "model.onnx").string()).ok());
-  for (const char* backend : {"xnnpack", "opencv"}) {
+  for (const char* backend : {"xnnpack", "opencv", "onednn"}) {
     ClassifierOptions o;
     o.model_repository = (tmp / "repo").string();
     o.model = "exported";
