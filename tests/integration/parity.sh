@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Parity with nsfwjs: for real photos and both default models, Vigil's probabilities (XNNPACK and
-# OpenCV backends) must match nsfwjs's (TensorFlow.js, run on the very pixels Vigil decoded) within
-# 1e-4 with the same top-1, and the two backends must match each other within 1e-4.
+# Parity with nsfwjs: for real photos and both default models, Vigil's probabilities (XNNPACK,
+# oneDNN and OpenCV backends) must match nsfwjs's (TensorFlow.js, run on the very pixels Vigil
+# decoded) within 1e-4 with the same top-1, and the backends must match each other within 1e-4.
 #
 # Steps per model: `vigil decode` each photo (the RGB pixels the classifier sees) -> the nsfwjs
 # reference (tests/parity/nsfwjs_reference.js) on those pixels -> `vigil classify --json` with
-# --backend xnnpack and --backend opencv -> tests/parity/compare.js prints a table and judges.
+# --backend xnnpack, onednn and opencv -> tests/parity/compare.js prints a table and judges.
 #
 # Environment (ctest sets the first three): VIGIL_BIN, VIGIL_SOURCE_DIR, VIGIL_BINARY_DIR,
 # VIGIL_TEST_DATA (<src>/data), VIGIL_MODELS (<src>/models), VIGIL_NODE_MODULES (<src>/node_modules),
@@ -93,9 +93,9 @@ for row in "${MODEL_TABLE[@]}"; do
     cpu_args=(--reference-cpu "$dir/reference_cpu.json")
   fi
 
-  # 3. Vigil on both backends.
+  # 3. Vigil on each backend.
   vigil_args=()
-  for backend in xnnpack opencv; do
+  for backend in xnnpack onednn opencv; do
     if ! "$BIN" classify "${paths[@]}" --model "$name" --backend "$backend" --json --models "$MODELS" \
         >"$dir/$backend.jsonl" 2>"$dir/$backend.err"; then
       cat "$dir/$backend.err" >&2
@@ -113,4 +113,4 @@ done
 if [ $status -ne 0 ]; then
   fail "Vigil does not match nsfwjs (see the tables above)"
 fi
-echo "parity: PASS (${#paths[@]} photos x ${#MODEL_TABLE[@]} models, xnnpack and opencv within $TOL of nsfwjs; the reference equals nsfwjs.classify)"
+echo "parity: PASS (${#paths[@]} photos x ${#MODEL_TABLE[@]} models, xnnpack, onednn and opencv within $TOL of nsfwjs; the reference equals nsfwjs.classify)"

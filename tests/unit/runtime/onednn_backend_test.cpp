@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -265,7 +266,10 @@ TEST_P(OneDnnRealModelTest, MatchesXnnpack) {
     for (size_t i = 0; i < a.size(); ++i) {
       ASSERT_EQ(a[i].name, b[i].name);
       ASSERT_EQ(a[i].shape, b[i].shape) << a[i].name;
-      EXPECT_LE(WorstError(a[i].data, b[i].data), 1e-4f) << a[i].name << " batch " << batch;
+      const float worst = WorstError(a[i].data, b[i].data);
+      EXPECT_LE(worst, 1e-4f) << a[i].name << " batch " << batch;
+      std::printf("[ info ] %s %s batch %d: worst relative difference to XNNPACK %.1e\n", GetParam(),
+                  a[i].name.c_str(), batch, worst);
     }
   }
 }
