@@ -162,14 +162,40 @@ struct Plan {
   std::vector<int> output_values;  // the kExternalOutput value of each graph output
 };
 
+// Model weights already reordered into a primitive's format, shared by the plans of one Backend
+// (plans for other thread counts or batch sizes usually want the same formats). Keyed by the
+// initializer's data (owned by the Backend's graph) and the format. Used under the Backend's lock.
+class WeightCache {
+ public:
+  // `data` in `want`, reordered from `plain` on first request.
+  memory Get(const memory::desc& plain, const float* data, const memory::desc& want, dnnl::stream& stream) {
+    for (const Entry& e : entries_[data]) {
+      if (e.plain == plain && e.want == want) return e.reordered;
+    }
+    memory src(plain, Engine(), const_cast<float*>(data));
+    memory dst(want, Engine());
+    dnnl::reorder(src, dst).execute(stream, src, dst);
+    stream.wait();
+    entries_[data].push_back(Entry{plain, want, dst});
+    return dst;
+  }
+
+ private:
+  struct Entry {
+    memory::desc plain, want;
+    memory reordered;
+  };
+  std::map<const float*, std::vector<Entry>> entries_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Lowering of an optimized graph to a Plan for a given batch size (on the calling thread, whose
 // OpenMP thread count must be the plan's).
 
 class Lowering {
  public:
-  Lowering(const OnnxGraph& graph, const ShapeMap& shapes, int threads, int batch)
-      : graph_(graph), shapes_(shapes), stream_(Engine()) {
+  Lowering(const OnnxGraph& graph, const ShapeMap& shapes, WeightCache* weights, int threads, int batch)
+      : graph_(graph), shapes_(shapes), weights_(weights), stream_(Engine()) {
     plan_.threads = threads;
     plan_.batch = batch;
   }
@@ -430,6 +456,7 @@ class Lowering {
   struct ConvSpec {
     memory::dims weight_dims;  // oihw or goihw
     const float* weights = nullptr;
+    bool shared_weights = false;  // `weights` is an initializer of the Backend's graph
     std::vector<float> bias;
     memory::dims strides, dilates, pad_l, pad_r;
     float lo = -kInf, hi = kInf;
@@ -518,7 +545,10 @@ class Lowering {
                    const ConvSpec& spec, const memory::desc& w_plain) {
     PlanStep& s = AddStep(node.Describe(), pd, dnnl::convolution_forward(pd));
     s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-    s.constant_args.emplace_back(DNNL_ARG_WEIGHTS, ConstantIn(w_plain, spec.weights, pd.weights_desc()));
+    // Conv weights come from the graph's initializers (shared); BatchNormalization's are computed.
+    memory w = spec.shared_weights ? weights_->Get(w_plain, spec.weights, pd.weights_desc(), stream_)
+                                   : ConstantIn(w_plain, spec.weights, pd.weights_desc());
+    s.constant_args.emplace_back(DNNL_ARG_WEIGHTS, w);
     if (!spec.bias.empty()) s.constant_args.emplace_back(DNNL_ARG_BIAS, Constant(pd.bias_desc(), spec.bias.data()));
   }
 
@@ -536,6 +566,7 @@ class Lowering {
     ConvSpec spec;
     spec.weight_dims = group > 1 ? memory::dims{group, m / group, cg, kh, kw} : memory::dims{m, cg, kh, kw};
     spec.weights = w->data.data();
+    spec.shared_weights = true;
     if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
       VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* b, graph_.FloatInitializer(node, node.inputs[2]));
       if (static_cast<int64_t>(b->data.size()) != m) return InvalidArgumentError(node.Describe() + ": bias size");
@@ -939,6 +970,7 @@ class Lowering {
 
   const OnnxGraph& graph_;
   const ShapeMap& shapes_;
+  WeightCache* weights_;
   dnnl::stream stream_;
   Plan plan_;
   std::string current_;
@@ -1046,7 +1078,7 @@ class OneDnnBackend : public Backend {
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
     ScopedOmpThreads omp(threads);
-    Lowering lowering(model_->graph, model_->shapes, threads, batch);
+    Lowering lowering(model_->graph, model_->shapes, &weights_, threads, batch);
     VIGIL_ASSIGN_OR_RETURN(Plan plan, lowering.Run());
     if (plan.arena_bytes / batch > kMaxArenaBytesPerItem) {
       return ResourceExhaustedError("oneDNN: activations need " + std::to_string((plan.arena_bytes / batch) >> 20) +
@@ -1063,6 +1095,7 @@ class OneDnnBackend : public Backend {
   std::shared_ptr<const Model> model_;
   mutable std::mutex mu_;
   mutable std::map<std::pair<int, int>, std::shared_ptr<const Plan>> plans_;
+  mutable WeightCache weights_;
 };
 
 Status OneDnnSession::Init() {
