@@ -1,0 +1,119 @@
+// TrainClassifier end to end on a tiny generated dataset (reddish vs bluish images) with the real
+// MobileNetV2 backbone (skipped when models/ lacks it): validation split sizes, the embedding
+// cache, installation into a temporary repository, and option errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <random>
+
+#include "vigil/classifier.h"
+#include "vigil/learn.h"
+
+namespace vigil {
+namespace {
+namespace fs = std::filesystem;
+
+const fs::path kBackbone = fs::path(VIGIL_SOURCE_DIR) / "models" / "nsfw_mobilenet_v2";
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kBackbone / "1" / "model.onnx")) GTEST_SKIP() << "backbone absent";
+    dir_ = fs::temp_directory_path() / ("vigil_trainer_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "repo");
+    fs::create_directory_symlink(fs::absolute(kBackbone), dir_ / "repo" / "nsfw_mobilenet_v2");
+    std::mt19937 rng(3);
+    for (const char* cls : {"blue", "red"}) {
+      fs::create_directories(dir_ / "data" / cls);
+      for (int i = 0; i < 10; ++i) {
+        cv::Mat m(48, 64, CV_8UC3);
+        for (int p = 0; p < m.rows * m.cols; ++p) {
+          const int a = 150 + static_cast<int>(rng() % 100), b = static_cast<int>(rng() % 80);
+          // BGR for imwrite.
+          m.data[p * 3 + 0] = static_cast<uint8_t>(cls[0] == 'b' ? a : b);
+          m.data[p * 3 + 1] = static_cast<uint8_t>(rng() % 80);
+          m.data[p * 3 + 2] = static_cast<uint8_t>(cls[0] == 'r' ? a : b);
+        }
+        cv::imwrite((dir_ / "data" / cls / (std::to_string(i) + ".png")).string(), m);
+      }
+    }
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  TrainOptions Options() const {
+    TrainOptions o;
+    o.data = (dir_ / "data").string();
+    o.model_repository = (dir_ / "repo").string();
+    o.output_name = "colours";
+    o.c_grid = {1.0};
+    o.val_split = 0.2;
+    o.cache_dir = (dir_ / "cache").string();
+    return o;
+  }
+  fs::path dir_;
+};
+
+TEST_F(TrainerTest, TrainsInstallsAndReusesTheCache) {
+  TrainOptions o = Options();
+  o.views = 2;
+  o.augment = "flip,jitter";
+  auto r = TrainClassifier(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->classes, (std::vector<std::string>{"blue", "red"}));
+  EXPECT_EQ(r->train.count, 16);
+  EXPECT_EQ(r->validation.count, 4);
+  EXPECT_EQ(r->test.count, 0);
+  EXPECT_EQ(r->embeddings_computed, 16 * 2 + 4);
+  EXPECT_EQ(r->validation.accuracy, 1.0);
+  EXPECT_EQ(r->model_version, 1);
+  ASSERT_TRUE(fs::exists(dir_ / "repo" / "colours" / "1" / "model.onnx"));
+
+  // The installed model classifies like any other.
+  ClassifierOptions c;
+  c.model_repository = o.model_repository;
+  c.model = "colours";
+  auto classifier = ImageClassifier::Create(c);
+  ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+  auto p = (*classifier)->ClassifyFile((dir_ / "data" / "red" / "0.png").string());
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->labels[0].label, "red");
+
+  // Same options again: every embedding from the cache, the same head, the next version.
+  auto again = TrainClassifier(o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->embeddings_computed, 0);
+  EXPECT_EQ(again->embeddings_cached, 36);
+  EXPECT_EQ(again->temperature, r->temperature);
+  EXPECT_EQ(again->model_version, 2);
+  // Another seed draws other augmented views (and another validation split): not all cached.
+  o.seed = 2;
+  o.install = false;
+  auto other = TrainClassifier(o);
+  ASSERT_TRUE(other.ok());
+  EXPECT_GT(other->embeddings_computed, 0);
+}
+
+TEST_F(TrainerTest, OptionErrors) {
+  TrainOptions o = Options();
+  o.output_name = "";
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
+  o = Options();
+  o.normalization = "l2";
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kUnsupported);
+  o = Options();
+  o.views = 3;  // no augmentation given
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
+  o = Options();
+  o.head = "forest";
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
+  o = Options();
+  o.backbone = "no_such_model";
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace vigil
