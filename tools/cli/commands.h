@@ -16,6 +16,7 @@ void AddClassifyCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);
 void AddImportCommand(CLI::App& app);
 void AddDecodeCommand(CLI::App& app);
+void AddEvalCommand(CLI::App& app);
 void AddServeCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddModelsCommand(app);
   vigil::cli::AddImportCommand(app);
   vigil::cli::AddDecodeCommand(app);
+  vigil::cli::AddEvalCommand(app);
   vigil::cli::AddServeCommand(app);
   vigil::cli::AddFeaturesCommand(app);
   vigil::cli::AddTrainCommand(app);
