@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/model_files.h"
 #include "models/onnx_builder.h"
 
 namespace vigil {
@@ -97,13 +98,7 @@ Status ExportHeadModel(const std::string& backbone_onnx, const LinearHead& head,
   *graph->add_output() = embedding_info;
   model.set_producer_name("vigil train");
 
-  const std::string tmp = out_onnx + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !model.SerializeToOstream(&out)) return InternalError("cannot write '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), out_onnx.c_str()) != 0) return InternalError("cannot rename '" + tmp + "'");
-  return Status::Ok();
+  return WriteOnnxModelFile(model, out_onnx);
 }
 
 }  // namespace vigil

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/model_files.h"
 #include "models/onnx_builder.h"
 #include "models/tf_const_fold.h"
 #include "models/tf_graph_context.h"
@@ -25,39 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr int64_t kIrVersion = 7;
-
-Result<nlohmann::json> ReadJson(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot open \"" + path + "\"");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError("\"" + path + "\": malformed JSON: " + e.what());
-  }
-}
-
-Status WriteModel(const onnx::ModelProto& model, const std::string& path) {
-  if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
-    return ResourceExhaustedError("the ONNX model would be over protobuf's 2 GiB limit");
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return InternalError("cannot write \"" + tmp + "\"");
-    if (!model.SerializeToOstream(&out)) return InternalError("cannot serialise the ONNX model");
-    out.close();
-    if (!out) return InternalError("cannot write \"" + tmp + "\"");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return InternalError("cannot move \"" + tmp + "\" to \"" + path + "\"");
-  }
-  return Status::Ok();
-}
 
 std::string BaseName(const std::string& ref) {
   const size_t colon = ref.find(':');
@@ -371,7 +339,7 @@ Status Convert(const std::string& path, const nlohmann::json& root,
   }
   FuseConvBias(model.mutable_graph());
   info->onnx_node_count = model.graph().node_size();
-  return WriteModel(model, onnx_out);
+  return WriteOnnxModelFile(model, onnx_out);
 }
 
 }  // namespace
@@ -380,7 +348,7 @@ Result<TfjsGraphImportInfo> ImportTfjsGraphModel(const std::string& model_json_p
                                                  const std::string& onnx_out_path,
                                                  const TfjsGraphImportOptions& options) {
   const std::string where = "tfjs graph model \"" + model_json_path + "\"";
-  auto root = ReadJson(model_json_path);
+  auto root = ReadJsonFile(model_json_path);
   if (!root.ok()) return root.status();
   TfjsGraphImportInfo info;
   Status status = Convert(model_json_path, *root, options, onnx_out_path, &info);

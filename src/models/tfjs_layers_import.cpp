@@ -16,6 +16,7 @@
 
 #include "models/keras_layer_converter.h"
 #include "models/keras_topology.h"
+#include "models/model_files.h"
 #include "models/onnx_builder.h"
 #include "models/tfjs_weights.h"
 
@@ -33,18 +34,6 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[N";
   for (int64_t d : shape) s += ", " + std::to_string(d);
   return s + "]";
-}
-
-Result<nlohmann::json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot open \"" + path + "\"");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError("\"" + path + "\": malformed JSON: " + e.what());
-  }
 }
 
 // Layer classes that only pass values on (no weights) and may sit between the embedding layer and
@@ -71,29 +60,6 @@ std::string FindEmbeddingLayer(const KerasTopology& topology) {
     return layer->name;
   }
   return "";
-}
-
-Status WriteModel(const onnx::ModelProto& model, const std::string& path) {
-  if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
-    return ResourceExhaustedError("the ONNX model would be " +
-                                  std::to_string(model.ByteSizeLong()) +
-                                  " bytes, over protobuf's 2 GiB limit");
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return InternalError("cannot write \"" + tmp + "\"");
-    if (!model.SerializeToOstream(&out)) return InternalError("cannot serialise the ONNX model");
-    out.close();
-    if (!out) return InternalError("cannot write \"" + tmp + "\"");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return InternalError("cannot move \"" + tmp + "\" to \"" + path + "\"");
-  }
-  return Status::Ok();
 }
 
 const onnx::NodeProto* Producer(const onnx::GraphProto& graph, const std::string& value) {
@@ -219,7 +185,7 @@ Result<TfjsImportInfo> Import(const std::string& model_json_path, const std::str
     }
   }
 
-  VIGIL_RETURN_IF_ERROR(WriteModel(model, onnx_out_path));
+  VIGIL_RETURN_IF_ERROR(WriteOnnxModelFile(model, onnx_out_path));
   return info;
 }
 
