@@ -20,7 +20,8 @@ struct ApiKey {
 struct ServerConfig {
   std::string host = "127.0.0.1";       // listen address
   int port = 8080;                      // 0 = any free port (printed at start)
-  int http_threads = 8;                 // connections served at once (parse/validate/format only)
+  int http_threads = 64;                // connections served at once (each keep-alive connection
+                                        // holds one while open; they only parse/validate/format)
   size_t max_body_bytes = 32u << 20;    // larger requests get 413
   int read_timeout_seconds = 10;        // a client that sends slower than this is disconnected
   int request_timeout_seconds = 30;     // a request not answered by then gets 504
