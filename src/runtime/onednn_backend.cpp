@@ -1,6 +1,7 @@
-// oneDNN backend: an optimized OnnxGraph lowered to oneDNN primitives that choose their own memory
-// formats (format_tag::any: on AVX-512 the f32 kernels pick NHWC, brgemm-based); data is reordered
-// only where a consumer wants another format, at the model input and at the graph outputs.
+// oneDNN backend: Backend and Session over Plans (onednn_plan.h) of an optimized OnnxGraph,
+// lowered to oneDNN primitives that choose their own memory formats (format_tag::any: on AVX-512
+// the f32 kernels pick NHWC, brgemm-based); data is reordered only where a consumer wants another
+// format, at the model input and at the graph outputs (see onednn_lowering.cpp).
 //
 // Plans: a Plan is the lowered model for one (intra-op threads, batch) pair: primitives, weights
 // already reordered into the primitives' formats, value descriptors and a memory plan. Plans are
@@ -18,96 +19,38 @@
 // primitive's work split), then restores it, so sessions with different thread counts coexist in a
 // process. A 1-thread session never starts OpenMP threads. yield_workers is not applicable: OpenMP
 // workers spin briefly then sleep as OMP_WAIT_POLICY / GOMP_SPINCOUNT (read at process start) say.
-//
-// Fusions: activations (Relu/Clip bounds fused by OptimizeGraph) become eltwise post-ops; a
-// residual Add whose one input is a Conv output read only by that Add, and whose other input is
-// not read after that Conv runs, becomes a sum post-op of the Conv writing in place into the
-// other input's buffer. Wide 3x3 stride-1 convolutions use Winograd (see UseWinograd).
 #include <omp.h>
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
-#include <climits>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <unordered_map>
 
 #include <dnnl.hpp>
 
 #include "runtime/backend.h"
 #include "runtime/graph_optimize.h"
+#include "runtime/onednn_plan.h"
 #include "runtime/onnx_graph.h"
 #include "vigil/log.h"
 
 namespace vigil {
+namespace onednn_internal {
 
 namespace {
 
-using dnnl::memory;
-using Tag = memory::format_tag;
-using Dt = memory::data_type;
-
 constexpr int kMaxThreads = 256;
 constexpr int kMaxBatch = 4096;
-constexpr size_t kAlignment = 64;
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kMaxArenaBytesPerItem = size_t{1} << 30;  // 1 GiB of activations per image
-constexpr float kInf = std::numeric_limits<float>::infinity();
 // Images per pass through the graph: one keeps an image's activations in cache. Measured on Zen 4
 // (MobileNetV2, batch 16, 1 thread, CPU time): micro-batch 1 / 2 / 4 = 264 / 266 / 258 img/s.
-// VIGIL_ONEDNN_MICRO_BATCH overrides it (for such measurements).
 constexpr int kMicroBatch = 1;
-
-int MicroBatch() {
-  static const int value = [] {
-    const char* env = std::getenv("VIGIL_ONEDNN_MICRO_BATCH");
-    const int v = env ? std::atoi(env) : 0;
-    return v > 0 ? v : kMicroBatch;
-  }();
-  return value;
-}
-
-// Sets the calling thread's OpenMP thread count for the lifetime of the object.
-class ScopedOmpThreads {
- public:
-  explicit ScopedOmpThreads(int threads) : previous_(omp_get_max_threads()) {
-    if (threads != previous_) omp_set_num_threads(threads);
-  }
-  ~ScopedOmpThreads() {
-    if (omp_get_max_threads() != previous_) omp_set_num_threads(previous_);
-  }
-  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
-  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
-
- private:
-  int previous_;
-};
-
-const dnnl::engine& Engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-Tag PlainTag(size_t rank) {
-  switch (rank) {
-    case 1: return Tag::a;
-    case 2: return Tag::ab;
-    case 3: return Tag::abc;
-    case 4: return Tag::abcd;
-    case 5: return Tag::abcde;
-    default: return Tag::undef;
-  }
-}
-
-memory::desc PlainDesc(const memory::dims& dims) { return memory::desc(dims, Dt::f32, PlainTag(dims.size())); }
 
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
@@ -117,7 +60,7 @@ using AlignedBytes = std::unique_ptr<uint8_t[], FreeDeleter>;
 // Zero-filled, 64-byte aligned; blocks of 2 MiB or more are 2 MiB aligned and ask for transparent
 // huge pages (fewer TLB misses when a layer streams megabytes of activations).
 AlignedBytes AllocateAligned(size_t bytes) {
-  const bool huge = bytes >= kHugePage && !std::getenv("VIGIL_NO_HUGE");
+  const bool huge = bytes >= kHugePage;
   const size_t align = huge ? kHugePage : kAlignment;
   bytes = std::max<size_t>(align, (bytes + align - 1) / align * align);
   AlignedBytes block(static_cast<uint8_t*>(std::aligned_alloc(align, bytes)));
@@ -126,874 +69,6 @@ AlignedBytes AllocateAligned(size_t bytes) {
   std::memset(block.get(), 0, bytes);
   return block;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Plan
-
-constexpr int kExternalInput = -1;   // value lives in the caller's input tensor
-constexpr int kExternalOutput = -2;  // value lives in a caller's output tensor (see output_index)
-
-struct PlanValue {
-  memory::desc desc;
-  int buffer = kExternalInput;  // >= 0: a planned buffer; or kExternal*
-  int output_index = -1;        // for kExternalOutput
-};
-
-struct PlanStep {
-  std::string node;  // for error messages
-  dnnl::primitive primitive;
-  bool has_primitive = false;
-  std::vector<std::pair<int, int>> value_args;        // DNNL_ARG_* → value id
-  std::vector<std::pair<int, memory>> constant_args;  // weights, bias, constants (shared, read-only)
-  bool uses_scratchpad = false;
-  int fill_value = -1;  // >= 0: fill this value's bytes with `fill` (before the primitive, if any)
-  float fill = 0.0f;
-};
-
-struct Plan {
-  int threads = 1;
-  int batch = 1;
-  std::vector<PlanValue> values;
-  std::vector<size_t> buffer_bytes;
-  std::vector<size_t> buffer_offset;  // into the session arena
-  size_t arena_bytes = 0;
-  size_t scratchpad_bytes = 0;
-  std::vector<PlanStep> steps;
-  std::vector<int> output_values;  // the kExternalOutput value of each graph output
-};
-
-// `data` (in `plain` layout) reordered into a new memory in `want`. Runs on the calling thread
-// alone: an OpenMP team started here would stay alive (idle) on the thread that builds plans, and
-// while libgomp manages more threads than there are CPUs it stops spinning between parallel regions
-// (GOMP "throttled" spin count), so every primitive of a multi-threaded session running on another
-// thread would pay a futex wake-up (measured: MobileNetV2, 2 threads, batch 1: ~230 vs ~550 img/s).
-memory ReorderConstant(const memory::desc& plain, const float* data, const memory::desc& want,
-                       dnnl::stream& stream) {
-  ScopedOmpThreads one(1);
-  memory src(plain, Engine(), const_cast<float*>(data));
-  memory dst(want, Engine());
-  dnnl::reorder(src, dst).execute(stream, src, dst);
-  stream.wait();
-  return dst;
-}
-
-// Model weights already reordered into a primitive's format, shared by the plans of one Backend
-// (plans for other thread counts or batch sizes usually want the same formats). Keyed by the
-// initializer's data (owned by the Backend's graph) and the format. Used under the Backend's lock.
-class WeightCache {
- public:
-  // `data` in `want`, reordered from `plain` on first request.
-  memory Get(const memory::desc& plain, const float* data, const memory::desc& want, dnnl::stream& stream) {
-    for (const Entry& e : entries_[data]) {
-      if (e.plain == plain && e.want == want) return e.reordered;
-    }
-    memory dst = ReorderConstant(plain, data, want, stream);
-    entries_[data].push_back(Entry{plain, want, dst});
-    return dst;
-  }
-
- private:
-  struct Entry {
-    memory::desc plain, want;
-    memory reordered;
-  };
-  std::map<const float*, std::vector<Entry>> entries_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Lowering of an optimized graph to a Plan for a given batch size (on the calling thread, whose
-// OpenMP thread count must be the plan's).
-
-class Lowering {
- public:
-  Lowering(const OnnxGraph& graph, const ShapeMap& shapes, WeightCache* weights, int threads, int batch)
-      : graph_(graph), shapes_(shapes), weights_(weights), stream_(Engine()) {
-    plan_.threads = threads;
-    plan_.batch = batch;
-  }
-
-  Result<Plan> Run() {
-    try {
-      return RunImpl();
-    } catch (const dnnl::error& e) {
-      const std::string what = std::string("oneDNN: ") + e.what() + (current_.empty() ? "" : " at " + current_);
-      return e.status == dnnl_unimplemented ? UnsupportedError(what) : InternalError(what);
-    }
-  }
-
- private:
-  Result<Plan> RunImpl() {
-    PlanResidualFusions();
-    const OnnxValueInfo& in = graph_.inputs.at(0);
-    PlanValue input;
-    input.desc = PlainDesc(Dims(in.name));
-    input.buffer = kExternalInput;
-    value_of_[in.name] = AddValue(input);
-    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-      const OnnxNode& node = graph_.nodes[i];
-      current_ = node.Describe();
-      if (done_nodes_.count(i)) continue;
-      node_index_ = i;
-      VIGIL_RETURN_IF_ERROR(LowerNode(node));
-    }
-    current_.clear();
-    for (size_t i = 0; i < graph_.outputs.size(); ++i) {
-      const std::string& name = graph_.outputs[i].name;
-      auto it = value_of_.find(name);
-      if (it == value_of_.end()) return UnsupportedError("graph output '" + name + "' is a constant");
-      PlanValue out;
-      out.desc = PlainDesc(Dims(name));
-      out.buffer = kExternalOutput;
-      out.output_index = static_cast<int>(i);
-      const int v = AddValue(out);
-      VIGIL_RETURN_IF_ERROR(AddReorder("output " + name, it->second, v));
-      plan_.output_values.push_back(v);
-    }
-    PlanMemory();
-    return std::move(plan_);
-  }
-
-  // ---- values and steps
-
-  memory::dims Dims(const std::string& value) const {
-    memory::dims d(shapes_.at(value).begin(), shapes_.at(value).end());
-    if (!d.empty()) d[0] = plan_.batch;
-    return d;
-  }
-
-  int AddValue(const PlanValue& v) {
-    plan_.values.push_back(v);
-    return static_cast<int>(plan_.values.size()) - 1;
-  }
-
-  // A value with its own new buffer.
-  int NewValue(const memory::desc& desc) {
-    PlanValue v;
-    v.desc = desc;
-    v.buffer = static_cast<int>(plan_.buffer_bytes.size());
-    plan_.buffer_bytes.push_back(desc.get_size());
-    return AddValue(v);
-  }
-
-  // A view of `base`'s bytes with another descriptor.
-  int AliasValue(int base, const memory::desc& desc) {
-    PlanValue v = plan_.values[base];
-    v.desc = desc;
-    return AddValue(v);
-  }
-
-  static dnnl::primitive_attr Attr(const dnnl::post_ops* ops = nullptr) {
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (ops) attr.set_post_ops(*ops);
-    return attr;
-  }
-
-  template <typename PrimitiveDesc>
-  PlanStep& AddStep(const std::string& node, const PrimitiveDesc& pd, dnnl::primitive primitive) {
-    PlanStep s;
-    s.node = node;
-    s.primitive = std::move(primitive);
-    s.has_primitive = true;
-    const size_t scratch = pd.scratchpad_desc().get_size();
-    s.uses_scratchpad = scratch > 0;
-    plan_.scratchpad_bytes = std::max(plan_.scratchpad_bytes, scratch);
-    plan_.steps.push_back(std::move(s));
-    return plan_.steps.back();
-  }
-
-  Status AddReorder(const std::string& node, int src, int dst) {
-    dnnl::reorder::primitive_desc pd(Engine(), plan_.values[src].desc, Engine(), plan_.values[dst].desc, Attr());
-    PlanStep& s = AddStep(node, pd, dnnl::reorder(pd));
-    s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-    return Status::Ok();
-  }
-
-  // `value` in descriptor `want` (a reorder into a new buffer, made once per value and format).
-  Result<int> Materialize(int value, const memory::desc& want) {
-    if (plan_.values[value].desc == want) return value;
-    for (const auto& c : converted_) {
-      if (c.first == value && plan_.values[c.second].desc == want) return c.second;
-    }
-    const int v = NewValue(want);
-    VIGIL_RETURN_IF_ERROR(AddReorder(current_ + " (reorder)", value, v));
-    converted_.emplace_back(value, v);
-    return v;
-  }
-
-  Result<int> Input(const OnnxNode& node, size_t index) const {
-    if (index >= node.inputs.size() || node.inputs[index].empty()) {
-      return InvalidArgumentError(node.Describe() + ": missing input " + std::to_string(index));
-    }
-    auto it = value_of_.find(node.inputs[index]);
-    if (it == value_of_.end()) {
-      return UnsupportedError(node.Describe() + ": input '" + node.inputs[index] +
-                              "' must be computed (constant inputs are not supported here by oneDNN)");
-    }
-    return it->second;
-  }
-
-  memory Constant(const memory::desc& desc, const float* data) {
-    memory m(desc, Engine());
-    std::memcpy(m.get_data_handle(), data, desc.get_size());
-    return m;
-  }
-
-  // `data` (in `plain` layout) reordered into `want`, as a plan-owned memory.
-  memory ConstantIn(const memory::desc& plain, const float* data, const memory::desc& want) {
-    return ReorderConstant(plain, data, want, stream_);
-  }
-
-  static void AppendBounds(float lo, float hi, dnnl::post_ops* ops) {
-    if (lo == -kInf && hi == kInf) return;
-    if (lo == 0.0f && hi == kInf) {
-      ops->append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    } else {
-      ops->append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo, hi);
-    }
-  }
-  static void NodeBounds(const OnnxNode& node, float* lo, float* hi) {
-    *lo = node.GetFloat(kFusedOutputMin, -kInf);
-    *hi = node.GetFloat(kFusedOutputMax, kInf);
-  }
-
-  // An in-place clamp of `value` (when a primitive takes no eltwise post-op).
-  Status AddClamp(const std::string& node, int value, float lo, float hi) {
-    if (lo == -kInf && hi == kInf) return Status::Ok();
-    const auto alg = (lo == 0.0f && hi == kInf) ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_clip;
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, plan_.values[value].desc,
-                                  alg == dnnl::algorithm::eltwise_relu ? 0.0f : lo, hi);
-    dnnl::eltwise_forward::primitive_desc pd(d, Attr(), Engine());
-    PlanStep& s = AddStep(node, pd, dnnl::eltwise_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, value}, {DNNL_ARG_DST, value}};
-    return Status::Ok();
-  }
-
-  // ---- residual Add → sum post-op planning (on the graph, before lowering)
-
-  struct ResidualFusion {
-    size_t add_index = 0;
-    std::string residual;  // the Add's other input, overwritten in place
-  };
-
-  void PlanResidualFusions() {
-    static const std::set<std::string> kViews = {"Transpose", "Flatten", "Identity", "Dropout", "Reshape"};
-    std::map<std::string, size_t> producer;
-    std::map<std::string, std::vector<size_t>> consumers;
-    std::set<std::string> outputs;
-    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-      for (const auto& in : graph_.nodes[i].inputs) consumers[in].push_back(i);
-      for (const auto& out : graph_.nodes[i].outputs) producer[out] = i;
-    }
-    for (const auto& o : graph_.outputs) outputs.insert(o.name);
-    for (size_t a = 0; a < graph_.nodes.size(); ++a) {
-      const OnnxNode& add = graph_.nodes[a];
-      if (add.op_type != "Add" || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) continue;
-      for (int k = 0; k < 2; ++k) {
-        const std::string& p = add.inputs[k];
-        const std::string& r = add.inputs[1 - k];
-        auto pp = producer.find(p), rp = producer.find(r);
-        if (pp == producer.end() || rp == producer.end()) continue;  // constants or the graph input
-        const size_t conv = pp->second;
-        const OnnxNode& c = graph_.nodes[conv];
-        if (c.op_type != "Conv" || c.outputs.size() != 1 || consumers[p].size() != 1 || outputs.count(p) ||
-            outputs.count(r) || rp->second >= conv || fusion_of_conv_.count(conv)) {
-          continue;
-        }
-        if (!shapes_.count(p) || !shapes_.count(r) || shapes_.at(p) != shapes_.at(r)) continue;
-        bool ok = true;
-        for (size_t use : consumers[r]) {
-          if (use == a) continue;
-          if (use >= conv || kViews.count(graph_.nodes[use].op_type)) ok = false;
-        }
-        if (kViews.count(graph_.nodes[rp->second].op_type)) ok = false;
-        if (!ok) continue;
-        fusion_of_conv_[conv] = ResidualFusion{a, r};
-        break;
-      }
-    }
-  }
-
-  // ---- nodes
-
-  Status LowerNode(const OnnxNode& node) {
-    const std::string& op = node.op_type;
-    if (op == "Identity" || op == "Dropout") {
-      VIGIL_ASSIGN_OR_RETURN(value_of_[node.outputs[0]], Input(node, 0));
-      return Status::Ok();
-    }
-    if (op == "Transpose") return LowerTranspose(node);
-    if (op == "Conv") return LowerConv(node);
-    if (op == "BatchNormalization") return LowerBatchNorm(node);
-    if (op == "MaxPool" || op == "AveragePool") return LowerPool(node);
-    if (op == "GlobalAveragePool") return LowerGlobalAveragePool(node);
-    if (op == "Relu" || op == "Clip" || op == "LeakyRelu" || op == "Sigmoid" || op == "Tanh") {
-      return LowerElementwise(node);
-    }
-    if (op == "Pad") return LowerPad(node);
-    if (op == "Add") return LowerAdd(node);
-    if (op == "Concat") return LowerConcat(node);
-    if (op == "Flatten") return LowerFlatten(node);
-    if (op == "Gemm") return LowerGemm(node);
-    if (op == "Softmax") return LowerSoftmax(node);
-    return UnsupportedError(node.Describe() + ": op not supported by the oneDNN backend");
-  }
-
-  Status LowerTranspose(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    std::vector<int64_t> perm = node.GetInts("perm");
-    const int rank = plan_.values[x].desc.dims().size();
-    if (perm.empty()) {
-      for (int i = rank - 1; i >= 0; --i) perm.push_back(i);
-    }
-    std::vector<int64_t> sorted = perm;
-    std::sort(sorted.begin(), sorted.end());
-    for (int i = 0; i < static_cast<int>(sorted.size()); ++i) {
-      if (sorted[i] != i) return InvalidArgumentError(node.Describe() + ": perm is not a permutation");
-    }
-    if (static_cast<int>(perm.size()) != rank) return InvalidArgumentError(node.Describe() + ": perm rank");
-    if (perm[0] != 0) return UnsupportedError(node.Describe() + ": a Transpose that moves the batch axis");
-    // ONNX: out dim i = in dim perm[i]; oneDNN permute_axes: out dim p[i] = in dim i.
-    std::vector<int> inverse(rank);
-    for (int i = 0; i < rank; ++i) inverse[perm[i]] = i;
-    const memory::desc d = plan_.values[x].desc.permute_axes(inverse, true);
-    if (d.is_zero()) {
-      VIGIL_ASSIGN_OR_RETURN(int plain, Materialize(x, PlainDesc(plan_.values[x].desc.dims())));
-      value_of_[node.outputs[0]] = AliasValue(plain, plan_.values[plain].desc.permute_axes(inverse));
-    } else {
-      value_of_[node.outputs[0]] = AliasValue(x, d);
-    }
-    return Status::Ok();
-  }
-
-  struct ConvSpec {
-    memory::dims weight_dims;  // oihw or goihw
-    const float* weights = nullptr;
-    bool shared_weights = false;  // `weights` is an initializer of the Backend's graph
-    std::vector<float> bias;
-    memory::dims strides, dilates, pad_l, pad_r;
-    float lo = -kInf, hi = kInf;
-  };
-
-  // Convolution (also standalone BatchNormalization as a 1x1 depthwise one), with the residual
-  // Add fused as a sum post-op when planned and accepted by oneDNN.
-  Status BuildConv(const OnnxNode& node, int x, const ConvSpec& spec) {
-    const std::string& y = node.outputs[0];
-    const memory::dims dst_dims = Dims(y);
-    const bool grouped = spec.weight_dims.size() == 5;
-    const memory::desc w_any(spec.weight_dims, Dt::f32, Tag::any);
-    const memory::desc b_md({static_cast<memory::dim>(spec.bias.size())}, Dt::f32, Tag::a);
-    const memory::desc w_plain(spec.weight_dims, Dt::f32, grouped ? Tag::goihw : Tag::oihw);
-    dnnl::algorithm alg = dnnl::algorithm::convolution_direct;
-    auto make_desc = [&](const memory::desc& src, const memory::desc& dst) {
-      if (spec.bias.empty()) {
-        return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src, w_any, dst,
-                                               spec.strides, spec.dilates, spec.pad_l, spec.pad_r);
-      }
-      return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src, w_any, b_md, dst,
-                                             spec.strides, spec.dilates, spec.pad_l, spec.pad_r);
-    };
-    const memory::desc src_any(plan_.values[x].desc.dims(), Dt::f32, Tag::any);
-    const memory::desc dst_any(dst_dims, Dt::f32, Tag::any);
-
-    // Residual Add fused as sum: dst is the residual's own buffer and format.
-    auto fusion = fusion_of_conv_.find(node_index_);
-    if (fusion != fusion_of_conv_.end()) {
-      const OnnxNode& add = graph_.nodes[fusion->second.add_index];
-      auto r = value_of_.find(fusion->second.residual);
-      if (r != value_of_.end() && plan_.values[r->second].buffer >= 0) {
-        dnnl::post_ops ops;
-        AppendBounds(spec.lo, spec.hi, &ops);
-        ops.append_sum(1.0f);
-        float alo, ahi;
-        NodeBounds(add, &alo, &ahi);
-        AppendBounds(alo, ahi, &ops);
-        const memory::desc& r_md = plan_.values[r->second].desc;
-        try {
-          dnnl::convolution_forward::primitive_desc pd(make_desc(src_any, r_md), Attr(&ops), Engine());
-          VIGIL_ASSIGN_OR_RETURN(int src, Materialize(x, pd.src_desc()));
-          const int out = AliasValue(r->second, r_md);
-          AddConvStep(node, pd, src, out, spec, w_plain);
-          value_of_[add.outputs[0]] = out;
-          done_nodes_.insert(fusion->second.add_index);
-          return Status::Ok();
-        } catch (const dnnl::error&) {
-          // Not supported in this form: a separate Add.
-        }
-      }
-    }
-    dnnl::post_ops ops;
-    AppendBounds(spec.lo, spec.hi, &ops);
-    dnnl::convolution_forward::primitive_desc pd;
-    if (UseWinograd(spec, plan_.values[x].desc.dims())) {
-      try {
-        alg = dnnl::algorithm::convolution_winograd;
-        pd = dnnl::convolution_forward::primitive_desc(make_desc(src_any, dst_any), Attr(&ops), Engine());
-      } catch (const dnnl::error&) {
-        alg = dnnl::algorithm::convolution_direct;  // no Winograd kernel for this shape or CPU
-      }
-    }
-    if (alg == dnnl::algorithm::convolution_direct) {
-      pd = dnnl::convolution_forward::primitive_desc(make_desc(src_any, dst_any), Attr(&ops), Engine());
-    }
-    VIGIL_ASSIGN_OR_RETURN(int src, Materialize(x, pd.src_desc()));
-    const int out = NewValue(pd.dst_desc());
-    AddConvStep(node, pd, src, out, spec, w_plain);
-    value_of_[y] = out;
-    return Status::Ok();
-  }
-
-  // Winograd F(4x4,3x3) for 3x3 stride-1 convolutions with at least 64 input and output channels:
-  // measured on Zen 4 (1 thread) 1.5-3.3x faster than direct (InceptionV3 80->192 at 73x73:
-  // 9.7 -> 2.9 ms; 96->96 at 35x35: 0.79 -> 0.32 ms; 448->384 at 8x8: 0.70 -> 0.47 ms) but 2.4-3.8x
-  // slower with 32 channels (32->64 at 147x147: 3.3 -> 7.9 ms). Error ~1e-5 relative.
-  static bool UseWinograd(const ConvSpec& spec, const memory::dims& src_dims) {
-    if (std::getenv("VIGIL_ONEDNN_NO_WINOGRAD")) return false;  // for measurements and accuracy checks
-    const memory::dims& w = spec.weight_dims;
-    return w.size() == 4 && w[2] == 3 && w[3] == 3 && spec.strides == memory::dims{1, 1} &&
-           spec.dilates == memory::dims{0, 0} && w[0] >= 64 && w[1] >= 64 && src_dims[1] == w[1];
-  }
-
-  void AddConvStep(const OnnxNode& node, const dnnl::convolution_forward::primitive_desc& pd, int src, int dst,
-                   const ConvSpec& spec, const memory::desc& w_plain) {
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::convolution_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-    // Conv weights come from the graph's initializers (shared); BatchNormalization's are computed.
-    memory w = spec.shared_weights ? weights_->Get(w_plain, spec.weights, pd.weights_desc(), stream_)
-                                   : ConstantIn(w_plain, spec.weights, pd.weights_desc());
-    s.constant_args.emplace_back(DNNL_ARG_WEIGHTS, w);
-    if (!spec.bias.empty()) s.constant_args.emplace_back(DNNL_ARG_BIAS, Constant(pd.bias_desc(), spec.bias.data()));
-  }
-
-  Status LowerConv(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    if (plan_.values[x].desc.dims().size() != 4) {
-      return UnsupportedError(node.Describe() + ": only 2-D convolution (4-D input) is supported");
-    }
-    VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* w, graph_.FloatInitializer(node, node.inputs.at(1)));
-    if (w->shape.size() != 4) return UnsupportedError(node.Describe() + ": weights must be 4-D");
-    const int64_t m = w->shape[0], cg = w->shape[1], kh = w->shape[2], kw = w->shape[3];
-    const int64_t group = node.GetInt("group", 1);
-    if (group < 1 || m % group != 0) return InvalidArgumentError(node.Describe() + ": group");
-    VIGIL_ASSIGN_OR_RETURN(Window2d win, ResolveWindow2d(node, shapes_.at(node.inputs[0]), kh, kw));
-    ConvSpec spec;
-    spec.weight_dims = group > 1 ? memory::dims{group, m / group, cg, kh, kw} : memory::dims{m, cg, kh, kw};
-    spec.weights = w->data.data();
-    spec.shared_weights = true;
-    if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-      VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* b, graph_.FloatInitializer(node, node.inputs[2]));
-      if (static_cast<int64_t>(b->data.size()) != m) return InvalidArgumentError(node.Describe() + ": bias size");
-      spec.bias = b->data;
-    }
-    spec.strides = {win.stride_h, win.stride_w};
-    spec.dilates = {win.dilation_h - 1, win.dilation_w - 1};
-    spec.pad_l = {win.pad_top, win.pad_left};
-    spec.pad_r = {win.pad_bottom + win.ceil_extra_h, win.pad_right + win.ceil_extra_w};
-    NodeBounds(node, &spec.lo, &spec.hi);
-    return BuildConv(node, x, spec);
-  }
-
-  Status LowerBatchNorm(const OnnxNode& node) {
-    if (node.inputs.size() != 5 || node.outputs.size() != 1) {
-      return UnsupportedError(node.Describe() + ": expects 5 inputs and 1 output (inference mode)");
-    }
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    const memory::dims dims = plan_.values[x].desc.dims();
-    if (dims.size() != 4) return UnsupportedError(node.Describe() + ": only 4-D input is supported");
-    const int64_t c = dims[1];
-    const OnnxInitializer* p[4];
-    for (int i = 0; i < 4; ++i) {
-      VIGIL_ASSIGN_OR_RETURN(p[i], graph_.FloatInitializer(node, node.inputs.at(i + 1)));
-      if (static_cast<int64_t>(p[i]->data.size()) != c) return InvalidArgumentError(node.Describe() + ": parameter size");
-    }
-    const float eps = node.GetFloat("epsilon", 1e-5f);
-    auto& scale = owned_floats_.emplace_back();
-    ConvSpec spec;
-    for (int64_t k = 0; k < c; ++k) {
-      const double s = p[0]->data[k] / std::sqrt(static_cast<double>(p[3]->data[k]) + eps);
-      scale.push_back(static_cast<float>(s));
-      spec.bias.push_back(static_cast<float>(p[1]->data[k] - p[2]->data[k] * s));
-    }
-    spec.weight_dims = {c, 1, 1, 1, 1};
-    spec.weights = scale.data();
-    spec.strides = {1, 1};
-    spec.dilates = {0, 0};
-    spec.pad_l = spec.pad_r = {0, 0};
-    NodeBounds(node, &spec.lo, &spec.hi);
-    return BuildConv(node, x, spec);
-  }
-
-  // Pooling with an eltwise post-op for fused bounds (or a separate in-place clamp).
-  Status BuildPool(const OnnxNode& node, int x, dnnl::algorithm alg, const memory::dims& kernel,
-                   const memory::dims& strides, const memory::dims& dilation, const memory::dims& pad_l,
-                   const memory::dims& pad_r) {
-    const memory::dims dst_dims = Dims(node.outputs[0]);
-    const memory::desc dst_any(dst_dims, Dt::f32, Tag::any);
-    float lo, hi;
-    NodeBounds(node, &lo, &hi);
-    dnnl::post_ops ops;
-    AppendBounds(lo, hi, &ops);
-    auto make = [&](const memory::desc& src, const dnnl::primitive_attr& attr) {
-      dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst_any, strides, kernel,
-                                       dilation, pad_l, pad_r);
-      return dnnl::pooling_v2_forward::primitive_desc(d, attr, Engine());
-    };
-    const memory::desc& src_md = plan_.values[x].desc;
-    dnnl::pooling_v2_forward::primitive_desc pd;
-    bool fused = true;
-    try {
-      pd = make(src_md, Attr(&ops));
-    } catch (const dnnl::error&) {
-      fused = false;
-      pd = make(src_md, Attr());
-    }
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::pooling_v2_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, out}};
-    if (!fused) VIGIL_RETURN_IF_ERROR(AddClamp(node.Describe() + " (bounds)", out, lo, hi));
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  Status LowerPool(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    if (plan_.values[x].desc.dims().size() != 4) return UnsupportedError(node.Describe() + ": only 4-D input");
-    const bool is_max = node.op_type == "MaxPool";
-    if (is_max && node.outputs.size() > 1 && !node.outputs[1].empty()) {
-      return UnsupportedError(node.Describe() + ": the Indices output is not supported");
-    }
-    const std::vector<int64_t> k = node.GetInts("kernel_shape");
-    if (k.size() != 2) return UnsupportedError(node.Describe() + ": only 2-D pooling is supported");
-    VIGIL_ASSIGN_OR_RETURN(Window2d win, ResolveWindow2d(node, shapes_.at(node.inputs[0]), k[0], k[1]));
-    const bool padded = win.pad_top || win.pad_left || win.pad_bottom || win.pad_right;
-    const bool ceil_extra = win.ceil_extra_h || win.ceil_extra_w;
-    dnnl::algorithm alg = dnnl::algorithm::pooling_max;
-    if (!is_max) {
-      const bool include = node.GetInt("count_include_pad", 0) != 0;
-      if (include && ceil_extra) {
-        return UnsupportedError(node.Describe() + ": count_include_pad=1 with ceil_mode is not supported");
-      }
-      if (win.dilation_h != 1 || win.dilation_w != 1) {
-        return UnsupportedError(node.Describe() + ": dilated average pooling is not supported");
-      }
-      alg = include && padded ? dnnl::algorithm::pooling_avg_include_padding
-                              : dnnl::algorithm::pooling_avg_exclude_padding;
-    }
-    return BuildPool(node, x, alg, {win.kernel_h, win.kernel_w}, {win.stride_h, win.stride_w},
-                     {win.dilation_h - 1, win.dilation_w - 1}, {win.pad_top, win.pad_left},
-                     {win.pad_bottom + win.ceil_extra_h, win.pad_right + win.ceil_extra_w});
-  }
-
-  Status LowerGlobalAveragePool(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    const memory::dims d = plan_.values[x].desc.dims();
-    if (d.size() != 4) return UnsupportedError(node.Describe() + ": only 4-D input");
-    return BuildPool(node, x, dnnl::algorithm::pooling_avg_exclude_padding, {d[2], d[3]}, {1, 1}, {0, 0}, {0, 0},
-                     {0, 0});
-  }
-
-  Status LowerElementwise(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    const std::string& op = node.op_type;
-    dnnl::algorithm alg = dnnl::algorithm::eltwise_clip;
-    float alpha = 0, beta = 0;
-    if (op == "LeakyRelu") {
-      alg = dnnl::algorithm::eltwise_relu;
-      alpha = node.GetFloat("alpha", 0.01f);
-    } else if (op == "Sigmoid") {
-      alg = dnnl::algorithm::eltwise_logistic;
-    } else if (op == "Tanh") {
-      alg = dnnl::algorithm::eltwise_tanh;
-    } else {
-      VIGIL_RETURN_IF_ERROR(ActivationBounds(graph_, node, &alpha, &beta));
-      if (alpha == 0.0f && beta == kInf) alg = dnnl::algorithm::eltwise_relu, beta = 0;
-    }
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, plan_.values[x].desc, alpha, beta);
-    dnnl::eltwise_forward::primitive_desc pd(d, Attr(), Engine());
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::eltwise_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, out}};
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  // Constant padding: fill the (plain) output with the value, then reorder the input into its
-  // interior.
-  Status LowerPad(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    if (node.GetString("mode", "constant") != "constant") {
-      return UnsupportedError(node.Describe() + ": only constant padding is supported");
-    }
-    std::vector<int64_t> pads = node.GetInts("pads");
-    float value = node.GetFloat("value", 0.0f);
-    if (graph_.opset >= 11) {
-      const OnnxInitializer* p = graph_.FindInitializer(node.inputs.at(1));
-      if (!p || p->is_float) return UnsupportedError(node.Describe() + ": pads must be an int64 initializer");
-      pads = p->int_data;
-      if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-        VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* v, graph_.FloatInitializer(node, node.inputs[2]));
-        if (v->data.size() != 1) return InvalidArgumentError(node.Describe() + ": constant_value must be a scalar");
-        value = v->data[0];
-      }
-    }
-    const memory::dims in_dims = plan_.values[x].desc.dims();
-    const size_t rank = in_dims.size();
-    if (pads.size() != 2 * rank) return InvalidArgumentError(node.Describe() + ": pads size");
-    if (pads[0] || pads[rank]) return UnsupportedError(node.Describe() + ": padding the batch axis");
-    for (int64_t v : pads) {
-      if (v < 0) return UnsupportedError(node.Describe() + ": negative pads are not supported");
-    }
-    const memory::dims out_dims = Dims(node.outputs[0]);
-    const int out = NewValue(PlainDesc(out_dims));
-    memory::dims offsets(pads.begin(), pads.begin() + rank);
-    const int interior = AliasValue(out, plan_.values[out].desc.submemory_desc(in_dims, offsets));
-    PlanStep fill;
-    fill.node = node.Describe();
-    fill.fill_value = out;
-    fill.fill = value;
-    plan_.steps.push_back(fill);
-    VIGIL_RETURN_IF_ERROR(AddReorder(node.Describe(), x, interior));
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  Status LowerAdd(const OnnxNode& node) {
-    const bool const0 = !value_of_.count(node.inputs.at(0)), const1 = !value_of_.count(node.inputs.at(1));
-    if (const0 && const1) return UnsupportedError(node.Describe() + ": both inputs are constants");
-    const memory::dims y_dims = Dims(node.outputs[0]);
-    float lo, hi;
-    NodeBounds(node, &lo, &hi);
-    dnnl::post_ops ops;
-    AppendBounds(lo, hi, &ops);
-    int a = -1, b = -1;
-    memory constant;
-    memory::desc b_md;
-    if (const0 || const1) {
-      VIGIL_ASSIGN_OR_RETURN(a, Input(node, const0 ? 1 : 0));
-      VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* c, graph_.FloatInitializer(node, node.inputs[const0 ? 0 : 1]));
-      if (c->shape.size() > y_dims.size()) return UnsupportedError(node.Describe() + ": constant of higher rank");
-      memory::dims cd(y_dims.size() - c->shape.size(), 1);
-      cd.insert(cd.end(), c->shape.begin(), c->shape.end());
-      if (cd.empty()) cd = {1};
-      b_md = PlainDesc(cd);
-      constant = Constant(b_md, c->data.data());
-    } else {
-      VIGIL_ASSIGN_OR_RETURN(a, Input(node, 0));
-      VIGIL_ASSIGN_OR_RETURN(b, Input(node, 1));
-      if (plan_.values[a].desc.dims() != y_dims) std::swap(a, b);
-      b_md = plan_.values[b].desc;
-    }
-    if (plan_.values[a].desc.dims() != y_dims) {
-      return UnsupportedError(node.Describe() + ": broadcasting of the first input is not supported");
-    }
-    const memory::dims bd = b_md.dims();
-    if (bd.size() != y_dims.size()) return UnsupportedError(node.Describe() + ": inputs of different rank");
-    for (size_t i = 0; i < bd.size(); ++i) {
-      if (bd[i] != y_dims[i] && bd[i] != 1) return InvalidArgumentError(node.Describe() + ": shapes do not broadcast");
-    }
-    if (b >= 0 && bd == y_dims) {
-      VIGIL_ASSIGN_OR_RETURN(b, Materialize(b, plan_.values[a].desc));  // same format as the first input
-      b_md = plan_.values[b].desc;
-    }
-    dnnl::binary::desc d(dnnl::algorithm::binary_add, plan_.values[a].desc, b_md,
-                         memory::desc(y_dims, Dt::f32, Tag::any));
-    dnnl::binary::primitive_desc pd(d, Attr(&ops), Engine());
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::binary(pd));
-    s.value_args = {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_DST, out}};
-    if (b >= 0) {
-      s.value_args.emplace_back(DNNL_ARG_SRC_1, b);
-    } else {
-      s.constant_args.emplace_back(DNNL_ARG_SRC_1, constant);
-    }
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  Status LowerConcat(const OnnxNode& node) {
-    const memory::dims y_dims = Dims(node.outputs[0]);
-    int64_t axis = node.GetInt("axis", 1);
-    if (axis < 0) axis += static_cast<int64_t>(y_dims.size());
-    if (axis <= 0 || axis >= static_cast<int64_t>(y_dims.size())) {
-      return UnsupportedError(node.Describe() + ": concatenation along the batch axis is not supported");
-    }
-    std::vector<int> inputs;
-    std::vector<memory::desc> mds;
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      VIGIL_ASSIGN_OR_RETURN(int x, Input(node, i));
-      inputs.push_back(x);
-      mds.push_back(plan_.values[x].desc);
-    }
-    dnnl::concat::primitive_desc pd(static_cast<int>(axis), mds, Engine(), Attr());
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::concat(pd));
-    for (size_t i = 0; i < inputs.size(); ++i) s.value_args.emplace_back(DNNL_ARG_MULTIPLE_SRC + i, inputs[i]);
-    s.value_args.emplace_back(DNNL_ARG_DST, out);
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  Status LowerFlatten(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    const memory::dims d = plan_.values[x].desc.dims();
-    int64_t axis = node.GetInt("axis", 1);
-    if (axis < 0) axis += static_cast<int64_t>(d.size());
-    if (axis != 1) return UnsupportedError(node.Describe() + ": only axis 1 is supported");
-    memory::dim inner = 1;
-    for (size_t i = 1; i < d.size(); ++i) inner *= d[i];
-    const memory::dims flat = {d[0], inner};
-    memory::desc view = plan_.values[x].desc.reshape(flat, true);
-    if (view.is_zero() || view != PlainDesc(flat)) {
-      VIGIL_ASSIGN_OR_RETURN(x, Materialize(x, PlainDesc(d)));
-      view = PlainDesc(flat);
-    }
-    value_of_[node.outputs[0]] = AliasValue(x, view);
-    return Status::Ok();
-  }
-
-  Status LowerGemm(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int a, Input(node, 0));
-    const memory::dims ad = plan_.values[a].desc.dims();
-    if (ad.size() != 2 || node.GetInt("transA", 0) != 0) {
-      return UnsupportedError(node.Describe() + ": A must be 2-D [N,K] without transA");
-    }
-    VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* bm, graph_.FloatInitializer(node, node.inputs.at(1)));
-    const bool tb = node.GetInt("transB", 0) != 0;
-    const float alpha = node.GetFloat("alpha", 1.0f), beta = node.GetFloat("beta", 1.0f);
-    const int64_t k = ad[1], m = tb ? bm->shape.at(0) : bm->shape.at(1);
-    if ((tb ? bm->shape.at(1) : bm->shape.at(0)) != k) return InvalidArgumentError(node.Describe() + ": B shape");
-    std::vector<float>& w = owned_floats_.emplace_back(static_cast<size_t>(m * k));
-    for (int64_t o = 0; o < m; ++o)
-      for (int64_t i = 0; i < k; ++i) w[o * k + i] = alpha * (tb ? bm->data[o * k + i] : bm->data[i * m + o]);
-    std::vector<float> bias;
-    if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-      VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* c, graph_.FloatInitializer(node, node.inputs[2]));
-      if (static_cast<int64_t>(c->data.size()) != m || (c->shape.size() == 2 && c->shape[0] != 1)) {
-        return UnsupportedError(node.Describe() + ": C must have shape [M] or [1,M]");
-      }
-      for (float v : c->data) bias.push_back(beta * v);
-    }
-    float lo, hi;
-    NodeBounds(node, &lo, &hi);
-    dnnl::post_ops ops;
-    AppendBounds(lo, hi, &ops);
-    const memory::desc src_any(ad, Dt::f32, Tag::any), w_any({m, k}, Dt::f32, Tag::any);
-    const memory::desc dst_any({ad[0], m}, Dt::f32, Tag::any);
-    const memory::desc b_md({m}, Dt::f32, Tag::a);
-    auto d = bias.empty()
-                 ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_any, w_any, dst_any)
-                 : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_any, w_any, b_md, dst_any);
-    dnnl::inner_product_forward::primitive_desc pd(d, Attr(&ops), Engine());
-    VIGIL_ASSIGN_OR_RETURN(int src, Materialize(a, pd.src_desc()));
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::inner_product_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, out}};
-    s.constant_args.emplace_back(DNNL_ARG_WEIGHTS, ConstantIn(PlainDesc({m, k}), w.data(), pd.weights_desc()));
-    if (!bias.empty()) s.constant_args.emplace_back(DNNL_ARG_BIAS, Constant(pd.bias_desc(), bias.data()));
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  Status LowerSoftmax(const OnnxNode& node) {
-    VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    const memory::dims d = plan_.values[x].desc.dims();
-    const int64_t rank = static_cast<int64_t>(d.size());
-    int64_t axis = node.GetInt("axis", graph_.opset >= 13 ? -1 : 1);
-    if (axis < 0) axis += rank;
-    if (axis < 0 || axis >= rank) return InvalidArgumentError(node.Describe() + ": axis out of range");
-    if (graph_.opset < 13) {
-      // Before opset 13 Softmax flattens to [prod(d[0:axis]), prod(d[axis:])]: one axis only if the
-      // trailing dimensions are 1.
-      for (int64_t i = axis + 1; i < rank; ++i) {
-        if (d[i] != 1) return UnsupportedError(node.Describe() + ": opset<13 softmax over several axes");
-      }
-    }
-    if (axis == 0) return UnsupportedError(node.Describe() + ": softmax over the batch axis");
-    dnnl::softmax_forward::desc sd(dnnl::prop_kind::forward_inference, plan_.values[x].desc, static_cast<int>(axis));
-    dnnl::softmax_forward::primitive_desc pd(sd, Attr(), Engine());
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::softmax_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, out}};
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  // ---- memory: buffer lifetimes from the steps, then greedy best-fit placement in blocks.
-  void PlanMemory() {
-    const size_t nb = plan_.buffer_bytes.size();
-    std::vector<int> first(nb, INT_MAX), last(nb, -1);
-    for (size_t i = 0; i < plan_.steps.size(); ++i) {
-      auto touch = [&](int value) {
-        const int b = plan_.values[value].buffer;
-        if (b < 0) return;
-        first[b] = std::min(first[b], static_cast<int>(i));
-        last[b] = std::max(last[b], static_cast<int>(i));
-      };
-      for (const auto& a : plan_.steps[i].value_args) touch(a.second);
-      if (plan_.steps[i].fill_value >= 0) touch(plan_.steps[i].fill_value);
-    }
-    for (size_t b = 0; b < nb; ++b) {
-      if (last[b] < 0) first[b] = last[b] = 0;
-    }
-    std::vector<int> order(nb);
-    for (size_t i = 0; i < nb; ++i) order[i] = static_cast<int>(i);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return first[a] < first[b]; });
-    std::vector<size_t> block_bytes;
-    std::vector<int> block_of(nb, -1), live;
-    std::vector<bool> free_block;
-    for (int id : order) {
-      for (auto it = live.begin(); it != live.end();) {
-        if (last[*it] < first[id]) {
-          free_block[block_of[*it]] = true;
-          it = live.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      const size_t want = plan_.buffer_bytes[id];
-      int best = -1;
-      for (size_t k = 0; k < free_block.size(); ++k) {
-        if (!free_block[k]) continue;
-        const size_t size = block_bytes[k], best_size = best < 0 ? 0 : block_bytes[best];
-        const bool fits = size >= want, best_fits = best >= 0 && best_size >= want;
-        if (best < 0 || (fits && (!best_fits || size < best_size)) || (!fits && !best_fits && size > best_size)) {
-          best = static_cast<int>(k);
-        }
-      }
-      if (best < 0) {
-        block_bytes.push_back(0);
-        free_block.push_back(false);
-        best = static_cast<int>(block_bytes.size()) - 1;
-      }
-      free_block[best] = false;
-      block_bytes[best] = std::max(block_bytes[best], want);
-      block_of[id] = best;
-      live.push_back(id);
-    }
-    std::vector<size_t> block_offset(block_bytes.size());
-    size_t offset = 0;
-    for (size_t k = 0; k < block_bytes.size(); ++k) {
-      block_offset[k] = offset;
-      offset += (block_bytes[k] + kAlignment - 1) / kAlignment * kAlignment;
-    }
-    plan_.arena_bytes = offset;
-    plan_.buffer_offset.resize(nb);
-    for (size_t b = 0; b < nb; ++b) plan_.buffer_offset[b] = block_offset[block_of[b]];
-  }
-
-  const OnnxGraph& graph_;
-  const ShapeMap& shapes_;
-  WeightCache* weights_;
-  dnnl::stream stream_;
-  Plan plan_;
-  std::string current_;
-  size_t node_index_ = 0;
-  std::map<std::string, int> value_of_;
-  std::vector<std::pair<int, int>> converted_;  // (value, its reordered copy)
-  std::map<size_t, ResidualFusion> fusion_of_conv_;
-  std::set<size_t> done_nodes_;
-  std::list<std::vector<float>> owned_floats_;  // weights computed during lowering (stable addresses)
-};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -1049,7 +124,7 @@ class OneDnnSession : public Session {
       : model_(std::move(model)), options_(options), main_(backend, model_.get(), options.threads) {
     // With several threads, batches of at least `threads` micro-batches run whole images on each
     // thread (1-thread plans): no per-primitive fork/join, no partitioning of small layers.
-    const int micro = MicroBatch();
+    const int micro = kMicroBatch;
     if (options.threads > 1 && options.max_batch >= options.threads * micro) {
       for (int t = 0; t < options.threads; ++t) singles_.emplace_back(backend, model_.get(), 1);
     }
@@ -1091,8 +166,7 @@ class OneDnnBackend : public Backend {
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
     ScopedOmpThreads omp(threads);
-    Lowering lowering(model_->graph, model_->shapes, &weights_, threads, batch);
-    VIGIL_ASSIGN_OR_RETURN(Plan plan, lowering.Run());
+    VIGIL_ASSIGN_OR_RETURN(Plan plan, LowerGraph(model_->graph, model_->shapes, &weights_, threads, batch));
     if (plan.arena_bytes / batch > kMaxArenaBytesPerItem) {
       return ResourceExhaustedError("oneDNN: activations need " + std::to_string((plan.arena_bytes / batch) >> 20) +
                                     " MiB per image, above the limit");
@@ -1114,7 +188,7 @@ class OneDnnBackend : public Backend {
 Status OneDnnSession::Init() {
   // The full micro-batch plans now (also the only ones the image-parallel path uses); a smaller
   // remainder plan on first use.
-  const int micro = MicroBatch();
+  const int micro = kMicroBatch;
   ScopedOmpThreads omp(options_.threads);
   VIGIL_RETURN_IF_ERROR(main_.PlanFor(std::min(micro, options_.max_batch)).status());
   for (Executor& e : singles_) VIGIL_RETURN_IF_ERROR(e.PlanFor(micro).status());
@@ -1221,7 +295,7 @@ Status OneDnnSession::CheckInput(const Tensor& input) const {
   return Status::Ok();
 }
 
-// Runs the batch in micro-batches of MicroBatch() images (activations of one image stay in cache).
+// Runs the batch in micro-batches of kMicroBatch images (activations of one image stay in cache).
 // With T > 1 threads, the first floor(n / (T * micro)) * T micro-batches are shared out between
 // the T threads (each running whole micro-batches on a 1-thread plan), the rest run on the
 // T-thread plan.
@@ -1240,7 +314,7 @@ Status OneDnnSession::Run(const Tensor& input, std::vector<Tensor>* outputs) {
     per_item[i] = t.data.size() / n;
   }
   ScopedOmpThreads omp(options_.threads);
-  const int micro = MicroBatch();
+  const int micro = kMicroBatch;
   const int threads = static_cast<int>(singles_.size());
   const int units = threads > 0 ? n / (micro * threads) * threads : 0;  // micro-batches shared out
   if (units > 0) {
@@ -1261,6 +335,7 @@ Status OneDnnSession::Run(const Tensor& input, std::vector<Tensor>* outputs) {
 }
 
 }  // namespace
+}  // namespace onednn_internal
 
 bool OneDnnPreferredOnThisCpu() {
   try {
@@ -1274,6 +349,8 @@ bool OneDnnPreferredOnThisCpu() {
 }
 
 Result<std::unique_ptr<Backend>> CreateOneDnnBackend(const std::string& onnx_path) {
+  using onednn_internal::Model;
+  using onednn_internal::OneDnnBackend;
   auto model = std::make_shared<Model>();
   VIGIL_ASSIGN_OR_RETURN(model->graph, LoadOnnxGraph(onnx_path));
   OptimizeStats stats;
