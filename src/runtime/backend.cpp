@@ -43,4 +43,14 @@ Result<std::unique_ptr<Backend>> CreateBackend(BackendKind kind, const std::stri
   return CreateOpenCvBackend(onnx_path);
 }
 
+Status ValidateSessionOptions(const SessionOptions& options) {
+  if (options.threads < 1 || options.threads > kMaxSessionThreads) {
+    return InvalidArgumentError("SessionOptions.threads must be in 1.." + std::to_string(kMaxSessionThreads));
+  }
+  if (options.max_batch < 1 || options.max_batch > kMaxSessionBatch) {
+    return InvalidArgumentError("SessionOptions.max_batch must be in 1.." + std::to_string(kMaxSessionBatch));
+  }
+  return Status::Ok();
+}
+
 }  // namespace vigil

@@ -27,6 +27,11 @@ struct SessionOptions {
   bool yield_workers = true;
 };
 
+// Checks SessionOptions: threads in 1..kMaxSessionThreads, max_batch in 1..kMaxSessionBatch.
+constexpr int kMaxSessionThreads = 256;
+constexpr int kMaxSessionBatch = 4096;
+Status ValidateSessionOptions(const SessionOptions& options);
+
 class Session {
  public:
   virtual ~Session() = default;

@@ -44,8 +44,6 @@ namespace onednn_internal {
 
 namespace {
 
-constexpr int kMaxThreads = 256;
-constexpr int kMaxBatch = 4096;
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kMaxArenaBytesPerItem = size_t{1} << 30;  // 1 GiB of activations per image
 // Images per pass through the graph: one keeps an image's activations in cache. Measured on Zen 4
@@ -148,12 +146,7 @@ class OneDnnBackend : public Backend {
   BackendKind kind() const override { return BackendKind::kOneDnn; }
 
   Result<std::unique_ptr<Session>> CreateSession(const SessionOptions& options) const override {
-    if (options.threads < 1 || options.threads > kMaxThreads) {
-      return InvalidArgumentError("SessionOptions.threads must be in 1.." + std::to_string(kMaxThreads));
-    }
-    if (options.max_batch < 1 || options.max_batch > kMaxBatch) {
-      return InvalidArgumentError("SessionOptions.max_batch must be in 1.." + std::to_string(kMaxBatch));
-    }
+    VIGIL_RETURN_IF_ERROR(ValidateSessionOptions(options));
     auto session = std::make_unique<OneDnnSession>(this, model_, options);
     VIGIL_RETURN_IF_ERROR(session->Init());
     return std::unique_ptr<Session>(std::move(session));

@@ -78,7 +78,7 @@ class OpenCvBackend : public Backend {
   BackendKind kind() const override { return BackendKind::kOpenCv; }
 
   Result<std::unique_ptr<Session>> CreateSession(const SessionOptions& options) const override {
-    if (options.max_batch < 1) return InvalidArgumentError("SessionOptions.max_batch must be >= 1");
+    VIGIL_RETURN_IF_ERROR(ValidateSessionOptions(options));
     VIGIL_ASSIGN_OR_RETURN(cv::dnn::Net net, ReadNet());
     return std::unique_ptr<Session>(std::make_unique<OpenCvSession>(std::move(net), graph_, options.max_batch));
   }

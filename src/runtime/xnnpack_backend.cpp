@@ -21,7 +21,6 @@ namespace vigil {
 
 namespace {
 
-constexpr int kMaxThreads = 256;
 constexpr size_t kMicroBatch = 2;  // images per pass through the graph (see Run)
 constexpr size_t kAlignment = 64;
 constexpr size_t kMaxActivationFloatsPerItem = size_t{1} << 28;  // 1 GiB of activations per image  // AVX-512 loads/stores must not straddle cache lines
@@ -38,7 +37,6 @@ AlignedFloats AllocateAligned(size_t floats) {
   if (block) std::memset(block.get(), 0, bytes);
   return block;
 }
-constexpr int kMaxBatch = 4096;
 
 Status InitializeXnnpack() {
   static std::once_flag once;
@@ -332,12 +330,7 @@ class XnnpackBackend : public Backend {
   BackendKind kind() const override { return BackendKind::kXnnpack; }
 
   Result<std::unique_ptr<Session>> CreateSession(const SessionOptions& options) const override {
-    if (options.threads < 1 || options.threads > kMaxThreads) {
-      return InvalidArgumentError("SessionOptions.threads must be in 1.." + std::to_string(kMaxThreads));
-    }
-    if (options.max_batch < 1 || options.max_batch > kMaxBatch) {
-      return InvalidArgumentError("SessionOptions.max_batch must be in 1.." + std::to_string(kMaxBatch));
-    }
+    VIGIL_RETURN_IF_ERROR(ValidateSessionOptions(options));
     auto session = std::make_unique<XnnpackSession>(program_, options);
     VIGIL_RETURN_IF_ERROR(session->Init());
     return std::unique_ptr<Session>(std::move(session));
