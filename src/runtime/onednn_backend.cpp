@@ -19,6 +19,7 @@
 // primitive's work split), then restores it, so sessions with different thread counts coexist in a
 // process. A 1-thread session never starts OpenMP threads. yield_workers is not applicable: OpenMP
 // workers spin briefly then sleep as OMP_WAIT_POLICY / GOMP_SPINCOUNT (read at process start) say.
+#include <malloc.h>
 #include <omp.h>
 #include <sys/mman.h>
 
@@ -68,10 +69,18 @@ AlignedBytes AllocateAligned(size_t bytes) {
   return block;
 }
 
+// Returns the heap pages freed after loading (protobuf, graph copies, weights) to the system: glibc
+// keeps freed memory below its mmap threshold in the heap otherwise.
+void TrimHeap() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 // ---------------------------------------------------------------------------------------------
 
 struct Model {
-  OnnxGraph graph;
+  std::string onnx_path;
   ShapeMap shapes;  // at batch 1
   std::vector<int64_t> input_shape;  // at batch 1
   std::string input_name;
@@ -142,7 +151,8 @@ class OneDnnSession : public Session {
 
 class OneDnnBackend : public Backend {
  public:
-  explicit OneDnnBackend(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
+  OneDnnBackend(std::shared_ptr<const Model> model, OnnxGraph graph)
+      : model_(std::move(model)), graph_(std::make_unique<OnnxGraph>(std::move(graph))) {}
   BackendKind kind() const override { return BackendKind::kOneDnn; }
 
   Result<std::unique_ptr<Session>> CreateSession(const SessionOptions& options) const override {
@@ -158,8 +168,18 @@ class OneDnnBackend : public Backend {
     auto key = std::make_pair(threads, batch);
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
+    // Once released, the graph is re-read for this plan only (the weight cache keeps the conv
+    // weights already reordered: usually only small constants are reordered again).
+    std::unique_ptr<OnnxGraph> reloaded;
+    if (!graph_) {
+      reloaded = std::make_unique<OnnxGraph>();
+      auto graph = LoadOptimizedGraph(model_->onnx_path);
+      if (!graph.ok()) return graph.status().WithContext("oneDNN: re-reading the model for a new plan");
+      *reloaded = std::move(graph).value();
+    }
     ScopedOmpThreads omp(threads);
-    VIGIL_ASSIGN_OR_RETURN(Plan plan, LowerGraph(model_->graph, model_->shapes, &weights_, threads, batch));
+    VIGIL_ASSIGN_OR_RETURN(Plan plan, LowerGraph(graph_ ? *graph_ : *reloaded, model_->shapes, &weights_, threads,
+                                                 batch));
     if (plan.arena_bytes / batch > kMaxArenaBytesPerItem) {
       return ResourceExhaustedError("oneDNN: activations need " + std::to_string((plan.arena_bytes / batch) >> 20) +
                                     " MiB per image, above the limit");
@@ -171,8 +191,23 @@ class OneDnnBackend : public Backend {
 
   const Model& model() const { return *model_; }
 
+  // Frees the graph (its float weights: as many bytes as the model file) once the plans most
+  // sessions use exist; those plans hold the weights in the primitives' formats. A plan for another
+  // (threads, batch) pair re-reads the model file.
+  void ReleaseGraph() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    graph_.reset();
+  }
+
+  static Result<OnnxGraph> LoadOptimizedGraph(const std::string& onnx_path) {
+    VIGIL_ASSIGN_OR_RETURN(OnnxGraph graph, LoadOnnxGraph(onnx_path));
+    VIGIL_RETURN_IF_ERROR(OptimizeGraph(&graph, nullptr));
+    return graph;
+  }
+
  private:
   std::shared_ptr<const Model> model_;
+  mutable std::unique_ptr<OnnxGraph> graph_;  // null once released
   mutable std::mutex mu_;
   mutable std::map<std::pair<int, int>, std::shared_ptr<const Plan>> plans_;
   mutable WeightCache weights_;
@@ -345,10 +380,10 @@ Result<std::unique_ptr<Backend>> CreateOneDnnBackend(const std::string& onnx_pat
   using onednn_internal::Model;
   using onednn_internal::OneDnnBackend;
   auto model = std::make_shared<Model>();
-  VIGIL_ASSIGN_OR_RETURN(model->graph, LoadOnnxGraph(onnx_path));
+  model->onnx_path = onnx_path;
+  VIGIL_ASSIGN_OR_RETURN(OnnxGraph graph, LoadOnnxGraph(onnx_path));
   OptimizeStats stats;
-  VIGIL_RETURN_IF_ERROR(OptimizeGraph(&model->graph, &stats));
-  const OnnxGraph& graph = model->graph;
+  VIGIL_RETURN_IF_ERROR(OptimizeGraph(&graph, &stats));
   std::vector<int64_t> input_shape = graph.inputs[0].shape;
   if (input_shape.empty()) return UnsupportedError(onnx_path + ": the graph input has no static shape");
   input_shape[0] = 1;
@@ -370,7 +405,7 @@ Result<std::unique_ptr<Backend>> CreateOneDnnBackend(const std::string& onnx_pat
     model->output_names.push_back(o.name);
     model->output_shapes.push_back(s->second);
   }
-  auto backend = std::make_unique<OneDnnBackend>(std::move(model));
+  auto backend = std::make_unique<OneDnnBackend>(std::move(model), std::move(graph));
   // Lower once now (1 thread, batch 1): reports unsupported ops at load time, and warms the plan
   // most sessions use.
   auto plan = backend->GetPlan(1, 1);
@@ -379,6 +414,8 @@ Result<std::unique_ptr<Backend>> CreateOneDnnBackend(const std::string& onnx_pat
                             std::to_string(stats.batch_norms_folded) + " BN folded, " +
                             std::to_string(stats.activations_fused) + " activations fused, " +
                             std::to_string((*plan)->arena_bytes / 1024) + " KiB activations/item");
+  backend->ReleaseGraph();
+  onednn_internal::TrimHeap();
   return std::unique_ptr<Backend>(std::move(backend));
 }
 

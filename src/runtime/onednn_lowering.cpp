@@ -298,7 +298,8 @@ class Lowering {
   struct ConvSpec {
     memory::dims weight_dims;  // oihw or goihw
     const float* weights = nullptr;
-    bool shared_weights = false;  // `weights` is an initializer of the Backend's graph
+    bool shared_weights = false;  // `weights` is the graph's initializer `weights_name`
+    std::string weights_name;
     std::vector<float> bias;
     memory::dims strides, dilates, pad_l, pad_r;
     float lo = -kInf, hi = kInf;
@@ -387,8 +388,9 @@ class Lowering {
     PlanStep& s = AddStep(node.Describe(), pd, dnnl::convolution_forward(pd));
     s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
     // Conv weights come from the graph's initializers (shared); BatchNormalization's are computed.
-    memory w = spec.shared_weights ? weights_->Get(w_plain, spec.weights, pd.weights_desc(), stream_)
-                                   : ConstantIn(w_plain, spec.weights, pd.weights_desc());
+    memory w = spec.shared_weights
+                   ? weights_->Get(spec.weights_name, w_plain, spec.weights, pd.weights_desc(), stream_)
+                   : ConstantIn(w_plain, spec.weights, pd.weights_desc());
     s.constant_args.emplace_back(DNNL_ARG_WEIGHTS, w);
     if (!spec.bias.empty()) s.constant_args.emplace_back(DNNL_ARG_BIAS, Constant(pd.bias_desc(), spec.bias.data()));
   }
@@ -408,6 +410,7 @@ class Lowering {
     spec.weight_dims = group > 1 ? memory::dims{group, m / group, cg, kh, kw} : memory::dims{m, cg, kh, kw};
     spec.weights = w->data.data();
     spec.shared_weights = true;
+    spec.weights_name = node.inputs.at(1);
     if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
       VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* b, graph_.FloatInitializer(node, node.inputs[2]));
       if (static_cast<int64_t>(b->data.size()) != m) return InvalidArgumentError(node.Describe() + ": bias size");

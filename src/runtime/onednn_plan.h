@@ -94,16 +94,19 @@ memory ReorderConstant(const memory::desc& plain, const float* data, const memor
 
 // Model weights already reordered into a primitive's format, shared by the plans of one Backend
 // (plans for other thread counts or batch sizes usually want the same formats). Keyed by the
-// initializer's data (owned by the Backend's graph) and the format. Used under the Backend's lock.
+// initializer's name and the format, so that a plan lowered from a re-read graph (the Backend
+// drops its float weights once its first plan is built) finds the weights already reordered.
+// Used under the Backend's lock.
 class WeightCache {
  public:
-  // `data` in `want`, reordered from `plain` on first request.
-  memory Get(const memory::desc& plain, const float* data, const memory::desc& want, dnnl::stream& stream) {
-    for (const Entry& e : entries_[data]) {
+  // `data` (initializer `name`) in `want`, reordered from `plain` on first request.
+  memory Get(const std::string& name, const memory::desc& plain, const float* data, const memory::desc& want,
+             dnnl::stream& stream) {
+    for (const Entry& e : entries_[name]) {
       if (e.plain == plain && e.want == want) return e.reordered;
     }
     memory dst = ReorderConstant(plain, data, want, stream);
-    entries_[data].push_back(Entry{plain, want, dst});
+    entries_[name].push_back(Entry{plain, want, dst});
     return dst;
   }
 
@@ -112,11 +115,11 @@ class WeightCache {
     memory::desc plain, want;
     memory reordered;
   };
-  std::map<const float*, std::vector<Entry>> entries_;
+  std::map<std::string, std::vector<Entry>> entries_;
 };
 
 // The graph lowered to a Plan for `batch` images (on the calling thread, whose OpenMP thread count
-// must be `threads`). `weights` must outlive the plan's use of the graph's initializers.
+// must be `threads`). The plan does not refer to the graph once built (constants are copied).
 Result<Plan> LowerGraph(const OnnxGraph& graph, const ShapeMap& shapes, WeightCache* weights, int threads,
                         int batch);
 
