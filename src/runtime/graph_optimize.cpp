@@ -104,7 +104,20 @@ int FoldBatchNorms(OnnxGraph* graph) {
     for (const OnnxInitializer* t : {gamma, beta, mean, var}) ok = ok && static_cast<int64_t>(t->data.size()) == m;
     if (!ok || (b && static_cast<int64_t>(b->data.size()) != m)) continue;
     const float eps = bn.GetFloat("epsilon", 1e-5f);
-    OnnxInitializer new_w = *w;
+    // Initializers read by this Conv or BatchNormalization alone are replaced, not copied (the
+    // folded weights would otherwise double the model's memory while loading).
+    auto sole_use = [&](const std::string& name) {
+      auto c = u.consumers.find(name);
+      return c != u.consumers.end() && c->second == 1 && !u.graph_outputs.count(name);
+    };
+    std::vector<std::string> replaced;
+    for (size_t k = 1; k < conv.inputs.size() && k < 3; ++k) {
+      if (!conv.inputs[k].empty() && sole_use(conv.inputs[k])) replaced.push_back(conv.inputs[k]);
+    }
+    for (size_t k = 1; k < 5; ++k) {
+      if (sole_use(bn.inputs[k])) replaced.push_back(bn.inputs[k]);
+    }
+    OnnxInitializer new_w = sole_use(conv.inputs[1]) ? std::move(graph->initializers.at(conv.inputs[1])) : *w;
     OnnxInitializer new_b;
     new_b.shape = {m};
     new_b.data.resize(m);
@@ -115,6 +128,7 @@ int FoldBatchNorms(OnnxGraph* graph) {
       const double bias = b ? b->data[c] : 0.0;
       new_b.data[c] = static_cast<float>((bias - mean->data[c]) * s + beta->data[c]);
     }
+    for (const std::string& name : replaced) graph->initializers.erase(name);
     const std::string w_name = conv.name + "/bn_folded_W", b_name = conv.name + "/bn_folded_B";
     graph->initializers[w_name] = std::move(new_w);
     graph->initializers[b_name] = std::move(new_b);
