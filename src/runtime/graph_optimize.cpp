@@ -259,4 +259,23 @@ Status OptimizeGraph(OnnxGraph* graph, OptimizeStats* stats) {
   return Status::Ok();
 }
 
+Result<PreparedGraph> LoadPreparedGraph(const std::string& onnx_path, const std::string& backend_name) {
+  PreparedGraph p;
+  VIGIL_ASSIGN_OR_RETURN(p.graph, LoadOnnxGraph(onnx_path));
+  VIGIL_RETURN_IF_ERROR(OptimizeGraph(&p.graph, &p.stats));
+  p.input_shape = p.graph.inputs[0].shape;
+  if (p.input_shape.empty()) return UnsupportedError(onnx_path + ": the graph input has no static shape");
+  p.input_shape[0] = 1;
+  for (size_t d = 1; d < p.input_shape.size(); ++d) {
+    if (p.input_shape[d] <= 0) {
+      return UnsupportedError(onnx_path + ": input dimension " + std::to_string(d) + " is symbolic; the " +
+                              backend_name + " backend needs a fixed input size");
+    }
+  }
+  auto shapes = InferShapes(p.graph, p.input_shape);
+  if (!shapes.ok()) return shapes.status().WithContext(onnx_path);
+  p.shapes = std::move(shapes).value();
+  return p;
+}
+
 }  // namespace vigil

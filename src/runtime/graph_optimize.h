@@ -24,6 +24,17 @@ struct OptimizeStats {
 // Rewrites `graph` in place. Values named as graph outputs are never removed or renamed away.
 Status OptimizeGraph(OnnxGraph* graph, OptimizeStats* stats = nullptr);
 
+// What a fast backend starts from: the optimized graph, its input shape at batch 1 and the static
+// shape of every value. Loads `onnx_path`, optimizes it, and requires every non-batch input
+// dimension to be fixed (kUnsupported naming `backend_name` otherwise).
+struct PreparedGraph {
+  OnnxGraph graph;
+  std::vector<int64_t> input_shape;  // batch dimension set to 1
+  ShapeMap shapes;
+  OptimizeStats stats;
+};
+Result<PreparedGraph> LoadPreparedGraph(const std::string& onnx_path, const std::string& backend_name);
+
 // Bounds [min, max] of a Relu or Clip node (Clip min/max from initializers or, before opset 11,
 // attributes). kUnsupported if Clip's bounds are not constants.
 Status ActivationBounds(const OnnxGraph& graph, const OnnxNode& node, float* min_value, float* max_value);

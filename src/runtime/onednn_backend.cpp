@@ -381,21 +381,11 @@ Result<std::unique_ptr<Backend>> CreateOneDnnBackend(const std::string& onnx_pat
   using onednn_internal::OneDnnBackend;
   auto model = std::make_shared<Model>();
   model->onnx_path = onnx_path;
-  VIGIL_ASSIGN_OR_RETURN(OnnxGraph graph, LoadOnnxGraph(onnx_path));
-  OptimizeStats stats;
-  VIGIL_RETURN_IF_ERROR(OptimizeGraph(&graph, &stats));
-  std::vector<int64_t> input_shape = graph.inputs[0].shape;
-  if (input_shape.empty()) return UnsupportedError(onnx_path + ": the graph input has no static shape");
-  input_shape[0] = 1;
-  for (size_t d = 1; d < input_shape.size(); ++d) {
-    if (input_shape[d] <= 0) {
-      return UnsupportedError(onnx_path + ": input dimension " + std::to_string(d) +
-                              " is symbolic; the oneDNN backend needs a fixed input size");
-    }
-  }
-  auto shapes = InferShapes(graph, input_shape);
-  if (!shapes.ok()) return shapes.status().WithContext(onnx_path);
-  model->shapes = std::move(shapes).value();
+  VIGIL_ASSIGN_OR_RETURN(PreparedGraph prepared, LoadPreparedGraph(onnx_path, "oneDNN"));
+  OnnxGraph& graph = prepared.graph;
+  const OptimizeStats& stats = prepared.stats;
+  const std::vector<int64_t>& input_shape = prepared.input_shape;
+  model->shapes = std::move(prepared.shapes);
   model->input_shape = input_shape;
   model->input_name = graph.inputs[0].name;
   model->input_floats_per_item = static_cast<size_t>(Tensor::NumElements(input_shape));

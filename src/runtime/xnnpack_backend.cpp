@@ -344,21 +344,10 @@ class XnnpackBackend : public Backend {
 
 Result<std::unique_ptr<Backend>> CreateXnnpackBackend(const std::string& onnx_path) {
   VIGIL_RETURN_IF_ERROR(InitializeXnnpack());
-  VIGIL_ASSIGN_OR_RETURN(OnnxGraph graph, LoadOnnxGraph(onnx_path));
-  OptimizeStats stats;
-  VIGIL_RETURN_IF_ERROR(OptimizeGraph(&graph, &stats));
-  std::vector<int64_t> input_shape = graph.inputs[0].shape;
-  if (input_shape.empty()) return UnsupportedError(onnx_path + ": the graph input has no static shape");
-  input_shape[0] = 1;
-  for (size_t d = 1; d < input_shape.size(); ++d) {
-    if (input_shape[d] <= 0) {
-      return UnsupportedError(onnx_path + ": input dimension " + std::to_string(d) +
-                              " is symbolic; the XNNPACK backend needs a fixed input size");
-    }
-  }
-  auto shapes = InferShapes(graph, input_shape);
-  if (!shapes.ok()) return shapes.status().WithContext(onnx_path);
-  auto program = LowerToXnnpack(graph, *shapes);
+  VIGIL_ASSIGN_OR_RETURN(PreparedGraph prepared, LoadPreparedGraph(onnx_path, "XNNPACK"));
+  const OnnxGraph& graph = prepared.graph;
+  const OptimizeStats& stats = prepared.stats;
+  auto program = LowerToXnnpack(graph, prepared.shapes);
   if (!program.ok()) return program.status().WithContext(onnx_path);
   if (program->PlannedFloatsPerItem() > kMaxActivationFloatsPerItem) {
     return ResourceExhaustedError(onnx_path + ": activations need " +
