@@ -4,6 +4,19 @@
 
 namespace vigil {
 
+namespace {
+// The curve's operating point i, reported for `target`.
+ThresholdPoint PointAt(const PrCurve& curve, size_t i, double target) {
+  ThresholdPoint p;
+  p.target = target;
+  p.found = true;
+  p.threshold = curve.thresholds[i];
+  p.precision = curve.precision[i];
+  p.recall = curve.recall[i];
+  return p;
+}
+}  // namespace
+
 // The curve's thresholds increase with the index; point i means "predict when score >= t_i".
 // Recall does not increase with the threshold, so the highest threshold reaching a recall target
 // is the last index whose recall still reaches it.
@@ -17,10 +30,7 @@ std::vector<ThresholdPoint> ThresholdsForRecall(const PrCurve& curve,
     p.target = target;
     for (size_t i = n; has_positives && i-- > 0;) {
       if (curve.recall[i] >= target) {
-        p.found = true;
-        p.threshold = curve.thresholds[i];
-        p.precision = curve.precision[i];
-        p.recall = curve.recall[i];
+        p = PointAt(curve, i, target);
         break;
       }
     }
@@ -41,10 +51,7 @@ std::vector<ThresholdPoint> ThresholdsForPrecision(const PrCurve& curve,
     p.target = target;
     for (size_t i = 0; has_positives && i < n; ++i) {
       if (curve.precision[i] >= target) {
-        p.found = true;
-        p.threshold = curve.thresholds[i];
-        p.precision = curve.precision[i];
-        p.recall = curve.recall[i];
+        p = PointAt(curve, i, target);
         break;
       }
     }
