@@ -1,6 +1,6 @@
 // Model import: convert a model from another framework's format into the repository (ONNX +
-// manifest). Today: TensorFlow.js layers models (model.json + weight shards); TensorFlow.js graph
-// models (detectors) convert to a standalone ONNX file only (ConvertTfjsGraphModel).
+// manifest): TensorFlow.js layers models (classifiers) and TensorFlow.js graph models (detectors,
+// installed with a given manifest, or converted to a standalone ONNX file).
 // Thread-safety: thread-safe; two imports of the same name/version race to the final rename.
 #pragma once
 
@@ -28,7 +28,7 @@ struct TfjsImportRequest {
 // The manifest gets the model's input size, NHWC layout, nsfwjs-style preprocessing (RGB, /255,
 // stretch, bilinear with align-corners), the labels and the output names.
 // A graph model (model.json "format": "graph-model") is refused with kUnsupported pointing at
-// ConvertTfjsGraphModel: the manifest has no detection task yet.
+// InstallTfjsGraphModel (`vigil import tfjs-graph --manifest`).
 Result<ModelEntry> ImportTfjsModel(const std::string& repository_root,
                                    const TfjsImportRequest& request);
 
@@ -46,6 +46,21 @@ struct TfjsGraphConvertResult {
   std::vector<std::string> tf_ops;   // distinct TF ops the outputs depend on
   int64_t onnx_node_count = 0;
 };
+
+struct TfjsGraphInstallRequest {
+  std::string model_json;            // path to a graph model's model.json (shards beside it)
+  // The manifest to install (task "detection" with its detection section, labels,
+  // preprocessing...). version 0 = next free. Its input name, size and layout are replaced by
+  // the graph's; the ONNX outputs are the detection section's score and box outputs.
+  ModelManifest manifest;
+  bool overwrite = false;            // replace an existing name:version
+};
+
+// Converts a graph model (see ConvertTfjsGraphModel) and installs it with `request.manifest`
+// into the repository atomically. kInvalidArgument for a manifest that does not validate or
+// whose task is not "detection"; the converter's errors otherwise.
+Result<ModelEntry> InstallTfjsGraphModel(const std::string& repository_root,
+                                         const TfjsGraphInstallRequest& request);
 
 // Converts a TensorFlow.js graph model to ONNX (opset 11; see src/models/tfjs_graph_import.h),
 // without touching the repository. Errors as ImportTfjsGraphModel; unsupported ops are listed

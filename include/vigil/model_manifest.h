@@ -24,26 +24,54 @@ struct Preprocessing {
   float scale = 1.0f / 255.0f;        // value = (pixel * scale - mean[c]) / std[c]
   std::array<float, 3> mean{0, 0, 0};
   std::array<float, 3> std{1, 1, 1};
-  std::string resize = "stretch";     // "stretch": whole image to width x height, no crop
+  // "stretch": whole image to width x height, no crop; "letterbox": scaled by one factor to fit,
+  // centred, borders filled with pad_value (keeps the aspect ratio, as detectors expect).
+  std::string resize = "stretch";
   bool align_corners = true;          // bilinear sampling grid (true = TF align_corners)
+  bool half_pixel_centers = false;    // with align_corners = false: sample at pixel centres (OpenCV)
+  int pad_value = 0;                  // letterbox border pixel value, 0..255, before scale/mean/std
+};
+
+// Object detection models (task "detection"): how to turn the raw outputs into boxes.
+struct DetectionSpec {
+  // "nanodet": per stride s, a score map [N, cells, classes] (sigmoid applied) and a distance
+  //   distribution [N, cells, 4 * (reg_max + 1)] (left, top, right, bottom logits); cell i of a
+  //   W/s-wide grid has its centre at ((i % gw + 0.5) * s, (i / gw + 0.5) * s); each side is
+  //   softmax(bins) . [0..reg_max] * s.
+  // "centernet": one heatmap [N, H/s, W/s, classes] (sigmoid applied) and one box map
+  //   [N, H/s, W/s, 4] (left, top, right, bottom distances in input pixels) with strides = {s};
+  //   peaks are heatmap values equal to their 3x3 max-pool, the top_k best are kept; the box of
+  //   the peak at cell (x, y) is (x*s - l, y*s - t, x*s + r, y*s + b).
+  std::string architecture;
+  std::vector<int> strides;               // nanodet: one per level, e.g. {8, 16, 32}; centernet: {4}
+  int reg_max = 0;                        // nanodet: bins per side - 1 (NanoDet-m: 10 -> 11 bins)
+  std::vector<std::string> score_outputs; // ONNX outputs with class scores, one per stride
+  std::vector<std::string> box_outputs;   // ONNX outputs with box regressions, one per stride
+  int top_k = 100;                        // centernet: peaks kept before thresholding
+  float score_threshold = 0.35f;          // keep detections scoring at least this
+  float iou_threshold = 0.6f;             // NMS: drop a box overlapping a better one above this
+  int max_detections = 100;               // per image, after NMS
+  bool class_agnostic_nms = false;        // false: NMS within each class; true: across classes
 };
 
 struct ModelManifest {
   std::string name;
   int version = 0;
-  std::string task = "classification";  // "classification"
+  std::string task = "classification";  // "classification" or "detection"
   std::string description;
   std::string source;                   // where the weights came from (e.g. "npm:nsfwjs@4.2.1")
   InputSpec input;
   Preprocessing preprocessing;
   std::vector<std::string> labels;      // class names, in output order
-  std::string probabilities_output;     // ONNX output holding class probabilities [N, labels]
+  std::string probabilities_output;     // classification: ONNX output with probabilities [N, labels]
   std::string embedding_output;         // ONNX output holding the penultimate embedding, or ""
   int embedding_size = 0;
   std::string backend = "auto";         // preferred backend: "auto", "xnnpack", "opencv"
+  DetectionSpec detection;              // task "detection" only
 };
 
-// JSON (de)serialisation. Parse validates: name, version >= 1, input size, labels, outputs.
+// JSON (de)serialisation. Parse validates: name, version >= 1, input size, labels, outputs, and
+// for detection models the "detection" section (architecture, strides, outputs, thresholds).
 Result<ModelManifest> ParseManifest(const std::string& json_text);
 std::string SerializeManifest(const ModelManifest& manifest);
 Status ValidateManifest(const ModelManifest& manifest);

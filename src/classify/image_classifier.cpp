@@ -3,10 +3,10 @@
 #include "vigil/classifier.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "media/preprocess.h"
 #include "runtime/backend.h"
+#include "runtime/session_pool.h"
 #include "vigil/model_repository.h"
 
 namespace vigil {
@@ -17,26 +17,7 @@ struct ImageClassifier::Impl {
   DecodeOptions decode;
   PreprocessSpec spec;
   std::unique_ptr<Backend> backend;
-  SessionOptions session_options;
-
-  mutable std::mutex mutex;
-  mutable std::vector<std::unique_ptr<Session>> idle_sessions;
-
-  Result<std::unique_ptr<Session>> AcquireSession() const {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!idle_sessions.empty()) {
-        std::unique_ptr<Session> s = std::move(idle_sessions.back());
-        idle_sessions.pop_back();
-        return s;
-      }
-    }
-    return backend->CreateSession(session_options);
-  }
-  void ReleaseSession(std::unique_ptr<Session> session) const {
-    std::lock_guard<std::mutex> lock(mutex);
-    idle_sessions.push_back(std::move(session));
-  }
+  std::unique_ptr<SessionPool> sessions;
 
   Result<std::vector<Prediction>> RunChunk(const Image* images, size_t count) const;
 };
@@ -68,11 +49,8 @@ Result<std::vector<Prediction>> ImageClassifier::Impl::RunChunk(const Image* ima
     VIGIL_RETURN_IF_ERROR(PreprocessInto(images[i], spec, input.data.data() + per_image * i));
   }
 
-  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, AcquireSession());
   std::vector<Tensor> outputs;
-  Status status = session->Run(input, &outputs);
-  ReleaseSession(std::move(session));
-  VIGIL_RETURN_IF_ERROR(status);
+  VIGIL_RETURN_IF_ERROR(sessions->Run(input, &outputs));
 
   const Tensor* probs = FindOutput(outputs, m.probabilities_output);
   if (!probs) {
@@ -127,6 +105,10 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
   VIGIL_ASSIGN_OR_RETURN(impl->entry, repo->Find(options.model, options.version));
   const ModelManifest& m = impl->entry.manifest;
+  if (m.task != "classification") {
+    return InvalidArgumentError("model " + m.name + ":" + std::to_string(m.version) + " is a " +
+                                m.task + " model, not a classifier (use a Detector / vigil::Analyzer)");
+  }
 
   std::string backend_name = options.backend;
   if (backend_name == "auto") backend_name = m.backend;
@@ -136,8 +118,10 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
     return backend.status().WithContext("loading model " + m.name + ":" + std::to_string(m.version));
   }
   impl->backend = std::move(*backend);
-  impl->session_options.threads = options.threads_per_session;
-  impl->session_options.max_batch = options.max_batch;
+  SessionOptions session_options;
+  session_options.threads = options.threads_per_session;
+  session_options.max_batch = options.max_batch;
+  impl->sessions = std::make_unique<SessionPool>(impl->backend.get(), session_options);
 
   impl->decode = options.decode;
   if (options.scaled_decode) {
@@ -150,8 +134,7 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
   VIGIL_ASSIGN_OR_RETURN(impl->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
 
   // Create one session now so that a model the backend cannot run fails here, not on first use.
-  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> first, impl->backend->CreateSession(impl->session_options));
-  impl->ReleaseSession(std::move(first));
+  VIGIL_RETURN_IF_ERROR(impl->sessions->Warm());
   return std::unique_ptr<ImageClassifier>(new ImageClassifier(std::move(impl)));
 }
 

@@ -93,14 +93,36 @@ Result<PreprocessSpec> PreprocessSpecFromManifest(const InputSpec& input, const 
   } else {
     return InvalidArgumentError("preprocessing.color must be \"RGB\" or \"BGR\", got \"" + pre.color + "\"");
   }
-  if (pre.resize != "stretch") {
-    return InvalidArgumentError("preprocessing.resize must be \"stretch\", got \"" + pre.resize + "\"");
+  if (pre.resize != "stretch" && pre.resize != "letterbox") {
+    return InvalidArgumentError("preprocessing.resize must be \"stretch\" or \"letterbox\", got \"" +
+                                pre.resize + "\"");
   }
+  spec.letterbox = pre.resize == "letterbox";
+  spec.pad_value = static_cast<uint8_t>(std::clamp(pre.pad_value, 0, 255));
+  spec.half_pixel_centers = pre.half_pixel_centers;
   spec.scale = pre.scale;
   spec.mean = pre.mean;
   spec.std = pre.std;
   spec.align_corners = pre.align_corners;
   return spec;
+}
+
+ResizeGeometry ComputeResizeGeometry(const PreprocessSpec& spec, int image_width, int image_height) {
+  ResizeGeometry g;
+  if (image_width <= 0 || image_height <= 0 || spec.width <= 0 || spec.height <= 0) return g;
+  if (!spec.letterbox) {
+    g.region_width = spec.width;
+    g.region_height = spec.height;
+  } else {
+    const double r = std::min(double(spec.width) / image_width, double(spec.height) / image_height);
+    g.region_width = std::clamp(int(std::lround(image_width * r)), 1, spec.width);
+    g.region_height = std::clamp(int(std::lround(image_height * r)), 1, spec.height);
+    g.offset_x = (spec.width - g.region_width) / 2;
+    g.offset_y = (spec.height - g.region_height) / 2;
+  }
+  g.scale_x = double(g.region_width) / image_width;
+  g.scale_y = double(g.region_height) / image_height;
+  return g;
 }
 
 Status PreprocessInto(const Image& image, const PreprocessSpec& spec, float* out) {
@@ -135,8 +157,11 @@ Status PreprocessInto(const Image& image, const PreprocessSpec& spec, float* out
 
   const int in_w = image.width;
   const int in_h = image.height;
-  const int out_w = spec.width;
-  const int out_h = spec.height;
+  const ResizeGeometry geometry = ComputeResizeGeometry(spec, in_w, in_h);
+  const int out_w = geometry.region_width;  // the resized image; letterbox borders are filled below
+  const int out_h = geometry.region_height;
+  const int off_x = static_cast<int>(geometry.offset_x);
+  const int off_y = static_cast<int>(geometry.offset_y);
   const std::vector<Tap> x_taps = ComputeTaps(in_w, out_w, spec.align_corners, spec.half_pixel_centers);
   const std::vector<Tap> y_taps = ComputeTaps(in_h, out_h, spec.align_corners, spec.half_pixel_centers);
 
@@ -160,7 +185,17 @@ Status PreprocessInto(const Image& image, const PreprocessSpec& spec, float* out
     return &cache[slot * row_len];
   };
 
-  const size_t plane = static_cast<size_t>(out_w) * out_h;
+  const size_t plane = static_cast<size_t>(spec.width) * spec.height;
+  if (spec.letterbox) {
+    for (int c = 0; c < 3; ++c) {
+      float f = static_cast<float>(lut[spec.pad_value]);
+      if (!identity_norm) f = (f - spec.mean[c]) / spec.std[c];
+      const int oc = spec.bgr ? 2 - c : c;
+      for (size_t pixel = 0; pixel < plane; ++pixel) {
+        out[spec.nchw ? static_cast<size_t>(oc) * plane + pixel : pixel * 3 + oc] = f;
+      }
+    }
+  }
   for (int y = 0; y < out_h; ++y) {
     const Tap& ty = y_taps[static_cast<size_t>(y)];
     const double* top = horizontal(ty.i0, -1);
@@ -173,7 +208,7 @@ Status PreprocessInto(const Image& image, const PreprocessSpec& spec, float* out
         float f = static_cast<float>(v);
         if (!identity_norm) f = (f - spec.mean[c]) / spec.std[c];
         const int oc = spec.bgr ? 2 - c : c;
-        const size_t pixel = static_cast<size_t>(y) * out_w + x;
+        const size_t pixel = static_cast<size_t>(y + off_y) * spec.width + (x + off_x);
         if (spec.nchw) {
           out[static_cast<size_t>(oc) * plane + pixel] = f;
         } else {

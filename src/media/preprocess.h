@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "vigil/image.h"
 #include "vigil/model_manifest.h"
@@ -32,7 +33,22 @@ struct PreprocessSpec {
   std::array<float, 3> std{1, 1, 1};
   bool align_corners = true;         // TF align_corners: scale = (in - 1) / (out - 1)
   bool half_pixel_centers = false;   // TF half_pixel_centers (only meaningful without align_corners)
+  // false: stretch the whole image to width x height. true: letterbox: scale it by one factor so
+  // that it fits, centre it, and fill the borders with the pixel value `pad_value` (then
+  // normalised like any pixel), as detectors trained with keep-ratio resizing expect.
+  bool letterbox = false;
+  uint8_t pad_value = 0;
 };
+
+// Where the image lands in the model input: model = image * scale + offset, per axis. The resized
+// image covers [offset_x, offset_x + region_width) x [offset_y, offset_y + region_height).
+struct ResizeGeometry {
+  double scale_x = 1, scale_y = 1;
+  double offset_x = 0, offset_y = 0;
+  int region_width = 0, region_height = 0;
+};
+// Geometry PreprocessInto uses for an image_width x image_height image (both > 0).
+ResizeGeometry ComputeResizeGeometry(const PreprocessSpec& spec, int image_width, int image_height);
 
 // Number of floats PreprocessInto writes: width * height * 3.
 size_t PreprocessOutputSize(const PreprocessSpec& spec);

@@ -14,6 +14,45 @@ void ReadOptional(const json& j, const char* key, T* out) {
   if (it != j.end() && !it->is_null()) *out = it->get<T>();
 }
 
+Status ValidateDetection(const ModelManifest& m) {
+  const DetectionSpec& d = m.detection;
+  auto bad = [](const std::string& what) { return InvalidArgumentError("manifest: \"detection." + what); };
+  if (d.architecture != "nanodet" && d.architecture != "centernet") {
+    return UnsupportedError("manifest: \"detection.architecture\" \"" + d.architecture +
+                            "\" is not supported (nanodet, centernet)");
+  }
+  if (d.strides.empty()) return bad("strides\" is empty");
+  for (int s : d.strides) {
+    if (s < 1 || s > 1024) return bad("strides\" values must be in 1..1024");
+    if (m.input.width % s != 0 || m.input.height % s != 0) {
+      return bad("strides\" value " + std::to_string(s) + " does not divide the input size");
+    }
+  }
+  if (d.architecture == "centernet" && d.strides.size() != 1) {
+    return bad("strides\" must hold one value for centernet");
+  }
+  if (d.score_outputs.size() != d.strides.size() || d.box_outputs.size() != d.strides.size()) {
+    return bad("outputs\" must name one score and one box output per stride");
+  }
+  for (const auto* list : {&d.score_outputs, &d.box_outputs}) {
+    for (const std::string& name : *list) {
+      if (name.empty()) return bad("outputs\" has an empty output name");
+    }
+  }
+  if (d.architecture == "nanodet" && (d.reg_max < 1 || d.reg_max > 64)) {
+    return bad("reg_max\" must be in 1..64 for nanodet");
+  }
+  if (d.top_k < 1 || d.top_k > 10000) return bad("top_k\" must be in 1..10000");
+  if (!(d.score_threshold >= 0 && d.score_threshold <= 1)) {
+    return bad("score_threshold\" must be in [0, 1]");
+  }
+  if (!(d.iou_threshold > 0 && d.iou_threshold <= 1)) return bad("iou_threshold\" must be in (0, 1]");
+  if (d.max_detections < 1 || d.max_detections > 10000) {
+    return bad("max_detections\" must be in 1..10000");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidateManifest(const ModelManifest& m) {
@@ -25,8 +64,9 @@ Status ValidateManifest(const ModelManifest& m) {
     }
   }
   if (m.version < 1) return InvalidArgumentError("manifest: \"version\" must be >= 1");
-  if (m.task != "classification") {
-    return UnsupportedError("manifest: \"task\" \"" + m.task + "\" is not supported");
+  if (m.task != "classification" && m.task != "detection") {
+    return UnsupportedError("manifest: \"task\" \"" + m.task +
+                            "\" is not supported (classification, detection)");
   }
   if (m.input.width < 1 || m.input.height < 1 || m.input.width > 8192 || m.input.height > 8192) {
     return InvalidArgumentError("manifest: \"input.width\"/\"input.height\" must be in 1..8192");
@@ -38,17 +78,21 @@ Status ValidateManifest(const ModelManifest& m) {
   if (m.preprocessing.color != "RGB" && m.preprocessing.color != "BGR") {
     return InvalidArgumentError("manifest: \"preprocessing.color\" must be \"RGB\" or \"BGR\"");
   }
-  if (m.preprocessing.resize != "stretch") {
+  if (m.preprocessing.resize != "stretch" && m.preprocessing.resize != "letterbox") {
     return UnsupportedError("manifest: \"preprocessing.resize\" \"" + m.preprocessing.resize +
-                            "\" is not supported (use \"stretch\")");
+                            "\" is not supported (use \"stretch\" or \"letterbox\")");
+  }
+  if (m.preprocessing.pad_value < 0 || m.preprocessing.pad_value > 255) {
+    return InvalidArgumentError("manifest: \"preprocessing.pad_value\" must be in 0..255");
   }
   for (float s : m.preprocessing.std) {
     if (!(s > 0)) return InvalidArgumentError("manifest: \"preprocessing.std\" values must be > 0");
   }
   if (m.labels.empty()) return InvalidArgumentError("manifest: \"labels\" is empty");
-  if (m.probabilities_output.empty()) {
+  if (m.task == "classification" && m.probabilities_output.empty()) {
     return InvalidArgumentError("manifest: \"outputs.probabilities\" is empty");
   }
+  if (m.task == "detection") VIGIL_RETURN_IF_ERROR(ValidateDetection(m));
   if (m.backend != "auto" && m.backend != "xnnpack" && m.backend != "onednn" && m.backend != "opencv") {
     return InvalidArgumentError("manifest: \"backend\" must be auto, xnnpack, onednn or opencv");
   }
@@ -80,12 +124,30 @@ Result<ModelManifest> ParseManifest(const std::string& json_text) {
       ReadOptional(p, "std", &m.preprocessing.std);
       ReadOptional(p, "resize", &m.preprocessing.resize);
       ReadOptional(p, "align_corners", &m.preprocessing.align_corners);
+      ReadOptional(p, "half_pixel_centers", &m.preprocessing.half_pixel_centers);
+      ReadOptional(p, "pad_value", &m.preprocessing.pad_value);
     }
     m.labels = j.at("labels").get<std::vector<std::string>>();
-    const json& out = j.at("outputs");
-    m.probabilities_output = out.at("probabilities").get<std::string>();
-    ReadOptional(out, "embedding", &m.embedding_output);
-    ReadOptional(out, "embedding_size", &m.embedding_size);
+    if (m.task == "detection") {
+      const json& d = j.at("detection");
+      DetectionSpec& spec = m.detection;
+      spec.architecture = d.at("architecture").get<std::string>();
+      spec.strides = d.at("strides").get<std::vector<int>>();
+      ReadOptional(d, "reg_max", &spec.reg_max);
+      ReadOptional(d, "top_k", &spec.top_k);
+      ReadOptional(d, "score_threshold", &spec.score_threshold);
+      ReadOptional(d, "iou_threshold", &spec.iou_threshold);
+      ReadOptional(d, "max_detections", &spec.max_detections);
+      ReadOptional(d, "class_agnostic_nms", &spec.class_agnostic_nms);
+      const json& out = d.at("outputs");
+      spec.score_outputs = out.at("scores").get<std::vector<std::string>>();
+      spec.box_outputs = out.at("boxes").get<std::vector<std::string>>();
+    } else {
+      const json& out = j.at("outputs");
+      m.probabilities_output = out.at("probabilities").get<std::string>();
+      ReadOptional(out, "embedding", &m.embedding_output);
+      ReadOptional(out, "embedding_size", &m.embedding_size);
+    }
   } catch (const json::exception& e) {
     return InvalidArgumentError(std::string("manifest: ") + e.what());
   }
@@ -109,11 +171,26 @@ std::string SerializeManifest(const ModelManifest& m) {
                         {"mean", m.preprocessing.mean},
                         {"std", m.preprocessing.std},
                         {"resize", m.preprocessing.resize},
-                        {"align_corners", m.preprocessing.align_corners}};
+                        {"align_corners", m.preprocessing.align_corners},
+                        {"half_pixel_centers", m.preprocessing.half_pixel_centers},
+                        {"pad_value", m.preprocessing.pad_value}};
   j["labels"] = m.labels;
-  j["outputs"] = {{"probabilities", m.probabilities_output},
-                  {"embedding", m.embedding_output},
-                  {"embedding_size", m.embedding_size}};
+  if (m.task == "detection") {
+    const DetectionSpec& d = m.detection;
+    j["detection"] = {{"architecture", d.architecture},
+                      {"strides", d.strides},
+                      {"reg_max", d.reg_max},
+                      {"top_k", d.top_k},
+                      {"score_threshold", d.score_threshold},
+                      {"iou_threshold", d.iou_threshold},
+                      {"max_detections", d.max_detections},
+                      {"class_agnostic_nms", d.class_agnostic_nms},
+                      {"outputs", {{"scores", d.score_outputs}, {"boxes", d.box_outputs}}}};
+  } else {
+    j["outputs"] = {{"probabilities", m.probabilities_output},
+                    {"embedding", m.embedding_output},
+                    {"embedding_size", m.embedding_size}};
+  }
   return j.dump(2) + "\n";
 }
 

@@ -48,15 +48,61 @@ Result<TfjsGraphConvertResult> ConvertTfjsGraphModel(const TfjsGraphConvertReque
   return result;
 }
 
+Result<ModelEntry> InstallTfjsGraphModel(const std::string& repository_root,
+                                         const TfjsGraphInstallRequest& request) {
+  ModelManifest m = request.manifest;
+  const std::string what = "install " + request.model_json + " as " + m.name;
+  if (m.task != "detection") {
+    return InvalidArgumentError(what + ": graph models install as task \"detection\", not \"" +
+                                m.task + "\"");
+  }
+  if (m.version < 0) return InvalidArgumentError(what + ": version must be >= 1");
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::OpenOrCreate(repository_root));
+  if (m.version == 0) m.version = repo->NextVersion(m.name);
+  VIGIL_RETURN_IF_ERROR(ValidateManifest(m));
+
+  std::random_device rd;
+  fs::path tmp_onnx = fs::path(repository_root) /
+                      (".import-" + m.name + "-" + std::to_string(rd()) + ".onnx");
+  TfjsGraphImportOptions options;
+  options.outputs = m.detection.score_outputs;
+  options.outputs.insert(options.outputs.end(), m.detection.box_outputs.begin(),
+                         m.detection.box_outputs.end());
+  auto info = ImportTfjsGraphModel(request.model_json, tmp_onnx.string(), options);
+  std::error_code ec;
+  if (!info.ok()) {
+    fs::remove(tmp_onnx, ec);
+    return info.status().WithContext(what);
+  }
+  const std::vector<int64_t>& shape = info->input_shape;
+  if (shape.size() != 4 || (shape[1] != 3 && shape[3] != 3)) {
+    fs::remove(tmp_onnx, ec);
+    return UnsupportedError(what + ": the graph input is not an image tensor (N, 3, H, W) or "
+                            "(N, H, W, 3)");
+  }
+  const bool nchw = shape[1] == 3;
+  m.input.name = info->input_name;
+  m.input.layout = nchw ? "NCHW" : "NHWC";
+  m.input.height = int(nchw ? shape[2] : shape[1]);
+  m.input.width = int(nchw ? shape[3] : shape[2]);
+  m.input.channels = 3;
+  if (Status s = ValidateManifest(m); !s.ok()) {
+    fs::remove(tmp_onnx, ec);
+    return s.WithContext(what);
+  }
+  auto entry = repo->Add(m, tmp_onnx.string(), request.overwrite);
+  fs::remove(tmp_onnx, ec);
+  return entry;
+}
+
 Result<ModelEntry> ImportTfjsModel(const std::string& repository_root,
                                    const TfjsImportRequest& request) {
   if (request.name.empty()) return InvalidArgumentError("import: a model name is required");
   if (request.version < 0) return InvalidArgumentError("import: version must be >= 1");
   if (TfjsFormat(request.model_json) == "graph-model") {
     return UnsupportedError("import " + request.model_json +
-                            ": a tfjs graph model (e.g. a detector); the repository holds "
-                            "classifiers only for now: convert it with `vigil import tfjs-graph "
-                            "MODEL_JSON --out MODEL.onnx`");
+                            ": a tfjs graph model (e.g. a detector): install it with `vigil "
+                            "import tfjs-graph MODEL_JSON --manifest MANIFEST.json`");
   }
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::OpenOrCreate(repository_root));
   const int version = request.version > 0 ? request.version : repo->NextVersion(request.name);

@@ -213,7 +213,11 @@ Status ClassificationService::Reload() {
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(impl.options.model_repository));
   std::vector<ModelRef> wanted;
   if (impl.options.models.empty()) {
-    for (const ModelEntry& e : repo->List()) wanted.push_back({e.manifest.name, e.manifest.version});
+    for (const ModelEntry& e : repo->List()) {
+      // The service classifies; detectors in the same repository are served by other paths.
+      if (e.manifest.task != "classification") continue;
+      wanted.push_back({e.manifest.name, e.manifest.version});
+    }
   } else {
     for (const std::string& text : impl.options.models) {
       VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(text));

@@ -69,6 +69,6 @@ grep -q "nsfw_mobilenet_v2" "$TMP/err2.txt" || fail "unknown model message: $(ca
 # `vigil models` lists both default models with their inputs and backend.
 "$VIGIL_BIN" models > "$TMP/models.txt"
 cat "$TMP/models.txt"
-grep -E "^nsfw_mobilenet_v2 +1 +224x224x3 NHWC +embedding\[1280\] +(xnnpack|onednn) +Drawing,Hentai,Neutral,Porn,Sexy" "$TMP/models.txt" >/dev/null || fail "models listing (mobilenet)"
-grep -E "^nsfw_inception_v3 +1 +299x299x3 NHWC +embedding\[2048\] +(xnnpack|onednn)" "$TMP/models.txt" >/dev/null || fail "models listing (inception)"
+grep -E "^nsfw_mobilenet_v2 +1 +classification +224x224x3 NHWC +embedding\[1280\] +(xnnpack|onednn) +Drawing,Hentai,Neutral,Porn,Sexy" "$TMP/models.txt" >/dev/null || fail "models listing (mobilenet)"
+grep -E "^nsfw_inception_v3 +1 +classification +299x299x3 NHWC +embedding\[2048\] +(xnnpack|onednn)" "$TMP/models.txt" >/dev/null || fail "models listing (inception)"
 echo "cli_classify: all checks passed"

@@ -10,6 +10,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "vigil/classifier.h"
+#include "vigil/detector.h"
 #include "vigil/model_import.h"
 #include "vigil/model_repository.h"
 
@@ -22,6 +23,24 @@ struct ModelsArgs {
   bool check_backend = true;
 };
 
+// Loads the model as its task requires and returns the backend that runs it.
+Result<std::string> InferenceBackendOf(const std::string& root, const ModelManifest& m) {
+  if (m.task == "detection") {
+    DetectorOptions options;
+    options.model_repository = root;
+    options.model = m.name;
+    options.version = m.version;
+    VIGIL_ASSIGN_OR_RETURN(auto d, Detector::Create(options));
+    return d->backend_name();
+  }
+  ClassifierOptions options;
+  options.model_repository = root;
+  options.model = m.name;
+  options.version = m.version;
+  VIGIL_ASSIGN_OR_RETURN(auto c, ImageClassifier::Create(options));
+  return c->backend_name();
+}
+
 int RunModels(const ModelsArgs& args) {
   std::string root = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
   auto repo = ModelRepository::Open(root);
@@ -30,21 +49,16 @@ int RunModels(const ModelsArgs& args) {
   std::vector<ModelEntry> entries = (*repo)->List(&problems);
   nlohmann::json all = nlohmann::json::array();
   if (!args.json) {
-    std::printf("%-24s %-4s %-16s %-16s %-8s %s\n", "NAME", "VER", "INPUT", "EMBEDDING", "BACKEND",
-                "LABELS");
+    std::printf("%-24s %-4s %-14s %-16s %-16s %-8s %s\n", "NAME", "VER", "TASK", "INPUT", "EMBEDDING",
+                "BACKEND", "LABELS");
   }
   for (const ModelEntry& e : entries) {
     const ModelManifest& m = e.manifest;
     std::string backend = "?";
     if (args.check_backend) {
-      ClassifierOptions options;
-      options.model_repository = root;
-      options.model = m.name;
-      options.version = m.version;
-      options.backend = m.backend;
-      auto c = ImageClassifier::Create(options);
-      backend = c.ok() ? (*c)->backend_name() : "error";
-      if (!c.ok()) problems.push_back(m.name + ":" + std::to_string(m.version) + ": " + c.status().ToString());
+      Result<std::string> b = InferenceBackendOf(root, m);
+      backend = b.ok() ? *b : "error";
+      if (!b.ok()) problems.push_back(m.name + ":" + std::to_string(m.version) + ": " + b.status().ToString());
     }
     std::ostringstream labels;
     for (size_t i = 0; i < m.labels.size(); ++i) labels << (i ? "," : "") << m.labels[i];
@@ -65,8 +79,8 @@ int RunModels(const ModelsArgs& args) {
     } else {
       std::string emb = m.embedding_output.empty() ? "-" : m.embedding_output + "[" +
                                                                std::to_string(m.embedding_size) + "]";
-      std::printf("%-24s %-4d %-16s %-16s %-8s %s\n", m.name.c_str(), m.version, input.c_str(),
-                  emb.c_str(), backend.c_str(), labels.str().c_str());
+      std::printf("%-24s %-4d %-14s %-16s %-16s %-8s %s\n", m.name.c_str(), m.version, m.task.c_str(),
+                  input.c_str(), emb.c_str(), backend.c_str(), labels.str().c_str());
     }
   }
   if (args.json) std::printf("%s\n", all.dump(2).c_str());
@@ -115,7 +129,34 @@ struct GraphArgs {
   std::string out;
   std::string outputs;
   bool json = false;
+  // Install into the repository with this manifest instead of writing --out.
+  std::string manifest;
+  std::string name;
+  int version = 0;
+  std::string models_dir;
+  bool overwrite = false;
 };
+
+int RunInstallTfjsGraph(const GraphArgs& args) {
+  auto text = ReadFileBytes(args.manifest, 1 << 20);
+  if (!text.ok()) return ReportError(text.status());
+  auto manifest = ParseManifest(std::string(text->begin(), text->end()));
+  if (!manifest.ok()) return ReportError(manifest.status().WithContext(args.manifest));
+  TfjsGraphInstallRequest request;
+  request.model_json = args.model_json;
+  request.manifest = *manifest;
+  if (!args.name.empty()) request.manifest.name = args.name;
+  request.manifest.version = args.version;
+  request.overwrite = args.overwrite;
+  std::string root = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
+  auto entry = InstallTfjsGraphModel(root, request);
+  if (!entry.ok()) return ReportError(entry.status());
+  const ModelManifest& m = entry->manifest;
+  std::printf("imported %s:%d (%s %s, %dx%d %s, %zu labels) into %s\n", m.name.c_str(), m.version,
+              m.task.c_str(), m.detection.architecture.c_str(), m.input.width, m.input.height,
+              m.input.layout.c_str(), m.labels.size(), entry->directory.c_str());
+  return kExitOk;
+}
 
 std::string DimsJoin(const std::vector<int64_t>& dims) {
   std::string s;
@@ -124,6 +165,11 @@ std::string DimsJoin(const std::vector<int64_t>& dims) {
 }
 
 int RunImportTfjsGraph(const GraphArgs& args) {
+  if (!args.manifest.empty()) return RunInstallTfjsGraph(args);
+  if (args.out.empty()) {
+    std::fprintf(stderr, "error: give --out MODEL.onnx (convert) or --manifest FILE (install)\n");
+    return kExitUsage;
+  }
   TfjsGraphConvertRequest request;
   request.model_json = args.model_json;
   request.onnx_out = args.out;
@@ -186,10 +232,18 @@ void AddImportCommand(CLI::App& app) {
 
   auto graph_args = std::make_shared<GraphArgs>();
   CLI::App* graph = cmd->add_subcommand(
-      "tfjs-graph", "Convert a TensorFlow.js graph model (e.g. a detector) to an ONNX file");
+      "tfjs-graph",
+      "Install a TensorFlow.js graph model (a detector) with a manifest, or convert it to ONNX");
   graph->add_option("model_json", graph_args->model_json, "Path to model.json (shards beside it)")
       ->required();
-  graph->add_option("--out", graph_args->out, "ONNX file to write")->required();
+  graph->add_option("--out", graph_args->out, "ONNX file to write (convert only)");
+  graph->add_option("--manifest", graph_args->manifest,
+                    "Install into the repository with this manifest.json (task detection)");
+  graph->add_option("--name", graph_args->name, "With --manifest: model name (default: manifest's)");
+  graph->add_option("--version", graph_args->version, "With --manifest: version (default: next)")
+      ->check(CLI::PositiveNumber);
+  graph->add_option("--models", graph_args->models_dir, "Model repository");
+  graph->add_flag("--overwrite", graph_args->overwrite, "Replace an existing NAME:VERSION");
   graph->add_option("--outputs", graph_args->outputs,
                     "Comma-separated TF node names to export (default: the model's signature)");
   graph->add_flag("--json", graph_args->json, "Print the result as JSON");

@@ -1,0 +1,233 @@
+// Detector: decode -> preprocess (stretch or letterbox, per manifest) -> backend session ->
+// architecture decoding (detection_decode) -> NMS (nms) -> boxes in image pixels -> tags.
+// Owns a pool of inference sessions so that concurrent callers each run their own session.
+#include "vigil/detector.h"
+
+#include <algorithm>
+
+#include "detect/detection_decode.h"
+#include "detect/nms.h"
+#include "media/preprocess.h"
+#include "runtime/backend.h"
+#include "runtime/session_pool.h"
+#include "vigil/model_repository.h"
+
+namespace vigil {
+
+struct Detector::Impl {
+  DetectorOptions options;
+  ModelEntry entry;  // manifest with the option overrides applied
+  DecodeOptions decode;
+  PreprocessSpec spec;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<SessionPool> sessions;
+
+  Result<std::vector<DetectionResult>> RunChunk(const Image* images, size_t count) const;
+  // Checks that `t` holds `count` images of `per_image` floats each.
+  Status CheckOutput(const Tensor* t, const std::string& name, size_t count, int64_t per_image) const;
+};
+
+namespace {
+
+const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name) {
+  for (const Tensor& t : outputs) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status Detector::Impl::CheckOutput(const Tensor* t, const std::string& name, size_t count,
+                                   int64_t per_image) const {
+  const ModelManifest& m = entry.manifest;
+  if (t == nullptr) {
+    return InternalError("model " + m.name + " produced no output \"" + name + "\"");
+  }
+  if (t->data.size() != count * size_t(per_image)) {
+    return InternalError("model " + m.name + " output \"" + name + "\" has " +
+                         std::to_string(t->data.size() / std::max<size_t>(count, 1)) +
+                         " values per image; the manifest's detection section implies " +
+                         std::to_string(per_image));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* images,
+                                                              size_t count) const {
+  const ModelManifest& m = entry.manifest;
+  const DetectionSpec& d = m.detection;
+  const int in_w = m.input.width, in_h = m.input.height;
+  const int64_t per_image = int64_t{in_w} * in_h * 3;
+  Tensor input;
+  input.shape = spec.nchw ? std::vector<int64_t>{int64_t(count), 3, in_h, in_w}
+                          : std::vector<int64_t>{int64_t(count), in_h, in_w, 3};
+  input.data.resize(per_image * count);
+  for (size_t i = 0; i < count; ++i) {
+    if (images[i].empty() ||
+        images[i].pixels.size() != size_t(images[i].width) * images[i].height * 3) {
+      return InvalidArgumentError("image " + std::to_string(i) +
+                                  " is empty or its pixel buffer does not match its size");
+    }
+    VIGIL_RETURN_IF_ERROR(PreprocessInto(images[i], spec, input.data.data() + per_image * i));
+  }
+
+  std::vector<Tensor> outputs;
+  if (Status s = sessions->Run(input, &outputs); !s.ok()) {
+    return count > 1 ? s.WithContext("batch of " + std::to_string(count) +
+                                     " (does the model accept batches? try max_batch 1)")
+                     : s;
+  }
+
+  const int num_classes = int(m.labels.size());
+  std::vector<const Tensor*> score_t(d.strides.size()), box_t(d.strides.size());
+  std::vector<int64_t> score_n(d.strides.size()), box_n(d.strides.size());
+  for (size_t level = 0; level < d.strides.size(); ++level) {
+    score_t[level] = FindOutput(outputs, d.score_outputs[level]);
+    box_t[level] = FindOutput(outputs, d.box_outputs[level]);
+    score_n[level] = ExpectedScoreElements(d, level, in_w, in_h, num_classes);
+    box_n[level] = ExpectedBoxElements(d, level, in_w, in_h);
+    VIGIL_RETURN_IF_ERROR(CheckOutput(score_t[level], d.score_outputs[level], count, score_n[level]));
+    VIGIL_RETURN_IF_ERROR(CheckOutput(box_t[level], d.box_outputs[level], count, box_n[level]));
+  }
+
+  std::vector<DetectionResult> results(count);
+  for (size_t i = 0; i < count; ++i) {
+    RawDetectorOutputs raw;
+    for (size_t level = 0; level < d.strides.size(); ++level) {
+      raw.scores.push_back(score_t[level]->data.data() + i * score_n[level]);
+      raw.boxes.push_back(box_t[level]->data.data() + i * box_n[level]);
+    }
+    std::vector<Candidate> candidates =
+        d.architecture == "nanodet"
+            ? DecodeNanoDet(d, raw, in_w, in_h, num_classes, d.score_threshold)
+            : DecodeCenterNet(d, raw, in_w, in_h, num_classes, d.score_threshold);
+    const std::vector<size_t> kept =
+        NonMaxSuppression(candidates, d.iou_threshold, d.max_detections, d.class_agnostic_nms);
+
+    const Image& image = images[i];
+    const ResizeGeometry g = ComputeResizeGeometry(spec, image.width, image.height);
+    const float img_w = float(image.width), img_h = float(image.height);
+    DetectionResult& r = results[i];
+    r.model = m.name;
+    r.version = m.version;
+    r.image_width = image.width;
+    r.image_height = image.height;
+    r.detections.reserve(kept.size());
+    for (size_t k : kept) {
+      const Candidate& c = candidates[k];
+      Detection det;
+      det.class_id = c.class_id;
+      det.label = m.labels[size_t(c.class_id)];
+      det.score = c.score;
+      det.box.x_min = std::clamp(float((c.x1 - g.offset_x) / g.scale_x), 0.0f, img_w);
+      det.box.y_min = std::clamp(float((c.y1 - g.offset_y) / g.scale_y), 0.0f, img_h);
+      det.box.x_max = std::clamp(float((c.x2 - g.offset_x) / g.scale_x), 0.0f, img_w);
+      det.box.y_max = std::clamp(float((c.y2 - g.offset_y) / g.scale_y), 0.0f, img_h);
+      r.detections.push_back(std::move(det));
+    }
+    r.tags = TagsFromDetections(r.detections);
+  }
+  return results;
+}
+
+Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Detector::~Detector() = default;
+
+Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& options) {
+  if (options.threads_per_session < 1 || options.threads_per_session > kMaxSessionThreads) {
+    return InvalidArgumentError("threads_per_session must be in 1.." +
+                                std::to_string(kMaxSessionThreads));
+  }
+  if (options.max_batch < 1 || options.max_batch > 1024) {
+    return InvalidArgumentError("max_batch must be in 1..1024");
+  }
+  if (options.score_threshold > 1) return InvalidArgumentError("score_threshold must be <= 1");
+  if (options.iou_threshold > 1) return InvalidArgumentError("iou_threshold must be <= 1");
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
+  VIGIL_ASSIGN_OR_RETURN(impl->entry, repo->Find(options.model, options.version));
+  ModelManifest& m = impl->entry.manifest;
+  const std::string id = m.name + ":" + std::to_string(m.version);
+  if (m.task != "detection") {
+    return InvalidArgumentError("model " + id + " is a " + m.task +
+                                " model, not a detector (use ImageClassifier / vigil::Analyzer)");
+  }
+  if (options.score_threshold >= 0) m.detection.score_threshold = options.score_threshold;
+  if (options.iou_threshold >= 0) m.detection.iou_threshold = options.iou_threshold;
+  if (options.max_detections >= 0) m.detection.max_detections = options.max_detections;
+  if (Status s = ValidateManifest(m); !s.ok()) return s.WithContext("detector options for " + id);
+
+  std::string backend_name = options.backend;
+  if (backend_name == "auto") backend_name = m.backend;
+  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
+  auto backend = CreateBackend(kind, impl->entry.onnx_path);
+  if (!backend.ok()) return backend.status().WithContext("loading model " + id);
+  impl->backend = std::move(*backend);
+  SessionOptions session_options;
+  session_options.threads = options.threads_per_session;
+  session_options.max_batch = options.max_batch;
+  impl->sessions = std::make_unique<SessionPool>(impl->backend.get(), session_options);
+
+  impl->decode = options.decode;
+  if (options.scaled_decode) {
+    if (impl->decode.min_width == 0) impl->decode.min_width = m.input.width;
+    if (impl->decode.min_height == 0) impl->decode.min_height = m.input.height;
+  } else {
+    impl->decode.min_width = impl->decode.min_height = 0;
+  }
+  VIGIL_ASSIGN_OR_RETURN(impl->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
+  // Create one session now so that a model the backend cannot run fails here, not on first use.
+  VIGIL_RETURN_IF_ERROR(impl->sessions->Warm());
+  return std::unique_ptr<Detector>(new Detector(std::move(impl)));
+}
+
+Result<DetectionResult> Detector::Detect(const Image& image) const {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> r, impl_->RunChunk(&image, 1));
+  return std::move(r[0]);
+}
+
+Result<std::vector<DetectionResult>> Detector::DetectBatch(const std::vector<Image>& images) const {
+  std::vector<DetectionResult> all;
+  all.reserve(images.size());
+  const size_t max_batch = size_t(impl_->options.max_batch);
+  for (size_t start = 0; start < images.size(); start += max_batch) {
+    const size_t n = std::min(max_batch, images.size() - start);
+    VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> chunk, impl_->RunChunk(&images[start], n));
+    for (DetectionResult& r : chunk) all.push_back(std::move(r));
+  }
+  return all;
+}
+
+namespace {
+
+// Detects on a decoded image and maps the boxes to the file's full-resolution size.
+Result<DetectionResult> DetectDecoded(const Detector& detector, const Image& image,
+                                      const DecodeInfo& info) {
+  VIGIL_ASSIGN_OR_RETURN(DetectionResult r, detector.Detect(image));
+  int w = 0, h = 0;
+  OrientedSourceSize(info, &w, &h);
+  RescaleDetections(&r, w, h);
+  return r;
+}
+
+}  // namespace
+
+Result<DetectionResult> Detector::DetectBytes(const uint8_t* data, size_t size) const {
+  DecodeInfo info;
+  VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(data, size, impl_->decode, &info));
+  return DetectDecoded(*this, image, info);
+}
+
+Result<DetectionResult> Detector::DetectFile(const std::string& path) const {
+  DecodeInfo info;
+  VIGIL_ASSIGN_OR_RETURN(Image image, ReadImageFile(path, impl_->decode, &info));
+  return DetectDecoded(*this, image, info);
+}
+
+const DecodeOptions& Detector::decode_options() const { return impl_->decode; }
+const ModelManifest& Detector::manifest() const { return impl_->entry.manifest; }
+std::string Detector::backend_name() const { return BackendKindName(impl_->backend->kind()); }
+
+}  // namespace vigil

@@ -1,0 +1,173 @@
+// Detector on the real NanoDet and CenterNet (installed into a temporary repository): boxes in
+// image pixels, batch == single, concurrent == sequential, scaled decode maps back to full size,
+// option and model errors.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "detector_fixture.h"
+#include "vigil/detector.h"
+
+namespace vigil {
+namespace {
+using testing_detect::DetectorRepository;
+using testing_detect::SamplesDir;
+
+std::unique_ptr<Detector> MakeDetector(const std::string& model, DetectorOptions options = {}) {
+  options.model_repository = DetectorRepository();
+  options.model = model;
+  auto d = Detector::Create(options);
+  EXPECT_TRUE(d.ok()) << d.status().ToString();
+  return d.ok() ? std::move(*d) : nullptr;
+}
+
+Image Read(const std::string& name) {
+  DecodeOptions options;
+  auto image = ReadImageFile(SamplesDir() + "/" + name, options);
+  EXPECT_TRUE(image.ok()) << image.status().ToString();
+  return image.ok() ? *image : Image{};
+}
+
+void ExpectSame(const DetectionResult& a, const DetectionResult& b, float tolerance) {
+  ASSERT_EQ(a.detections.size(), b.detections.size());
+  for (size_t i = 0; i < a.detections.size(); ++i) {
+    EXPECT_EQ(a.detections[i].class_id, b.detections[i].class_id);
+    EXPECT_NEAR(a.detections[i].score, b.detections[i].score, tolerance);
+    EXPECT_NEAR(a.detections[i].box.x_min, b.detections[i].box.x_min, tolerance * 1000);
+    EXPECT_NEAR(a.detections[i].box.y_max, b.detections[i].box.y_max, tolerance * 1000);
+  }
+}
+
+TEST(Detector, NanoDetFindsTheCatInImagePixels) {
+  auto detector = MakeDetector("nanodet_coco");
+  ASSERT_TRUE(detector);
+  Image chelsea = Read("chelsea.png");
+  auto r = detector->Detect(chelsea);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->model, "nanodet_coco");
+  EXPECT_EQ(r->image_width, chelsea.width);
+  ASSERT_FALSE(r->tags.empty());
+  EXPECT_EQ(r->tags[0].label, "cat");
+  for (const Detection& d : r->detections) {
+    EXPECT_GE(d.score, detector->manifest().detection.score_threshold);
+    EXPECT_GE(d.box.x_min, 0);
+    EXPECT_GE(d.box.y_min, 0);
+    EXPECT_LE(d.box.x_max, chelsea.width);
+    EXPECT_LE(d.box.y_max, chelsea.height);
+    EXPECT_LT(d.box.x_min, d.box.x_max);
+    EXPECT_LT(d.box.y_min, d.box.y_max);
+  }
+  // The cat fills most of the photo (451x300): its box is large.
+  const Detection& cat = r->detections[0];
+  EXPECT_EQ(cat.label, "cat");
+  EXPECT_GT(cat.box.width() * cat.box.height(), 0.3f * chelsea.width * chelsea.height);
+  // Sorted by score.
+  for (size_t i = 1; i < r->detections.size(); ++i) {
+    EXPECT_GE(r->detections[i - 1].score, r->detections[i].score);
+  }
+}
+
+TEST(Detector, BatchAndConcurrentCallsMatchSingleCalls) {
+  // max_batch 1 (the imported graph's fixed batch): DetectBatch runs 3 inference calls.
+  auto detector = MakeDetector("nanodet_coco");
+  ASSERT_TRUE(detector);
+  std::vector<Image> images = {Read("astronaut.png"), Read("coffee.png"), Read("messi5.jpg")};
+  std::vector<DetectionResult> single;
+  for (const Image& im : images) {
+    auto r = detector->Detect(im);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    single.push_back(*r);
+  }
+  auto batch = detector->DetectBatch(images);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_EQ(batch->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) ExpectSame((*batch)[i], single[i], 1e-4f);
+
+  std::vector<DetectionResult> threaded(3);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = detector->Detect(images[i]);
+      if (r.ok()) threaded[i] = *r;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < 3; ++i) ExpectSame(threaded[i], single[i], 1e-6f);
+}
+
+TEST(Detector, DetectFileReportsBoxesInFullResolutionPixels) {
+  auto detector = MakeDetector("nanodet_coco");
+  ASSERT_TRUE(detector);
+  // messi5.jpg is a JPEG: DetectFile may decode it DCT-scaled but reports full-size boxes.
+  const std::string path = SamplesDir() + "/messi5.jpg";
+  auto from_file = detector->DetectFile(path);
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  Image full = Read("messi5.jpg");
+  EXPECT_EQ(from_file->image_width, full.width);
+  EXPECT_EQ(from_file->image_height, full.height);
+  auto direct = detector->Detect(full);
+  ASSERT_TRUE(direct.ok());
+  ASSERT_FALSE(direct->tags.empty());
+  EXPECT_EQ(from_file->tags[0].label, direct->tags[0].label);
+  // The best box agrees within a few pixels whatever the decode scale.
+  const Box& a = from_file->detections[0].box;
+  const Box& b = direct->detections[0].box;
+  EXPECT_NEAR(a.x_min, b.x_min, 0.02f * full.width);
+  EXPECT_NEAR(a.y_max, b.y_max, 0.02f * full.height);
+}
+
+TEST(Detector, OptionsOverrideTheManifest) {
+  DetectorOptions strict;
+  strict.score_threshold = 0.99f;
+  auto none = MakeDetector("nanodet_coco", strict);
+  ASSERT_TRUE(none);
+  EXPECT_FLOAT_EQ(none->manifest().detection.score_threshold, 0.99f);
+  auto r = none->Detect(Read("astronaut.png"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->detections.empty());
+  EXPECT_TRUE(r->tags.empty());
+
+  DetectorOptions loose;
+  loose.score_threshold = 0.05f;
+  loose.max_detections = 3;
+  auto three = MakeDetector("nanodet_coco", loose);
+  ASSERT_TRUE(three);
+  auto r3 = three->Detect(Read("fruits.jpg"));
+  ASSERT_TRUE(r3.ok());
+  EXPECT_EQ(r3->detections.size(), 3u);
+}
+
+TEST(Detector, BadOptionsModelsAndImagesAreClearErrors) {
+  DetectorOptions options;
+  options.model_repository = DetectorRepository();
+  options.model = "no_such_model";
+  EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kNotFound);
+  options.model = "nanodet_coco";
+  options.threads_per_session = 0;
+  EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options.threads_per_session = 1;
+  options.iou_threshold = 1.5f;
+  EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options.iou_threshold = -1;
+  options.max_detections = 0;  // 0 is outside the manifest's 1..10000
+  EXPECT_FALSE(Detector::Create(options).ok());
+
+  auto detector = MakeDetector("nanodet_coco");
+  ASSERT_TRUE(detector);
+  EXPECT_EQ(detector->Detect(Image{}).status().code(), StatusCode::kInvalidArgument);
+  const uint8_t junk[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_FALSE(detector->DetectBytes(junk, sizeof(junk)).ok());
+  EXPECT_FALSE(detector->DetectFile(SamplesDir() + "/does_not_exist.jpg").ok());
+}
+
+TEST(Detector, CenterNetDecodesInCpp) {
+  auto detector = MakeDetector("centernet_coco");
+  ASSERT_TRUE(detector);
+  auto r = detector->Detect(Read("motorcycle_left.png"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->tags.empty());
+  EXPECT_EQ(r->tags[0].label, "motorcycle");
+}
+
+}  // namespace
+}  // namespace vigil
