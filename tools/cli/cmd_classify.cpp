@@ -1,6 +1,9 @@
-// `vigil classify PATH...`: classify image files and directories with one model.
-// N worker threads each decode and classify (one single-thread inference session per worker);
-// results are printed in input order as they become ready.
+// `vigil classify PATH... [--model A --model B ...]`: run one or several models (classifiers and
+// detectors) on image files and directories, decoding each image once (vigil::Analyzer).
+// N worker threads each decode and analyse (one single-thread inference session per worker and
+// model); results are printed in input order as they become ready. With exactly one classifier
+// the output is the single-model format (JSON: path, model, version, backend, predictions);
+// otherwise JSON has "results" (one per model) and "tags" (see docs/detection.md).
 #include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <cstdio>
@@ -11,7 +14,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "vigil/classifier.h"
+#include "vigil/analyzer.h"
 #include "vigil/model_repository.h"
 
 namespace vigil::cli {
@@ -19,7 +22,7 @@ namespace {
 
 struct ClassifyArgs {
   std::vector<std::string> paths;
-  std::string model = "nsfw_mobilenet_v2";
+  std::vector<std::string> models = {"nsfw_mobilenet_v2"};
   std::string models_dir;
   std::string backend = "auto";
   int top_k = 0;
@@ -28,6 +31,9 @@ struct ClassifyArgs {
   int threads = 0;
   int batch = 1;
   bool full_decode = false;
+  float score_threshold = -1;
+  float iou_threshold = -1;
+  int max_detections = -1;
   int64_t max_pixels = DecodeOptions{}.max_pixels;
   size_t max_bytes = DecodeOptions{}.max_bytes;
 };
@@ -35,57 +41,125 @@ struct ClassifyArgs {
 struct Slot {
   bool ready = false;
   Status status;
-  std::optional<Prediction> prediction;
+  std::optional<Analysis> analysis;
 };
 
-void PrintResult(const ClassifyArgs& args, const std::string& path, const Slot& slot,
-                 const std::string& backend) {
-  if (args.json) {
-    nlohmann::json j;
-    j["path"] = path;
-    if (!slot.status.ok()) {
-      j["error"] = {{"code", StatusCodeName(slot.status.code())}, {"message", slot.status.message()}};
-    } else {
-      const Prediction& p = *slot.prediction;
-      j["model"] = p.model;
-      j["version"] = p.version;
-      j["backend"] = backend;
-      nlohmann::json preds = nlohmann::json::array();
-      for (const LabelScore& l : p.labels) preds.push_back({{"label", l.label}, {"score", l.score}});
-      j["predictions"] = std::move(preds);
-      if (args.embedding) j["embedding"] = p.embedding;
-    }
-    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else if (!slot.status.ok()) {
-    std::fprintf(stderr, "%s: error: %s\n", path.c_str(), slot.status.ToString().c_str());
+nlohmann::json PredictionsJson(const Prediction& p) {
+  nlohmann::json preds = nlohmann::json::array();
+  for (const LabelScore& l : p.labels) preds.push_back({{"label", l.label}, {"score", l.score}});
+  return preds;
+}
+
+nlohmann::json TagsJson(const std::vector<DetectionTag>& tags) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const DetectionTag& t : tags) {
+    out.push_back({{"label", t.label}, {"score", t.score}, {"count", t.count}});
+  }
+  return out;
+}
+
+nlohmann::json DetectionsJson(const DetectionResult& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Detection& d : r.detections) {
+    out.push_back({{"label", d.label},
+                   {"class_id", d.class_id},
+                   {"score", d.score},
+                   {"box", {d.box.x_min, d.box.y_min, d.box.x_max, d.box.y_max}}});
+  }
+  return out;
+}
+
+void PrintJson(const ClassifyArgs& args, const std::string& path, const Slot& slot,
+               const Analyzer& analyzer) {
+  nlohmann::json j;
+  j["path"] = path;
+  if (!slot.status.ok()) {
+    j["error"] = {{"code", StatusCodeName(slot.status.code())}, {"message", slot.status.message()}};
+  } else if (analyzer.models().size() == 1 && analyzer.models()[0].task == "classification") {
+    // The single-classifier format (unchanged since the first release).
+    const Prediction& p = slot.analysis->classifications[0];
+    j["model"] = p.model;
+    j["version"] = p.version;
+    j["backend"] = analyzer.models()[0].backend;
+    j["predictions"] = PredictionsJson(p);
+    if (args.embedding) j["embedding"] = p.embedding;
   } else {
-    std::printf("%s", path.c_str());
-    for (const LabelScore& l : slot.prediction->labels) {
+    const Analysis& a = *slot.analysis;
+    j["width"] = a.image_width;
+    j["height"] = a.image_height;
+    nlohmann::json results = nlohmann::json::array();
+    // One entry per model, in the order given on the command line.
+    size_t next_classifier = 0, next_detector = 0;
+    for (const AnalyzerModel& model : analyzer.models()) {
+      const AnalyzerModel* m = &model;
+      nlohmann::json r = {{"model", m->name}, {"version", m->version}, {"task", m->task},
+                          {"backend", m->backend}};
+      if (m->task == "classification") {
+        const Prediction& p = a.classifications[next_classifier++];
+        r["predictions"] = PredictionsJson(p);
+        if (args.embedding) r["embedding"] = p.embedding;
+      } else {
+        const DetectionResult& d = a.detections[next_detector++];
+        r["detections"] = DetectionsJson(d);
+        r["tags"] = TagsJson(d.tags);
+      }
+      results.push_back(std::move(r));
+    }
+    j["results"] = std::move(results);
+    j["tags"] = TagsJson(a.tags);
+  }
+  std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
+
+// Text: "PATH  label score ..." per classifier, then "| tags: label score xCOUNT ...".
+void PrintText(const std::string& path, const Slot& slot) {
+  if (!slot.status.ok()) {
+    std::fprintf(stderr, "%s: error: %s\n", path.c_str(), slot.status.ToString().c_str());
+    return;
+  }
+  const Analysis& a = *slot.analysis;
+  std::printf("%s", path.c_str());
+  for (size_t c = 0; c < a.classifications.size(); ++c) {
+    if (c > 0) std::printf("  |");
+    for (const LabelScore& l : a.classifications[c].labels) {
       std::printf("  %s %.4f", l.label.c_str(), l.score);
     }
-    std::printf("\n");
+  }
+  if (!a.detections.empty()) {
+    std::printf("%stags:", a.classifications.empty() ? "  " : "  |  ");
+    if (a.tags.empty()) std::printf(" -");
+    for (const DetectionTag& t : a.tags) std::printf("  %s %.4f x%d", t.label.c_str(), t.score, t.count);
+  }
+  std::printf("\n");
+}
+
+void PrintResult(const ClassifyArgs& args, const std::string& path, const Slot& slot,
+                 const Analyzer& analyzer) {
+  if (args.json) {
+    PrintJson(args, path, slot, analyzer);
+  } else {
+    PrintText(path, slot);
   }
   std::fflush(stdout);
 }
 
 int RunClassify(const ClassifyArgs& args) {
-  auto ref = ParseModelRef(args.model);
-  if (!ref.ok()) return ReportError(ref.status());
-  ClassifierOptions options;
+  AnalyzerOptions options;
   options.model_repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
-  options.model = ref->name;
-  options.version = ref->version;
+  options.models = args.models;
   options.backend = args.backend;
   options.top_k = args.top_k;
   options.with_embedding = args.embedding;
-  options.max_batch = args.batch;
+  options.classifier_max_batch = args.batch;
+  options.score_threshold = args.score_threshold;
+  options.iou_threshold = args.iou_threshold;
+  options.max_detections = args.max_detections;
   options.scaled_decode = !args.full_decode;
   options.decode.max_pixels = args.max_pixels;
   options.decode.max_bytes = args.max_bytes;
-  auto classifier_or = ImageClassifier::Create(options);
-  if (!classifier_or.ok()) return ReportError(classifier_or.status());
-  const ImageClassifier& classifier = **classifier_or;
-  const std::string backend = classifier.backend_name();
+  auto analyzer_or = Analyzer::Create(options);
+  if (!analyzer_or.ok()) return ReportError(analyzer_or.status());
+  const Analyzer& analyzer = **analyzer_or;
 
   const std::vector<std::string> files = CollectImagePaths(args.paths);
   if (files.empty()) {
@@ -109,20 +183,23 @@ int RunClassify(const ClassifyArgs& args) {
       if (begin >= files.size()) return;
       size_t end = std::min(files.size(), begin + batch);
       std::vector<Image> images;
+      std::vector<DecodeInfo> infos;
       std::vector<size_t> indices;
       std::vector<Status> statuses(end - begin);
       for (size_t i = begin; i < end; ++i) {
-        auto image = ReadImageFile(files[i], classifier.decode_options());
+        DecodeInfo info;
+        auto image = ReadImageFile(files[i], analyzer.decode_options(), &info);
         if (image.ok()) {
           images.push_back(std::move(*image));
+          infos.push_back(info);
           indices.push_back(i);
         } else {
           statuses[i - begin] = image.status();
         }
       }
-      std::vector<std::optional<Prediction>> preds(end - begin);
+      std::vector<std::optional<Analysis>> preds(end - begin);
       if (!images.empty()) {
-        auto result = classifier.ClassifyBatch(images);
+        auto result = analyzer.AnalyzeBatch(images, &infos);
         for (size_t k = 0; k < indices.size(); ++k) {
           if (result.ok()) {
             preds[indices[k] - begin] = std::move((*result)[k]);
@@ -135,7 +212,7 @@ int RunClassify(const ClassifyArgs& args) {
         std::lock_guard<std::mutex> lock(mutex);
         for (size_t i = begin; i < end; ++i) {
           slots[i].status = statuses[i - begin];
-          slots[i].prediction = std::move(preds[i - begin]);
+          slots[i].analysis = std::move(preds[i - begin]);
           slots[i].ready = true;
         }
       }
@@ -153,16 +230,20 @@ int RunClassify(const ClassifyArgs& args) {
     Slot slot = std::move(slots[i]);
     lock.unlock();
     if (!slot.status.ok()) ++failed;
-    PrintResult(args, files[i], slot, backend);
+    PrintResult(args, files[i], slot, analyzer);
   }
   for (std::thread& t : threads) t.join();
   progress.Finish();
 
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "classified %zu of %zu images with %s:%d (%s, %d workers) in %.2f s: %.1f img/s%s\n",
-               files.size() - failed, files.size(), classifier.manifest().name.c_str(),
-               classifier.manifest().version, backend.c_str(), workers, seconds,
+  std::string model_list;
+  for (const AnalyzerModel& m : analyzer.models()) {
+    model_list += (model_list.empty() ? "" : ", ") + m.name + ":" + std::to_string(m.version) +
+                  " (" + m.backend + ")";
+  }
+  std::fprintf(stderr, "classified %zu of %zu images with %s, %d workers, in %.2f s: %.1f img/s%s\n",
+               files.size() - failed, files.size(), model_list.c_str(), workers, seconds,
                seconds > 0 ? files.size() / seconds : 0.0,
                failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
   return failed ? kExitSomeInputsFailed : kExitOk;
@@ -172,9 +253,12 @@ int RunClassify(const ClassifyArgs& args) {
 
 void AddClassifyCommand(CLI::App& app) {
   auto args = std::make_shared<ClassifyArgs>();
-  CLI::App* cmd = app.add_subcommand("classify", "Classify image files and directories (recursive)");
+  CLI::App* cmd = app.add_subcommand(
+      "classify", "Classify image files and directories (recursive) and detect objects in them");
   cmd->add_option("paths", args->paths, "Image files or directories")->required();
-  cmd->add_option("-m,--model", args->model, "Model as NAME or NAME:VERSION")
+  cmd->add_option("-m,--model", args->models,
+                  "Model as NAME or NAME:VERSION, classifier or detector; repeat to run several "
+                  "models on one decode of each image")
       ->capture_default_str();
   cmd->add_option("--models", args->models_dir,
                   "Model repository (default: $VIGIL_MODELS, ./models, or next to the binary)");
@@ -191,6 +275,15 @@ void AddClassifyCommand(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Images per inference call in each worker")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  cmd->add_option("--score-threshold", args->score_threshold,
+                  "Detectors: keep detections scoring at least this (default: the manifest's)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--iou-threshold", args->iou_threshold,
+                  "Detectors: NMS overlap threshold (default: the manifest's)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--max-detections", args->max_detections,
+                  "Detectors: detections kept per image (default: the manifest's)")
+      ->check(CLI::Range(1, 10000));
   cmd->add_flag("--full-decode", args->full_decode, "Decode JPEGs at full size (no DCT scaling)");
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels")
       ->capture_default_str();

@@ -42,7 +42,10 @@ inline Status InstallDetector(const std::string& root, const std::string& name,
   return Status::Ok();
 }
 
-// A repository with nanodet_coco:1 and centernet_coco:1, made once per test binary.
+inline std::string ModelsDir() { return Env("VIGIL_MODELS", std::string(VIGIL_SOURCE_DIR) + "/models"); }
+
+// A repository with nanodet_coco:1 and centernet_coco:1, made once per test binary, plus links to
+// the classifiers of models/ (nsfw_mobilenet_v2, ...), for multi-model tests.
 inline const std::string& DetectorRepository() {
   static const std::string root = [] {
     std::string dir = (std::filesystem::temp_directory_path() /
@@ -51,6 +54,14 @@ inline const std::string& DetectorRepository() {
     std::filesystem::create_directories(dir);
     Status s = InstallDetector(dir, "nanodet_coco", "nanodet.json");
     if (s.ok()) s = InstallDetector(dir, "centernet_coco", "centernet.json");
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(ModelsDir(), ec)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_directory() && name.rfind("nsfw_", 0) == 0) {
+        std::filesystem::create_directory_symlink(std::filesystem::absolute(e.path()),
+                                                  std::filesystem::path(dir) / name, ec);
+      }
+    }
     if (!s.ok()) {
       ADD_FAILURE() << "cannot install the detectors from " << HumanModelsDir()
                     << " (run scripts/setup): " << s.ToString();
