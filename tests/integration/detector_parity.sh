@@ -6,6 +6,11 @@
 #   CenterNet's heads (keypoints, wh; its TopK post-processing is not converted) on the photo.
 # Steps per case: import -> tests/parity/tfjs_graph_reference.js (tfjs vs onnxruntime-node, dumps
 # the input and tfjs outputs) -> unit_models --gtest_filter=TfjsGraphParity.* on the dump.
+# Final boxes: nanodet_coco and centernet_coco installed with their manifests; `vigil classify
+# --full-decode --json -m nanodet_coco -m centernet_coco` on 7 photos against
+# tests/parity/detector_boxes_reference.js (the graph model in tfjs, with preprocessing, decoding
+# and per-class tf.image.nonMaxSuppression in JavaScript; CenterNet through the graph's own TopK
+# post-processing): same boxes (IoU >= 0.99, |Δscore| <= 1e-3).
 #
 # Environment (ctest sets the first three): VIGIL_BIN, VIGIL_SOURCE_DIR, VIGIL_BINARY_DIR,
 # VIGIL_TEST_DATA (<src>/data), VIGIL_NODE_MODULES (<src>/node_modules), VIGIL_DETECTOR_MODELS
@@ -66,4 +71,27 @@ check nanodet_photo "$MODELS/nanodet.json" "--image $WORK/photo.rgb:${W}x${H}"
 check nanodet_random "$MODELS/nanodet.json" "--seed 7"
 check centernet_heads_photo "$MODELS/centernet.json" "--image $WORK/photo.rgb:${W}x${H} --divide 1" \
   "tower_0/keypoints,tower_0/wh"
+echo "== final boxes: vigil classify vs tfjs + JavaScript decoding and NMS"
+REPO="$WORK/repo"
+for m in nanodet centernet; do
+  "$BIN" import tfjs-graph "$MODELS/$m.json" --manifest "$SRC/scripts/manifests/${m}_coco.json" \
+    --models "$REPO" >/dev/null || fail "install ${m}_coco"
+done
+nano_cases=(); center_cases=()
+for photo in astronaut.png chelsea.png coffee.png messi5.jpg motorcycle_left.png fruits.jpg camera.png; do
+  f="$DATA/images/samples/$photo"
+  [ -f "$f" ] || fail "missing $f"
+  meta=$("$BIN" decode "$f" -o "$WORK/$photo.rgb" 2>/dev/null) || fail "vigil decode $f"
+  wh=$(node -e 'const j = JSON.parse(process.argv[1]); process.stdout.write(j.width + "x" + j.height)' "$meta")
+  "$BIN" classify "$f" --models "$REPO" -m nanodet_coco -m centernet_coco --full-decode --json \
+    > "$WORK/$photo.json" 2>/dev/null || fail "vigil classify $f"
+  nano_cases+=(--case "$WORK/$photo.rgb:$wh=$WORK/$photo.json")
+  center_cases+=(--case "$WORK/$photo.rgb:$wh=$WORK/$photo.json")
+done
+node "$SRC/tests/parity/detector_boxes_reference.js" --model "$MODELS/nanodet.json" \
+  --manifest "$SRC/scripts/manifests/nanodet_coco.json" --node-modules "$NODE_MODULES" \
+  "${nano_cases[@]}" 2>"$WORK/boxes_nano.log" || { cat "$WORK/boxes_nano.log" >&2; fail "nanodet final boxes"; }
+node "$SRC/tests/parity/detector_boxes_reference.js" --model "$MODELS/centernet.json" \
+  --manifest "$SRC/scripts/manifests/centernet_coco.json" --node-modules "$NODE_MODULES" \
+  "${center_cases[@]}" 2>"$WORK/boxes_center.log" || { cat "$WORK/boxes_center.log" >&2; fail "centernet final boxes"; }
 echo "detector_parity: ok"
