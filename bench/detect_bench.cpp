@@ -1,0 +1,175 @@
+// detect_bench: per-image latency of a detector (NanoDet-416 by default) in Vigil against ONNX
+// Runtime (npm onnxruntime-node through bench/ort_bench.js) on the same ONNX file, in one sitting.
+//   model only  one session with T intra-op threads (T = 1, 2) running batch 1 back to back, on a
+//               fixed pseudo-random input: mean ms per image, for every Vigil backend that can run
+//               the model, and ORT with intraOpNumThreads = T
+//   pipeline    Detector::Detect on a real photo (preprocess + inference + decode + NMS) with the
+//               backend `auto` picks; its difference to the model-only figure of that backend is
+//               the cost of preprocessing, decoding and NMS
+// Each figure is the median of --repeat runs of --seconds each.
+//
+// usage: detect_bench --models DIR [--model nanodet_coco] [--photo PNG|JPEG] [--seconds S]
+//        [--repeat R] [--node-modules DIR] [--ort-script bench/ort_bench.js] [--no-ort]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/backend.h"
+#include "vigil/detector.h"
+#include "vigil/model_repository.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string models = "models";
+  std::string model = "nanodet_coco";
+  std::string photo;
+  std::string node_modules = "node_modules";
+  std::string ort_script = "bench/ort_bench.js";
+  double seconds = 3;
+  int repeat = 3;
+  bool ort = true;
+};
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Mean milliseconds per call of `work` over `seconds`, after two warm-up calls.
+template <typename Work>
+double MeanMs(double seconds, Work work) {
+  work();
+  work();
+  long calls = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    work();
+    ++calls;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  } while (elapsed < seconds);
+  return 1000.0 * elapsed / calls;
+}
+
+// ORT's mean ms per run (batch 1), or -1.
+double OrtMs(const Args& args, const std::string& onnx, int threads) {
+  std::string cmd = "VIGIL_NODE_MODULES='" + args.node_modules + "' node '" + args.ort_script +
+                    "' --model '" + onnx + "' --threads " + std::to_string(threads) +
+                    " --batch 1 --seconds " + std::to_string(args.seconds) + " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return -1;
+  std::string out;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  if (pclose(pipe) != 0) return -1;
+  const nlohmann::json j = nlohmann::json::parse(out.substr(out.rfind('{')), nullptr, false);
+  if (!j.is_object() || !j.contains("ms_per_run")) return -1;
+  return j["ms_per_run"].get<double>();
+}
+
+std::string Ratio(double ours, double peer) {
+  if (ours <= 0 || peer <= 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fx", peer / ours);  // > 1: Vigil is faster
+  return buf;
+}
+
+int Main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--models") args.models = next();
+    else if (a == "--model") args.model = next();
+    else if (a == "--photo") args.photo = next();
+    else if (a == "--seconds") args.seconds = std::atof(next().c_str());
+    else if (a == "--repeat") args.repeat = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--node-modules") args.node_modules = next();
+    else if (a == "--ort-script") args.ort_script = next();
+    else if (a == "--no-ort") args.ort = false;
+    else return std::fprintf(stderr, "unknown argument %s\n", a.c_str()), 2;
+  }
+  auto repo = vigil::ModelRepository::Open(args.models);
+  if (!repo.ok()) return std::fprintf(stderr, "%s\n", repo.status().ToString().c_str()), 1;
+  auto entry = (*repo)->Find(args.model);
+  if (!entry.ok()) return std::fprintf(stderr, "%s\n", entry.status().ToString().c_str()), 1;
+  const vigil::ModelManifest& m = entry->manifest;
+  std::printf("model %s:%d (%dx%d %s), %.1f s per measurement, median of %d\n", m.name.c_str(),
+              m.version, m.input.width, m.input.height, m.input.layout.c_str(), args.seconds,
+              args.repeat);
+
+  vigil::Tensor input;
+  input.shape = m.input.layout == "NCHW"
+                    ? std::vector<int64_t>{1, 3, m.input.height, m.input.width}
+                    : std::vector<int64_t>{1, m.input.height, m.input.width, 3};
+  input.data.resize(vigil::Tensor::NumElements(input.shape));
+  for (size_t i = 0; i < input.data.size(); ++i) input.data[i] = float((i * 7919) % 255) / 255;
+
+  std::printf("\n## model only, batch 1: ms per image (ratio = onnxruntime ms / vigil ms)\n");
+  std::printf("%-8s %-10s %-12s %-14s %-8s\n", "threads", "backend", "vigil ms", "onnxruntime ms",
+              "ratio");
+  for (int threads : {1, 2}) {
+    std::vector<double> ort_runs;
+    for (int r = 0; args.ort && r < args.repeat; ++r) ort_runs.push_back(OrtMs(args, entry->onnx_path, threads));
+    const double ort = args.ort ? Median(ort_runs) : -1;
+    for (vigil::BackendKind kind : {vigil::BackendKind::kOneDnn, vigil::BackendKind::kXnnpack,
+                                    vigil::BackendKind::kOpenCv}) {
+      auto backend = vigil::CreateBackend(kind, entry->onnx_path);
+      if (!backend.ok()) {
+        std::printf("%-8d %-10s %s\n", threads, vigil::BackendKindName(kind),
+                    ("cannot run it: " + backend.status().message().substr(0, 90)).c_str());
+        continue;
+      }
+      auto session = (*backend)->CreateSession({threads, 1});
+      if (!session.ok()) return std::fprintf(stderr, "%s\n", session.status().ToString().c_str()), 1;
+      std::vector<vigil::Tensor> outputs;
+      std::vector<double> runs;
+      for (int r = 0; r < args.repeat; ++r) {
+        runs.push_back(MeanMs(args.seconds, [&] { (void)(*session)->Run(input, &outputs); }));
+      }
+      const double ours = Median(runs);
+      std::printf("%-8d %-10s %-12.2f %-14.2f %-8s\n", threads, vigil::BackendKindName(kind), ours,
+                  ort, Ratio(ours, ort).c_str());
+    }
+  }
+
+  if (args.photo.empty()) return 0;
+  auto image = vigil::ReadImageFile(args.photo);
+  if (!image.ok()) return std::fprintf(stderr, "%s\n", image.status().ToString().c_str()), 1;
+  std::printf("\n## pipeline on %s (%dx%d): Detector::Detect ms per image\n", args.photo.c_str(),
+              image->width, image->height);
+  std::printf("%-8s %-10s %-12s %-10s\n", "threads", "backend", "detect ms", "detections");
+  for (int threads : {1, 2}) {
+    vigil::DetectorOptions o;
+    o.model_repository = args.models;
+    o.model = m.name;
+    o.version = m.version;
+    o.threads_per_session = threads;
+    auto detector = vigil::Detector::Create(o);
+    if (!detector.ok()) return std::fprintf(stderr, "%s\n", detector.status().ToString().c_str()), 1;
+    size_t found = 0;
+    std::vector<double> runs;
+    for (int r = 0; r < args.repeat; ++r) {
+      runs.push_back(MeanMs(args.seconds, [&] {
+        auto d = (*detector)->Detect(*image);
+        found = d.ok() ? d->detections.size() : 0;
+      }));
+    }
+    std::printf("%-8d %-10s %-12.2f %-10zu\n", threads, (*detector)->backend_name().c_str(),
+                Median(runs), found);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }
