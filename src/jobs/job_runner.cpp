@@ -1,0 +1,261 @@
+// JobRunner: a bounded pool of worker threads that claim queued jobs from the JobStore, run them
+// through the handler registered for their kind, write throttled progress and the final state,
+// and on shutdown drain (or cancel and re-queue) what is running.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "vigil/jobs.h"
+#include "vigil/log.h"
+
+namespace vigil {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One job being run in this process.
+struct RunningJob {
+  explicit RunningJob(Job j) : job(std::move(j)) {}
+  Job job;
+  std::atomic<bool> cancel{false};   // handed to the handler
+  std::atomic<bool> requeue{false};  // cancelled by Shutdown: queue again instead of "cancelled"
+  std::mutex progress_mutex;
+  Clock::time_point last_progress_write{};
+  double last_progress = -1;
+};
+
+std::vector<double> JobDurationBuckets() {
+  return {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+}
+
+}  // namespace
+
+Status JobHandler::Validate(const std::string&, const std::string&) const { return Status::Ok(); }
+
+struct JobRunner::Impl {
+  JobStore* store = nullptr;
+  JobRunnerOptions options;
+  std::unordered_map<std::string, std::unique_ptr<JobHandler>> handlers;
+  std::vector<std::string> kinds;
+
+  MetricFamily* jobs_gauge = nullptr;
+  MetricFamily* duration = nullptr;
+  MetricFamily* finished = nullptr;
+
+  mutable std::mutex mutex;
+  std::condition_variable wake;      // workers: new job submitted or stopping
+  std::condition_variable idle;      // Shutdown: a running job ended
+  uint64_t submitted = 0;            // bumped by Submit so sleeping workers look again
+  bool started = false;
+  bool stopping = false;
+  bool shut_down = false;
+  std::unordered_map<std::string, std::shared_ptr<RunningJob>> running;
+  std::vector<std::thread> workers;
+
+  void WorkerLoop() {
+    for (;;) {
+      uint64_t seen;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stopping) return;
+        seen = submitted;
+      }
+      Result<std::optional<Job>> claimed = store->ClaimNext(kinds);
+      if (!claimed.ok()) {
+        Log(LogLevel::kError, "jobs: cannot claim a job: " + claimed.status().ToString());
+      } else if (claimed->has_value()) {
+        Run(std::move(**claimed));
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait_for(lock, options.poll_interval, [&] { return stopping || submitted != seen; });
+    }
+  }
+
+  void Progress(RunningJob& rj, double p) {
+    std::lock_guard<std::mutex> lock(rj.progress_mutex);
+    const auto now = Clock::now();
+    if (p == rj.last_progress) return;
+    if (p < 1 && now - rj.last_progress_write < options.progress_interval) return;
+    rj.last_progress = p;
+    rj.last_progress_write = now;
+    Status s = store->SetProgress(rj.job, p);
+    if (!s.ok()) Log(LogLevel::kWarning, "jobs: progress of " + rj.job.id + ": " + s.ToString());
+  }
+
+  void Run(Job job) {
+    auto rj = std::make_shared<RunningJob>(job);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stopping) {
+        // Claimed while Shutdown began: give it back untouched.
+        Status s = store->Requeue(job, /*count_attempt=*/false);
+        if (!s.ok()) Log(LogLevel::kWarning, "jobs: requeue " + job.id + ": " + s.ToString());
+        return;
+      }
+      running[job.id] = rj;
+    }
+    const auto start = Clock::now();
+    Status stored;
+    JobState final_state = JobState::kFailed;
+    if (job.cancel_requested) {  // cancelled while a previous process ran it
+      stored = store->Cancelled(job);
+      final_state = JobState::kCancelled;
+    } else {
+      JobHandler& handler = *handlers.at(job.kind);
+      Result<std::string> result = InternalError("the job handler did not run");
+      try {
+        result = handler.Run(job, [&](double p) { Progress(*rj, p); }, rj->cancel);
+      } catch (const std::exception& e) {
+        result = InternalError(std::string("the job handler threw: ") + e.what());
+      }
+      if (rj->requeue) {
+        stored = store->Requeue(job, /*count_attempt=*/false);
+        final_state = JobState::kQueued;
+      } else if (result.ok()) {
+        stored = store->Succeed(job, *result);
+        final_state = JobState::kSucceeded;
+      } else if (rj->cancel) {
+        stored = store->Cancelled(job);
+        final_state = JobState::kCancelled;
+      } else {
+        stored = store->Fail(job, result.status());
+        final_state = JobState::kFailed;
+      }
+    }
+    if (!stored.ok()) Log(LogLevel::kError, "jobs: storing the end of " + job.id + ": " + stored.ToString());
+    if (IsFinal(final_state) && stored.ok()) {
+      const std::vector<std::string> labels = {job.kind, JobStateName(final_state)};
+      if (duration) duration->Observe(labels, std::chrono::duration<double>(Clock::now() - start).count());
+      if (finished) finished->Add(labels);
+      if (options.on_final) {
+        Result<Job> record = store->Get(job.id);
+        if (record.ok()) options.on_final(*record);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      running.erase(job.id);
+    }
+    idle.notify_all();
+  }
+};
+
+JobRunner::JobRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JobRunner::~JobRunner() { Shutdown(); }
+
+Result<std::unique_ptr<JobRunner>> JobRunner::Create(JobStore* store, const JobRunnerOptions& options) {
+  if (!store) return InvalidArgumentError("job runner: no store");
+  if (options.workers < 1 || options.workers > 256) {
+    return InvalidArgumentError("job runner: workers must be in 1..256");
+  }
+  if (options.max_attempts < 1) return InvalidArgumentError("job runner: max_attempts must be >= 1");
+  if (options.poll_interval.count() <= 0 || options.drain_timeout.count() < 0 ||
+      options.progress_interval.count() < 0) {
+    return InvalidArgumentError("job runner: poll_interval must be > 0, drain and progress intervals >= 0");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->store = store;
+  impl->options = options;
+  if (MetricsRegistry* m = options.metrics) {
+    impl->jobs_gauge = &m->Gauge("vigil_jobs", "Jobs in the store by state", {"state"});
+    impl->duration = &m->Histogram("vigil_job_duration_seconds", "Run time of jobs that ended, by kind and final state",
+                                   {"kind", "state"}, JobDurationBuckets());
+    impl->finished = &m->Counter("vigil_jobs_finished_total", "Jobs that reached a final state in this process",
+                                 {"kind", "state"});
+  }
+  return std::unique_ptr<JobRunner>(new JobRunner(std::move(impl)));
+}
+
+Status JobRunner::RegisterHandler(const std::string& kind, std::unique_ptr<JobHandler> handler) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (impl_->started) return FailedPreconditionError("job runner: register handlers before Start()");
+  if (kind.empty() || !handler) return InvalidArgumentError("job runner: a handler needs a kind");
+  if (impl_->handlers.count(kind)) return InvalidArgumentError("job runner: two handlers for \"" + kind + "\"");
+  impl_->handlers[kind] = std::move(handler);
+  impl_->kinds.push_back(kind);
+  return Status::Ok();
+}
+
+Status JobRunner::Start() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (impl_->started) return FailedPreconditionError("job runner: already started");
+  if (impl_->stopping) return FailedPreconditionError("job runner: shut down");
+  VIGIL_ASSIGN_OR_RETURN(RecoveredJobs recovered, impl_->store->RecoverInterrupted(impl_->options.max_attempts));
+  if (recovered.requeued || recovered.failed) {
+    Log(LogLevel::kInfo, "jobs: " + std::to_string(recovered.requeued) + " interrupted job(s) queued again, " +
+                             std::to_string(recovered.failed) + " failed after " +
+                             std::to_string(impl_->options.max_attempts) + " attempts");
+  }
+  impl_->started = true;
+  for (int i = 0; i < impl_->options.workers; ++i) {
+    impl_->workers.emplace_back([impl = impl_.get()] { impl->WorkerLoop(); });
+  }
+  return Status::Ok();
+}
+
+Result<Job> JobRunner::Submit(const NewJob& job) {
+  auto it = impl_->handlers.find(job.kind);
+  if (it == impl_->handlers.end()) {
+    return InvalidArgumentError("unknown job kind \"" + job.kind + "\"");
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->stopping) return UnavailableError("shutting down: not accepting jobs");
+  }
+  VIGIL_RETURN_IF_ERROR(it->second->Validate(job.input, job.options_json));
+  VIGIL_ASSIGN_OR_RETURN(Job stored, impl_->store->Create(job));
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    ++impl_->submitted;
+  }
+  impl_->wake.notify_one();
+  return stored;
+}
+
+Result<Job> JobRunner::Cancel(const std::string& id) {
+  VIGIL_ASSIGN_OR_RETURN(Job job, impl_->store->RequestCancel(id));
+  if (job.state == JobState::kCancelled) {
+    if (impl_->finished) impl_->finished->Add({job.kind, JobStateName(job.state)});
+    if (impl_->options.on_final) impl_->options.on_final(job);
+    return job;
+  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto it = impl_->running.find(id);
+  if (it != impl_->running.end()) it->second->cancel = true;
+  return job;
+}
+
+Status JobRunner::RefreshMetrics() {
+  if (!impl_->jobs_gauge) return Status::Ok();
+  VIGIL_ASSIGN_OR_RETURN(auto counts, impl_->store->CountByState());
+  for (const auto& [state, n] : counts) impl_->jobs_gauge->Set({JobStateName(state)}, double(n));
+  return Status::Ok();
+}
+
+int JobRunner::Running() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return int(impl_->running.size());
+}
+
+void JobRunner::Shutdown() {
+  std::unique_lock<std::mutex> lock(impl_->mutex);
+  if (impl_->shut_down) return;
+  impl_->shut_down = true;
+  impl_->stopping = true;
+  impl_->wake.notify_all();
+  if (!impl_->idle.wait_for(lock, impl_->options.drain_timeout, [&] { return impl_->running.empty(); })) {
+    Log(LogLevel::kWarning, "jobs: " + std::to_string(impl_->running.size()) +
+                                " job(s) still running after the drain timeout: cancelled, queued again");
+    for (auto& [id, rj] : impl_->running) {
+      rj->requeue = true;
+      rj->cancel = true;
+    }
+  }
+  lock.unlock();
+  for (std::thread& t : impl_->workers) t.join();
+  impl_->workers.clear();
+}
+
+}  // namespace vigil
