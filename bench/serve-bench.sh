@@ -30,7 +30,7 @@ done > "$TMP/offline.txt"
 OFFLINE=$(median < "$TMP/offline.txt")
 echo "offline: vigil classify --threads 2 on $N images: $(tr '\n' ' ' < "$TMP/offline.txt")img/s -> median $OFFLINE"
 
-"$VIGIL" serve --models "$REPO/models" --port 0 --workers 2 > "$TMP/serve.out" 2>&1 &
+"$VIGIL" serve --models "$REPO/models" --port 0 --workers 2 --database "$TMP/vigil.db" > "$TMP/serve.out" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$TMP/serve.out" && break; sleep 0.1; done
 PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/serve.out" | head -1 | sed 's/.*://')

@@ -32,6 +32,9 @@ inference:
 api_keys:
   - {key: reader-key-123, role: read}
   - {key: admin-key-4567, role: admin}
+jobs:
+  database: $TMP/vigil.db
+  data_dir: $TMP/jobs
 YAML
 "$VIGIL_BIN" serve --config "$TMP/vigil.yaml" > "$TMP/server.out" 2> "$TMP/server.err" &
 PID=$!

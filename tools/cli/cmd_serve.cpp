@@ -1,11 +1,16 @@
-// `vigil serve [--config vigil.yaml]`: start the HTTP service on the model repository.
-// SIGINT/SIGTERM stop accepting connections, finish in-flight requests and queued work, then exit.
+// `vigil serve [--config vigil.yaml]`: start the HTTP service on the model repository, with the
+// job store (SQLite), the job runner and the callback sender.
+// SIGINT/SIGTERM stop accepting connections, finish in-flight requests and queued work, let running
+// jobs finish within jobs.drain_timeout_seconds (then re-queue them), then exit.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
+#include "../server/callback_sender.h"
 #include "../server/http_server.h"
+#include "../server/upload_file.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -17,6 +22,7 @@ struct ServeArgs {
   std::string host;
   int port = -1;
   std::string models_dir;
+  std::string database;
   int workers = -1;
   int max_batch = -1;
 };
@@ -31,8 +37,10 @@ int RunServe(const ServeArgs& args) {
   if (!args.host.empty()) config.host = args.host;
   if (args.port >= 0) config.port = args.port;
   if (!args.models_dir.empty()) config.service.model_repository = args.models_dir;
+  if (!args.database.empty()) config.jobs.database = args.database;
   if (args.workers >= 0) config.service.workers = args.workers;
   if (args.max_batch > 0) config.service.max_batch = args.max_batch;
+  server::NormalizeServerConfig(&config);
   Status valid = server::ValidateServerConfig(config);
   if (!valid.ok()) return ReportError(valid);
 
@@ -45,7 +53,44 @@ int RunServe(const ServeArgs& args) {
 
   auto service = ClassificationService::Create(config.service);
   if (!service.ok()) return ReportError(service.status());
-  auto http = server::HttpServer::Create(config, service->get());
+  // Jobs: store, callback sender, runner (the runner re-queues jobs a previous run left running).
+  std::unique_ptr<JobStore> store;
+  std::unique_ptr<server::CallbackSender> callbacks;
+  std::unique_ptr<JobRunner> runner;
+  if (config.jobs.enabled) {
+    JobStoreOptions store_options;
+    store_options.path = config.jobs.database;
+    auto opened = JobStore::Open(store_options);
+    if (!opened.ok()) return ReportError(opened.status());
+    store = std::move(*opened);
+    server::UploadFile::RemoveStaleParts(config.jobs.data_dir);
+    callbacks = std::make_unique<server::CallbackSender>(config.callbacks, store.get(), &(*service)->metrics());
+    JobRunnerOptions runner_options;
+    runner_options.workers = config.jobs.workers;
+    runner_options.max_attempts = config.jobs.max_attempts;
+    runner_options.drain_timeout = std::chrono::seconds(config.jobs.drain_timeout_seconds);
+    runner_options.metrics = &(*service)->metrics();
+    const std::filesystem::path uploads = std::filesystem::absolute(config.jobs.data_dir).lexically_normal();
+    const bool keep_uploads = config.jobs.keep_uploads;
+    server::CallbackSender* sender = callbacks.get();
+    runner_options.on_final = [uploads, keep_uploads, sender](const Job& job) {
+      const std::filesystem::path input = std::filesystem::absolute(job.input).lexically_normal();
+      if (!keep_uploads && input.parent_path() == uploads) {
+        std::error_code ec;
+        std::filesystem::remove(input, ec);
+      }
+      sender->Enqueue(job);
+    };
+    auto created = JobRunner::Create(store.get(), runner_options);
+    if (!created.ok()) return ReportError(created.status());
+    runner = std::move(*created);
+    // TODO(jobs): register the video.tag handler once VideoTagger lands.
+    Status started = runner->Start();
+    if (!started.ok()) return ReportError(started);
+    started = callbacks->Start();
+    if (!started.ok()) return ReportError(started);
+  }
+  auto http = server::HttpServer::Create(config, service->get(), {store.get(), runner.get()});
   if (!http.ok()) return ReportError(http.status());
   auto port = (*http)->Bind();
   if (!port.ok()) return ReportError(port.status());
@@ -58,6 +103,11 @@ int RunServe(const ServeArgs& args) {
               models.c_str());
   std::printf("try: curl -s -H 'Content-Type: image/jpeg' --data-binary @photo.jpg "
               "'http://%s:%d/v1/images:classify?top_k=3'\n", config.host.c_str(), *port);
+  if (runner) {
+    std::printf("     curl -s -H 'Content-Type: video/mp4' --data-binary @clip.mp4 "
+                "'http://%s:%d/v1/videos:tag?sampler=keyframes'   (jobs in %s)\n",
+                config.host.c_str(), *port, config.jobs.database.c_str());
+  }
   std::fflush(stdout);
 
   server::HttpServer* server_ptr = http->get();
@@ -71,6 +121,8 @@ int RunServe(const ServeArgs& args) {
   // Serve returned: either a signal stopped it, or it failed; make sure the stopper ends.
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
+  if (runner) runner->Shutdown();  // drain or re-queue running jobs
+  if (callbacks) callbacks->Stop();
   (*service)->Shutdown();
   if (!served.ok()) return ReportError(served);
   std::fprintf(stderr, "vigil serve: stopped\n");
@@ -87,6 +139,7 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("-p,--port", args->port, "Port (default 8080; 0 = any free port)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--models", args->models_dir, "Model repository");
+  cmd->add_option("--database", args->database, "SQLite job database (default .vigil/vigil.db)");
   cmd->add_option("--workers", args->workers, "Inference workers (default: cores)")
       ->check(CLI::Range(0, 256));
   cmd->add_option("--max-batch", args->max_batch, "Dynamic batching: images per inference call")

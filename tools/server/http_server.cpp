@@ -1,11 +1,13 @@
 // HttpServer: cpp-httplib set-up (limits, timeouts, JSON errors), authentication, request metrics
 // and the routes: /v1/images:classify, /v1/models, /v1/models:reload, /healthz, /readyz, /metrics,
-// /openapi.json.
+// /openapi.json; the job routes are in job_routes.cpp.
 #include "http_server.h"
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "http_util.h"
@@ -50,8 +52,7 @@ bool IsImageContentType(const std::string& type) {
 
 struct HttpServer::Routes {
   HttpServer& s;
-  MetricFamily& requests;
-  MetricFamily& latency;
+  RequestMetrics& metrics;
 
   // Wraps a handler with request metrics by route, model, version and status.
   template <typename Handler>
@@ -60,9 +61,8 @@ struct HttpServer::Routes {
       const auto start = Clock::now();
       std::string model, version;
       handler(req, res, &model, &version);
-      const std::vector<std::string> labels = {route, model, version, std::to_string(res.status)};
-      requests.Add(labels);
-      latency.Observe(labels, std::chrono::duration<double>(Clock::now() - start).count());
+      metrics.Record(route, model, version, res.status,
+                     std::chrono::duration<double>(Clock::now() - start).count());
     };
   }
 
@@ -70,6 +70,10 @@ struct HttpServer::Routes {
                 std::string* version_label) {
     const ServerConfig& config = s.config_;
     if (!Authorize(config, req, res, Role::kRead)) return;
+    if (req.body.size() > config.max_body_bytes) {  // a chunked body has no Content-Length to check early
+      SendError(res, 413, "resource_exhausted", "request body larger than max_body_bytes");
+      return;
+    }
     ClassifyRequest base;
     base.model = req.get_param_value("model");
     *model_label = base.model;
@@ -170,15 +174,16 @@ struct HttpServer::Routes {
   }
 };
 
-HttpServer::HttpServer(const ServerConfig& config, ClassificationService* service)
-    : config_(config), service_(service), http_(std::make_unique<httplib::Server>()) {}
+HttpServer::HttpServer(const ServerConfig& config, ClassificationService* service, const JobServices& jobs)
+    : config_(config), service_(service), jobs_(jobs), http_(std::make_unique<httplib::Server>()) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerConfig& config,
-                                                       ClassificationService* service) {
+                                                       ClassificationService* service,
+                                                       const JobServices& jobs) {
   VIGIL_RETURN_IF_ERROR(ValidateServerConfig(config));
-  std::unique_ptr<HttpServer> server(new HttpServer(config, service));
+  std::unique_ptr<HttpServer> server(new HttpServer(config, service, jobs));
   server->RegisterRoutes();
   return server;
 }
@@ -187,19 +192,24 @@ void HttpServer::RegisterRoutes() {
   httplib::Server& http = *http_;
   const int threads = config_.http_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_payload_max_length(config_.max_body_bytes);
+  // Video uploads stream to disk up to jobs.max_upload_bytes; every other route is held to
+  // max_body_bytes before its body is read.
+  http.set_payload_max_length(std::max(config_.max_body_bytes, config_.jobs.max_upload_bytes));
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/v1/videos:tag" || !req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
+    if (std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= config_.max_body_bytes) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    SendError(res, 413, "resource_exhausted", "HTTP 413: request body larger than max_body_bytes");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http.set_read_timeout(config_.read_timeout_seconds, 0);
   http.set_write_timeout(config_.read_timeout_seconds, 0);
   http.set_keep_alive_timeout(5);
   http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs (~40 ms)
 
-  MetricsRegistry& metrics = service_->metrics();
-  auto routes = std::make_shared<Routes>(Routes{
-      *this,
-      metrics.Counter("vigil_http_requests_total", "HTTP requests by route, model, version, status",
-                      {"route", "model", "version", "status"}),
-      metrics.Histogram("vigil_http_request_seconds", "HTTP request latency",
-                        {"route", "model", "version", "status"}, MetricsRegistry::LatencyBuckets())});
+  request_metrics_ = std::make_unique<RequestMetrics>(service_->metrics());
+  auto routes = std::make_shared<Routes>(Routes{*this, *request_metrics_});
 
   http.Post("/v1/images:classify",
             routes->Measured("/v1/images:classify", [routes](const auto& req, auto& res, auto* m, auto* v) {
@@ -212,6 +222,7 @@ void HttpServer::RegisterRoutes() {
             routes->Measured("/v1/models:reload", [routes](const auto& req, auto& res, auto* m, auto* v) {
               routes->Reload(req, res, m, v);
             }));
+  RegisterJobRoutes(http, config_, jobs_, *request_metrics_);
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, 200, R"({"status":"ok"})");
   });
@@ -225,6 +236,7 @@ void HttpServer::RegisterRoutes() {
   http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
     if (!config_.metrics_public && !Authorize(config_, req, res, Role::kRead)) return;
     service_->metrics().Gauge("vigil_queue_depth", "").Set({}, double(service_->QueueDepth()));
+    if (jobs_.runner) (void)jobs_.runner->RefreshMetrics();
     res.set_content(service_->metrics().Render(), "text/plain; version=0.0.4");
   });
   http.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "http_util.h"
+#include "job_routes.h"
 #include "server_config.h"
 #include "vigil/service.h"
 
@@ -16,9 +18,10 @@ namespace vigil::server {
 
 class HttpServer {
  public:
-  // `service` must outlive the server.
+  // `service` (and the job store and runner, when given) must outlive the server.
   static Result<std::unique_ptr<HttpServer>> Create(const ServerConfig& config,
-                                                    ClassificationService* service);
+                                                    ClassificationService* service,
+                                                    const JobServices& jobs = {});
   ~HttpServer();
   // Binds the listening socket; returns the port (useful with port 0).
   Result<int> Bind();
@@ -27,11 +30,13 @@ class HttpServer {
   void Stop();
 
  private:
-  HttpServer(const ServerConfig& config, ClassificationService* service);
+  HttpServer(const ServerConfig& config, ClassificationService* service, const JobServices& jobs);
   void RegisterRoutes();
   struct Routes;
   ServerConfig config_;
   ClassificationService* service_;
+  JobServices jobs_;
+  std::unique_ptr<RequestMetrics> request_metrics_;
   std::unique_ptr<httplib::Server> http_;
 };
 

@@ -64,4 +64,17 @@ bool Authorize(const ServerConfig& config, const httplib::Request& req, httplib:
   return false;
 }
 
+RequestMetrics::RequestMetrics(MetricsRegistry& registry)
+    : requests_(registry.Counter("vigil_http_requests_total", "HTTP requests by route, model, version, status",
+                                 {"route", "model", "version", "status"})),
+      latency_(registry.Histogram("vigil_http_request_seconds", "HTTP request latency",
+                                  {"route", "model", "version", "status"}, MetricsRegistry::LatencyBuckets())) {}
+
+void RequestMetrics::Record(const std::string& route, const std::string& model, const std::string& version,
+                            int http_status, double seconds) {
+  const std::vector<std::string> labels = {route, model, version, std::to_string(http_status)};
+  requests_.Add(labels);
+  latency_.Observe(labels, seconds);
+}
+
 }  // namespace vigil::server

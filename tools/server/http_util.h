@@ -7,6 +7,7 @@
 #include <string>
 
 #include "server_config.h"
+#include "vigil/metrics.h"
 #include "vigil/status.h"
 
 namespace vigil::server {
@@ -24,5 +25,18 @@ void SendJson(httplib::Response& res, int http_status, const std::string& json);
 // Returns true if allowed; otherwise has already sent 401 (no/unknown key) or 403 (wrong role).
 bool Authorize(const ServerConfig& config, const httplib::Request& req, httplib::Response& res,
                Role needed);
+
+// Request counts and latency by route, model, version and status (vigil_http_requests_total,
+// vigil_http_request_seconds).
+class RequestMetrics {
+ public:
+  explicit RequestMetrics(MetricsRegistry& registry);
+  void Record(const std::string& route, const std::string& model, const std::string& version,
+              int http_status, double seconds);
+
+ private:
+  MetricFamily& requests_;
+  MetricFamily& latency_;
+};
 
 }  // namespace vigil::server

@@ -3,12 +3,28 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <filesystem>
+
 namespace vigil::server {
 namespace {
 
 template <typename T>
 void Read(const YAML::Node& node, const char* key, T* out) {
   if (node[key]) *out = node[key].as<T>();
+}
+
+// A section's keys must all be known (a typo must not silently fall back to a default).
+Status CheckKeys(const std::string& path, const char* section, const YAML::Node& node,
+                 std::initializer_list<const char*> known) {
+  if (!node.IsMap()) return InvalidArgumentError(path + ": " + section + " must be a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      return InvalidArgumentError(path + ": unknown key \"" + section + "." + key + "\"");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -20,7 +36,8 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
     static const char* kKnown[] = {"host", "port", "http_threads", "max_body_bytes",
                                    "read_timeout_seconds", "request_timeout_seconds",
                                    "retry_after_seconds", "max_images_per_request",
-                                   "metrics_public", "api_keys", "models", "inference", "limits"};
+                                   "metrics_public", "api_keys", "models", "inference", "limits",
+                                   "jobs", "callbacks"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -54,6 +71,31 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
       Read(l, "max_dimension", &c->service.decode.max_dimension);
       Read(l, "max_image_bytes", &c->service.decode.max_bytes);
     }
+    if (YAML::Node j = root["jobs"]) {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(path, "jobs", j,
+                                      {"enabled", "database", "data_dir", "workers", "max_attempts",
+                                       "drain_timeout_seconds", "max_upload_bytes", "allowed_content_types",
+                                       "input_dirs", "keep_uploads", "time_budget_seconds"}));
+      Read(j, "enabled", &c->jobs.enabled);
+      Read(j, "database", &c->jobs.database);
+      Read(j, "data_dir", &c->jobs.data_dir);
+      Read(j, "workers", &c->jobs.workers);
+      Read(j, "max_attempts", &c->jobs.max_attempts);
+      Read(j, "drain_timeout_seconds", &c->jobs.drain_timeout_seconds);
+      Read(j, "max_upload_bytes", &c->jobs.max_upload_bytes);
+      Read(j, "allowed_content_types", &c->jobs.allowed_content_types);
+      Read(j, "input_dirs", &c->jobs.input_dirs);
+      Read(j, "keep_uploads", &c->jobs.keep_uploads);
+      Read(j, "time_budget_seconds", &c->jobs.time_budget_seconds);
+    }
+    if (YAML::Node cb = root["callbacks"]) {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(path, "callbacks", cb,
+                                      {"allowed_hosts", "timeout_seconds", "max_attempts", "retry_backoff_ms"}));
+      Read(cb, "allowed_hosts", &c->callbacks.allowed_hosts);
+      Read(cb, "timeout_seconds", &c->callbacks.timeout_seconds);
+      Read(cb, "max_attempts", &c->callbacks.max_attempts);
+      Read(cb, "retry_backoff_ms", &c->callbacks.retry_backoff_ms);
+    }
     if (YAML::Node keys = root["api_keys"]) {
       c->api_keys.clear();
       for (const auto& k : keys) {
@@ -75,6 +117,13 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
   return Status::Ok();
 }
 
+void NormalizeServerConfig(ServerConfig* c) {
+  if (c->jobs.data_dir.empty()) {
+    const std::string parent = std::filesystem::path(c->jobs.database).parent_path().string();
+    c->jobs.data_dir = (parent.empty() ? std::string("jobs") : parent + "/jobs");
+  }
+}
+
 Status ValidateServerConfig(const ServerConfig& c) {
   if (c.port < 0 || c.port > 65535) return InvalidArgumentError("port must be in 0..65535");
   if (c.http_threads < 1 || c.http_threads > 1024) {
@@ -85,6 +134,28 @@ Status ValidateServerConfig(const ServerConfig& c) {
     return InvalidArgumentError("timeouts must be >= 1 second");
   }
   if (c.max_images_per_request < 1) return InvalidArgumentError("max_images_per_request must be >= 1");
+  const JobsConfig& j = c.jobs;
+  if (j.database.empty() || j.data_dir.empty()) {
+    return InvalidArgumentError("jobs.database and jobs.data_dir must not be empty");
+  }
+  if (j.workers < 1 || j.workers > 64) return InvalidArgumentError("jobs.workers must be in 1..64");
+  if (j.max_attempts < 1 || j.max_attempts > 100) return InvalidArgumentError("jobs.max_attempts must be in 1..100");
+  if (j.drain_timeout_seconds < 0) return InvalidArgumentError("jobs.drain_timeout_seconds must be >= 0");
+  if (j.max_upload_bytes < 1024) return InvalidArgumentError("jobs.max_upload_bytes must be >= 1024");
+  if (j.allowed_content_types.empty()) return InvalidArgumentError("jobs.allowed_content_types must not be empty");
+  if (j.time_budget_seconds < 0) return InvalidArgumentError("jobs.time_budget_seconds must be >= 0");
+  const CallbacksConfig& cb = c.callbacks;
+  if (cb.timeout_seconds < 1 || cb.timeout_seconds > 300) {
+    return InvalidArgumentError("callbacks.timeout_seconds must be in 1..300");
+  }
+  if (cb.max_attempts < 1 || cb.max_attempts > 100) return InvalidArgumentError("callbacks.max_attempts must be in 1..100");
+  if (cb.retry_backoff_ms < 0) return InvalidArgumentError("callbacks.retry_backoff_ms must be >= 0");
+  for (const std::string& host : cb.allowed_hosts) {
+    if (host.empty() || host.find_first_of("/@:? ") != std::string::npos) {
+      return InvalidArgumentError("callbacks.allowed_hosts: \"" + host +
+                                  "\" is not a host name or IPv4 address (no scheme, port or path)");
+    }
+  }
   for (const ApiKey& k : c.api_keys) {
     if (k.key.size() < 8) return InvalidArgumentError("api_keys: a key must have at least 8 characters");
   }

@@ -17,6 +17,33 @@ struct ApiKey {
   Role role = Role::kRead;
 };
 
+// Background jobs (POST /v1/videos:tag): where they are stored and how they run.
+struct JobsConfig {
+  bool enabled = true;                     // false: the job routes answer 503
+  std::string database = ".vigil/vigil.db";  // SQLite job store (WAL); one server per database
+  std::string data_dir;                    // uploaded videos, removed when their job ends;
+                                           // "" = jobs/ beside the database (.vigil/jobs)
+  int workers = 1;                         // jobs run at once (each video job uses 2 threads)
+  int max_attempts = 3;                    // claims per job; a crash mid-run counts as one
+  int drain_timeout_seconds = 30;          // on shutdown: wait for running jobs, then re-queue them
+  size_t max_upload_bytes = 512u << 20;    // larger video uploads get 413
+  // Content-Type prefixes accepted for a raw or multipart video upload.
+  std::vector<std::string> allowed_content_types = {"video/", "application/octet-stream"};
+  // Server-local directories a JSON request {"path": ...} may name; empty = uploads only.
+  std::vector<std::string> input_dirs;
+  bool keep_uploads = false;               // keep uploaded files after their job ends
+  double time_budget_seconds = 600;        // wall-clock budget per video (0 = none)
+};
+
+// Delivery of finished jobs to their callback URL.
+struct CallbacksConfig {
+  // Hosts (exact, case-insensitive) a callback URL may name; empty = callbacks refused (400).
+  std::vector<std::string> allowed_hosts;
+  int timeout_seconds = 5;                 // connect, send and receive, per attempt
+  int max_attempts = 5;                    // then the callback is marked failed
+  int retry_backoff_ms = 500;              // first retry delay, doubled each time (max 60 s)
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";       // listen address
   int port = 8080;                      // 0 = any free port (printed at start)
@@ -30,10 +57,14 @@ struct ServerConfig {
   bool metrics_public = true;           // /metrics without an API key
   std::vector<ApiKey> api_keys;         // empty = no authentication
   ServiceOptions service;               // model repository, workers, batching, queue, decode limits
+  JobsConfig jobs;
+  CallbacksConfig callbacks;
 };
 
 // Reads a YAML file (see docs/http-api.md for the keys) over the defaults in `config`.
 Status LoadServerConfigFile(const std::string& path, ServerConfig* config);
+// Fills derived defaults (jobs.data_dir beside the database). Call after loading and flags.
+void NormalizeServerConfig(ServerConfig* config);
 Status ValidateServerConfig(const ServerConfig& config);
 
 }  // namespace vigil::server

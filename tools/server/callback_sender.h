@@ -1,0 +1,63 @@
+// CallbackSender: POSTs a finished job (the GET /v1/jobs/{id} document) to its callback URL, only
+// for hosts on callbacks.allowed_hosts, with a timeout, retries with exponential backoff, and no
+// redirects. Delivery state is kept in the JobStore, so callbacks still pending when the server
+// stops are sent after the next start.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "server_config.h"
+#include "vigil/jobs.h"
+#include "vigil/metrics.h"
+
+namespace vigil::server {
+
+struct CallbackUrl {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // lower case
+  int port = 0;
+  std::string path;    // with query, "/" when absent
+};
+
+// Parses an absolute http(s) URL without user info or fragment; kInvalidArgument otherwise.
+Result<CallbackUrl> ParseCallbackUrl(const std::string& url);
+// ParseCallbackUrl plus the allow-list: kInvalidArgument naming the refused host.
+Result<CallbackUrl> CheckCallbackUrl(const CallbacksConfig& config, const std::string& url);
+
+class CallbackSender {
+ public:
+  // `store` and `metrics` must outlive the sender.
+  CallbackSender(const CallbacksConfig& config, JobStore* store, MetricsRegistry* metrics);
+  ~CallbackSender();  // Stop()
+  // Queues the store's pending callbacks, starts the delivery thread.
+  Status Start();
+  // Queues one finished job for delivery (no-op without a callback URL).
+  void Enqueue(const Job& job);
+  // Stops after the attempt in progress; undelivered callbacks stay pending in the store.
+  void Stop();
+
+ private:
+  struct Item {
+    std::string job_id;
+    int attempts = 0;
+    std::chrono::steady_clock::time_point due;
+  };
+  void Loop();
+  // One POST; true on a 2xx answer.
+  bool Deliver(const Job& job, std::string* outcome);
+
+  CallbacksConfig config_;
+  JobStore* store_;
+  MetricFamily& sent_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vigil::server

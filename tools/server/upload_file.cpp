@@ -1,0 +1,70 @@
+// UploadFile: streamed uploads on disk (POSIX fd, fsync, atomic rename).
+#include "upload_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace vigil::server {
+
+Result<UploadFile> UploadFile::Create(const std::string& dir, const std::string& name, size_t max_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return FailedPreconditionError("cannot create upload directory " + dir + ": " + ec.message());
+  const std::string path = (std::filesystem::path(dir) / name).string();
+  const int fd = ::open((path + ".part").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("cannot create " + path + ".part: " + std::strerror(errno));
+  return UploadFile(fd, path, max_bytes);
+}
+
+UploadFile::UploadFile(UploadFile&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)), max_bytes_(other.max_bytes_), size_(other.size_),
+      committed_(other.committed_) {
+  other.fd_ = -1;
+  other.committed_ = true;  // the moved-from object removes nothing
+}
+
+UploadFile::~UploadFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink((path_ + ".part").c_str());
+}
+
+Status UploadFile::Append(const char* data, size_t size) {
+  if (size_ + size > max_bytes_) {
+    return ResourceExhaustedError("upload larger than jobs.max_upload_bytes (" + std::to_string(max_bytes_) + ")");
+  }
+  while (size > 0) {
+    const ssize_t n = ::write(fd_, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return InternalError("writing " + path_ + ".part: " + std::strerror(errno));
+    data += n;
+    size -= size_t(n);
+    size_ += size_t(n);
+  }
+  return Status::Ok();
+}
+
+Status UploadFile::Commit() {
+  if (::fsync(fd_) != 0) return InternalError("fsync " + path_ + ".part: " + std::strerror(errno));
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename((path_ + ".part").c_str(), path_.c_str()) != 0) {
+    return InternalError("rename " + path_ + ".part: " + std::strerror(errno));
+  }
+  committed_ = true;
+  return Status::Ok();
+}
+
+int UploadFile::RemoveStaleParts(const std::string& dir) {
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".part" && std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace vigil::server
