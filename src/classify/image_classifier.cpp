@@ -4,20 +4,13 @@
 
 #include <algorithm>
 
-#include "media/preprocess.h"
-#include "runtime/backend.h"
-#include "runtime/session_pool.h"
-#include "vigil/model_repository.h"
+#include "classify/loaded_model.h"
 
 namespace vigil {
 
-struct ImageClassifier::Impl {
+// The loaded model (entry, decode options, preprocessing spec, backend, sessions) + options.
+struct ImageClassifier::Impl : LoadedModel {
   ClassifierOptions options;
-  ModelEntry entry;
-  DecodeOptions decode;
-  PreprocessSpec spec;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<SessionPool> sessions;
 
   Result<std::vector<Prediction>> RunChunk(const Image* images, size_t count) const;
 };
@@ -103,38 +96,15 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
-  VIGIL_ASSIGN_OR_RETURN(impl->entry, repo->Find(options.model, options.version));
-  const ModelManifest& m = impl->entry.manifest;
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  const ModelManifest& m = entry.manifest;
   if (m.task != "classification") {
     return InvalidArgumentError("model " + m.name + ":" + std::to_string(m.version) + " is a " +
                                 m.task + " model, not a classifier (use a Detector / vigil::Analyzer)");
   }
-
-  std::string backend_name = options.backend;
-  if (backend_name == "auto") backend_name = m.backend;
-  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
-  auto backend = CreateBackend(kind, impl->entry.onnx_path);
-  if (!backend.ok()) {
-    return backend.status().WithContext("loading model " + m.name + ":" + std::to_string(m.version));
-  }
-  impl->backend = std::move(*backend);
-  SessionOptions session_options;
-  session_options.threads = options.threads_per_session;
-  session_options.max_batch = options.max_batch;
-  impl->sessions = std::make_unique<SessionPool>(impl->backend.get(), session_options);
-
-  impl->decode = options.decode;
-  if (options.scaled_decode) {
-    if (impl->decode.min_width == 0) impl->decode.min_width = m.input.width;
-    if (impl->decode.min_height == 0) impl->decode.min_height = m.input.height;
-  } else {
-    impl->decode.min_width = impl->decode.min_height = 0;
-  }
-
-  VIGIL_ASSIGN_OR_RETURN(impl->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
-
-  // Create one session now so that a model the backend cannot run fails here, not on first use.
-  VIGIL_RETURN_IF_ERROR(impl->sessions->Warm());
+  const ModelLoadOptions load{options.backend, options.threads_per_session, options.max_batch,
+                              options.decode, options.scaled_decode};
+  VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), load, impl.get()));
   return std::unique_ptr<ImageClassifier>(new ImageClassifier(std::move(impl)));
 }
 

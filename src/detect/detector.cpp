@@ -5,22 +5,16 @@
 
 #include <algorithm>
 
+#include "classify/loaded_model.h"
 #include "detect/detection_decode.h"
 #include "detect/nms.h"
-#include "media/preprocess.h"
-#include "runtime/backend.h"
-#include "runtime/session_pool.h"
-#include "vigil/model_repository.h"
 
 namespace vigil {
 
-struct Detector::Impl {
+// The loaded model (entry with the option overrides applied to its manifest, decode options,
+// preprocessing spec, backend, sessions) + options.
+struct Detector::Impl : LoadedModel {
   DetectorOptions options;
-  ModelEntry entry;  // manifest with the option overrides applied
-  DecodeOptions decode;
-  PreprocessSpec spec;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<SessionPool> sessions;
 
   Result<std::vector<DetectionResult>> RunChunk(const Image* images, size_t count) const;
   // Checks that `t` holds `count` images of `per_image` floats each.
@@ -147,8 +141,8 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
-  VIGIL_ASSIGN_OR_RETURN(impl->entry, repo->Find(options.model, options.version));
-  ModelManifest& m = impl->entry.manifest;
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  ModelManifest& m = entry.manifest;
   const std::string id = m.name + ":" + std::to_string(m.version);
   if (m.task != "detection") {
     return InvalidArgumentError("model " + id + " is a " + m.task +
@@ -158,28 +152,9 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
   if (options.iou_threshold >= 0) m.detection.iou_threshold = options.iou_threshold;
   if (options.max_detections >= 0) m.detection.max_detections = options.max_detections;
   if (Status s = ValidateManifest(m); !s.ok()) return s.WithContext("detector options for " + id);
-
-  std::string backend_name = options.backend;
-  if (backend_name == "auto") backend_name = m.backend;
-  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
-  auto backend = CreateBackend(kind, impl->entry.onnx_path);
-  if (!backend.ok()) return backend.status().WithContext("loading model " + id);
-  impl->backend = std::move(*backend);
-  SessionOptions session_options;
-  session_options.threads = options.threads_per_session;
-  session_options.max_batch = options.max_batch;
-  impl->sessions = std::make_unique<SessionPool>(impl->backend.get(), session_options);
-
-  impl->decode = options.decode;
-  if (options.scaled_decode) {
-    if (impl->decode.min_width == 0) impl->decode.min_width = m.input.width;
-    if (impl->decode.min_height == 0) impl->decode.min_height = m.input.height;
-  } else {
-    impl->decode.min_width = impl->decode.min_height = 0;
-  }
-  VIGIL_ASSIGN_OR_RETURN(impl->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
-  // Create one session now so that a model the backend cannot run fails here, not on first use.
-  VIGIL_RETURN_IF_ERROR(impl->sessions->Warm());
+  const ModelLoadOptions load{options.backend, options.threads_per_session, options.max_batch,
+                              options.decode, options.scaled_decode};
+  VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), load, impl.get()));
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));
 }
 

@@ -26,7 +26,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { createRequire } = require('module');
+const { loadTfjs, loadGraphModel } = require('./tfjs_graph_load');
 
 console.log = console.info = console.warn = (...a) => process.stderr.write(a.join(' ') + '\n');
 
@@ -52,21 +52,6 @@ function parseArgs(argv) {
   for (const k of ['model', 'manifest']) if (!a[k]) fail(`--${k} is required`);
   if (!a.cases.length) fail('at least one --case is required');
   return a;
-}
-
-async function loadGraph(tf, file) {
-  const modelJson = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const specs = [];
-  const buffers = [];
-  for (const group of modelJson.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(path.dirname(file), p)));
-  }
-  const all = Buffer.concat(buffers);
-  return tf.loadGraphModel(tf.io.fromMemory({
-    modelTopology: modelJson.modelTopology, weightSpecs: specs, format: modelJson.format,
-    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-  }));
 }
 
 // Photo -> model input tensor and the geometry (model = photo * scale + offset).
@@ -167,17 +152,11 @@ function iou(a, b) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const nodeModules = args.nodeModules || process.env.VIGIL_NODE_MODULES ||
-                      path.join(__dirname, '..', '..', 'node_modules');
-  const req = createRequire(path.join(path.resolve(nodeModules), 'noop.js'));
-  const tf = req('@tensorflow/tfjs');
-  if (args.backend === 'wasm') req('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend(args.backend))) fail(`cannot set tfjs backend ${args.backend}`);
-  await tf.ready();
+  const { tf } = await loadTfjs(args.nodeModules, args.backend);
 
   const m = JSON.parse(fs.readFileSync(args.manifest, 'utf8'));
   m.detection.detection_outputs = [...m.detection.outputs.scores, ...m.detection.outputs.boxes];
-  const model = await loadGraph(tf, args.model);
+  const { model } = await loadGraphModel(tf, args.model);
   let failed = 0;
   for (const c of args.cases) {
     if (!(await checkCase(tf, model, m, args, c))) failed++;

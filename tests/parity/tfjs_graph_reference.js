@@ -25,7 +25,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { createRequire } = require('module');
+const { loadTfjs, loadGraphModel } = require('./tfjs_graph_load');
 
 console.log = console.info = console.warn = (...args) => process.stderr.write(args.join(' ') + '\n');
 
@@ -103,32 +103,9 @@ function imageInput(spec, shape, divide) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const nodeModules = args.nodeModules || process.env.VIGIL_NODE_MODULES ||
-                      path.join(__dirname, '..', '..', 'node_modules');
-  const req = createRequire(path.join(path.resolve(nodeModules), 'noop.js'));
-  const tf = req('@tensorflow/tfjs');
-  if (args.backend === 'wasm') {
-    req('@tensorflow/tfjs-backend-wasm');
-  }
-  if (!(await tf.setBackend(args.backend))) fail(`cannot set tfjs backend ${args.backend}`);
-  await tf.ready();
+  const { tf, req } = await loadTfjs(args.nodeModules, args.backend);
   const ort = req('onnxruntime-node');
-
-  // tfjs graph model from disk: concatenate every shard in manifest order.
-  const modelJson = JSON.parse(fs.readFileSync(args.model, 'utf8'));
-  const dir = path.dirname(args.model);
-  const weightSpecs = [];
-  const buffers = [];
-  for (const group of modelJson.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-  }
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  const model = await tf.loadGraphModel(tf.io.fromMemory({
-    modelTopology: modelJson.modelTopology, weightSpecs, weightData, format: modelJson.format,
-    signature: modelJson.signature,
-  }));
+  const { model, modelJson } = await loadGraphModel(tf, args.model);
 
   const session = await ort.InferenceSession.create(args.onnx);
   const inputName = session.inputNames[0];

@@ -9,8 +9,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "vigil/classifier.h"
-#include "vigil/detector.h"
+#include "vigil/analyzer.h"
 #include "vigil/model_import.h"
 #include "vigil/model_repository.h"
 
@@ -23,22 +22,13 @@ struct ModelsArgs {
   bool check_backend = true;
 };
 
-// Loads the model as its task requires and returns the backend that runs it.
+// Loads the model as its task requires (classifier or detector) and returns its backend.
 Result<std::string> InferenceBackendOf(const std::string& root, const ModelManifest& m) {
-  if (m.task == "detection") {
-    DetectorOptions options;
-    options.model_repository = root;
-    options.model = m.name;
-    options.version = m.version;
-    VIGIL_ASSIGN_OR_RETURN(auto d, Detector::Create(options));
-    return d->backend_name();
-  }
-  ClassifierOptions options;
+  AnalyzerOptions options;
   options.model_repository = root;
-  options.model = m.name;
-  options.version = m.version;
-  VIGIL_ASSIGN_OR_RETURN(auto c, ImageClassifier::Create(options));
-  return c->backend_name();
+  options.models = {m.name + ":" + std::to_string(m.version)};
+  VIGIL_ASSIGN_OR_RETURN(auto analyzer, Analyzer::Create(options));
+  return analyzer->models()[0].backend;
 }
 
 int RunModels(const ModelsArgs& args) {

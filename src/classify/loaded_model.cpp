@@ -1,0 +1,32 @@
+// LoadModel: backend + session pool + decode options + preprocessing spec for one model entry.
+#include "classify/loaded_model.h"
+
+namespace vigil {
+
+Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel* out) {
+  out->entry = std::move(entry);
+  const ModelManifest& m = out->entry.manifest;
+  const std::string id = m.name + ":" + std::to_string(m.version);
+  const std::string backend_name = options.backend == "auto" ? m.backend : options.backend;
+  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
+  auto backend = CreateBackend(kind, out->entry.onnx_path);
+  if (!backend.ok()) return backend.status().WithContext("loading model " + id);
+  out->backend = std::move(*backend);
+  SessionOptions session_options;
+  session_options.threads = options.threads_per_session;
+  session_options.max_batch = options.max_batch;
+  out->sessions = std::make_unique<SessionPool>(out->backend.get(), session_options);
+
+  out->decode = options.decode;
+  if (options.scaled_decode) {
+    if (out->decode.min_width == 0) out->decode.min_width = m.input.width;
+    if (out->decode.min_height == 0) out->decode.min_height = m.input.height;
+  } else {
+    out->decode.min_width = out->decode.min_height = 0;
+  }
+  VIGIL_ASSIGN_OR_RETURN(out->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
+  // Create one session now so that a model the backend cannot run fails here, not on first use.
+  return out->sessions->Warm();
+}
+
+}  // namespace vigil

@@ -1,0 +1,38 @@
+// LoadedModel: what every model front end (ImageClassifier, Detector) loads the same way from a
+// repository entry: the backend (manifest preference or the caller's choice), a session pool, the
+// decode options (DCT scaling down to the model input) and the preprocessing spec. Creating it
+// also creates one session, so a model the backend cannot run fails at load time.
+// Thread-safety: immutable after LoadModel; `sessions` is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "media/preprocess.h"
+#include "runtime/backend.h"
+#include "runtime/session_pool.h"
+#include "vigil/image.h"
+#include "vigil/model_repository.h"
+
+namespace vigil {
+
+struct ModelLoadOptions {
+  std::string backend = "auto";  // "auto" = the manifest's preference
+  int threads_per_session = 1;
+  int max_batch = 1;
+  DecodeOptions decode;          // min_width/min_height 0 = the model input (if scaled_decode)
+  bool scaled_decode = true;
+};
+
+struct LoadedModel {
+  ModelEntry entry;
+  DecodeOptions decode;
+  PreprocessSpec spec;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<SessionPool> sessions;
+};
+
+// Fills `out` for `entry` (whose manifest has been validated).
+Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel* out);
+
+}  // namespace vigil
