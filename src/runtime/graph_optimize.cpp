@@ -1,4 +1,4 @@
-// Graph rewrites: Identity/Dropout removal, BatchNormalization→Conv folding, Pad→Conv fusion,
+// Graph rewrites: Identity/Dropout removal, BatchNormalization→Conv folding, Pad→Conv/MaxPool fusion,
 // Relu/Clip→producer bounds fusion.
 #include "runtime/graph_optimize.h"
 
@@ -143,21 +143,24 @@ int FoldBatchNorms(OnnxGraph* graph) {
   return folded;
 }
 
-// Pads of a constant-zero Pad over NCHW that only pads H and W: {top, left, bottom, right}.
-bool SpatialZeroPads(const OnnxGraph& graph, const OnnxNode& pad, std::vector<int64_t>* tlbr) {
+// Pads of a constant Pad over NCHW that only pads H and W: {top, left, bottom, right}, and the
+// padding value.
+bool SpatialConstantPads(const OnnxGraph& graph, const OnnxNode& pad, std::vector<int64_t>* tlbr, float* value) {
   if (pad.GetString("mode", "constant") != "constant") return false;
   std::vector<int64_t> pads;
+  *value = 0.0f;
   if (graph.opset >= 11) {
     const OnnxInitializer* p = pad.inputs.size() > 1 ? graph.FindInitializer(pad.inputs[1]) : nullptr;
     if (!p || p->is_float) return false;
     pads = p->int_data;
     if (pad.inputs.size() > 2 && !pad.inputs[2].empty()) {
       const OnnxInitializer* v = graph.FindInitializer(pad.inputs[2]);
-      if (!v || !v->is_float || v->data.size() != 1 || v->data[0] != 0.0f) return false;
+      if (!v || !v->is_float || v->data.size() != 1) return false;
+      *value = v->data[0];
     }
   } else {
     pads = pad.GetInts("pads");
-    if (pad.GetFloat("value", 0.0f) != 0.0f) return false;
+    *value = pad.GetFloat("value", 0.0f);
   }
   if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) return false;
   for (int64_t v : pads) {
@@ -178,10 +181,13 @@ int FusePads(OnnxGraph* graph) {
   for (size_t i = 0; i < graph->nodes.size(); ++i) {
     OnnxNode& pad = graph->nodes[i];
     std::vector<int64_t> tlbr;
-    if (pad.op_type != "Pad" || pad.outputs.size() != 1 || !SpatialZeroPads(*graph, pad, &tlbr)) continue;
+    float value = 0.0f;
+    if (pad.op_type != "Pad" || pad.outputs.size() != 1 || !SpatialConstantPads(*graph, pad, &tlbr, &value)) continue;
     if (!SingleUseIntermediate(u, pad.outputs[0])) continue;
     OnnxNode& conv = graph->nodes[consumer.at(pad.outputs[0])];
-    if (conv.op_type != "Conv" || conv.inputs[0] != pad.outputs[0]) continue;
+    // A Conv pads with zeros; MaxPool ignores padding, as if it held -infinity.
+    const bool fits = (conv.op_type == "Conv" && value == 0.0f) || (conv.op_type == "MaxPool" && value == -kInf);
+    if (!fits || conv.inputs[0] != pad.outputs[0]) continue;
     const std::string auto_pad = conv.GetString("auto_pad", "NOTSET");
     if (auto_pad != "NOTSET" && auto_pad != "VALID") continue;
     std::vector<int64_t> cp = auto_pad == "VALID" ? std::vector<int64_t>{0, 0, 0, 0}

@@ -1,6 +1,7 @@
 // Graph rewrites applied before lowering a model to a backend: remove Identity/Dropout, fold
-// BatchNormalization into the preceding Conv, fuse a zero Pad into the following Conv's padding,
-// and fuse Relu/Clip into the producing op's output bounds. The result keeps ONNX semantics with
+// BatchNormalization into the preceding Conv, fuse a zero Pad into the following Conv's padding
+// (and a -inf Pad into the following MaxPool's), and fuse Relu/Clip into the producing op's
+// output bounds. The result keeps ONNX semantics with
 // two extra float attributes on fused producers: "vigil_output_min" and "vigil_output_max".
 // Thread-safety: pure functions on a graph the caller owns.
 #pragma once

@@ -1,7 +1,7 @@
 // oneDNN lowering: an optimized OnnxGraph turned into a Plan (onednn_plan.h) for one batch size.
 // Primitives choose their own memory formats (format_tag::any); a reorder is added only where a
-// consumer wants another format. Fusions: activations (Relu/Clip bounds fused by OptimizeGraph)
-// become eltwise post-ops; a residual Add whose one input is a Conv output read only by that Add,
+// consumer wants another format. Fusions: activations (Relu/Clip bounds fused by OptimizeGraph,
+// and a LeakyRelu, Sigmoid or Tanh that alone reads a Conv's output) become eltwise post-ops; a residual Add whose one input is a Conv output read only by that Add,
 // and whose other input is not read after that Conv runs, becomes a sum post-op of the Conv
 // writing in place into the other input's buffer. Wide 3x3 stride-1 convolutions use Winograd
 // (see UseWinograd).
@@ -20,6 +20,7 @@
 
 #include "runtime/graph_optimize.h"
 #include "runtime/onednn_plan.h"
+#include "runtime/onednn_plan_builder.h"
 #include "runtime/onnx_graph.h"
 
 namespace vigil {
@@ -27,19 +28,14 @@ namespace onednn_internal {
 
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-
 // ---------------------------------------------------------------------------------------------
 // Lowering of an optimized graph to a Plan for a given batch size (on the calling thread, whose
 // OpenMP thread count must be the plan's).
 
-class Lowering {
+class Lowering : public PlanBuilder {
  public:
   Lowering(const OnnxGraph& graph, const ShapeMap& shapes, WeightCache* weights, int threads, int batch)
-      : graph_(graph), shapes_(shapes), weights_(weights), stream_(Engine()) {
-    plan_.threads = threads;
-    plan_.batch = batch;
-  }
+      : PlanBuilder(graph, shapes, threads, batch), weights_(weights) {}
 
   Result<Plan> Run() {
     try {
@@ -53,6 +49,7 @@ class Lowering {
  private:
   Result<Plan> RunImpl() {
     PlanResidualFusions();
+    PlanActivationFusions();
     const OnnxValueInfo& in = graph_.inputs.at(0);
     PlanValue input;
     input.desc = PlainDesc(Dims(in.name));
@@ -82,121 +79,6 @@ class Lowering {
     return std::move(plan_);
   }
 
-  // ---- values and steps
-
-  memory::dims Dims(const std::string& value) const {
-    memory::dims d(shapes_.at(value).begin(), shapes_.at(value).end());
-    if (!d.empty()) d[0] = plan_.batch;
-    return d;
-  }
-
-  int AddValue(const PlanValue& v) {
-    plan_.values.push_back(v);
-    return static_cast<int>(plan_.values.size()) - 1;
-  }
-
-  // A value with its own new buffer.
-  int NewValue(const memory::desc& desc) {
-    PlanValue v;
-    v.desc = desc;
-    v.buffer = static_cast<int>(plan_.buffer_bytes.size());
-    plan_.buffer_bytes.push_back(desc.get_size());
-    return AddValue(v);
-  }
-
-  // A view of `base`'s bytes with another descriptor.
-  int AliasValue(int base, const memory::desc& desc) {
-    PlanValue v = plan_.values[base];
-    v.desc = desc;
-    return AddValue(v);
-  }
-
-  static dnnl::primitive_attr Attr(const dnnl::post_ops* ops = nullptr) {
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (ops) attr.set_post_ops(*ops);
-    return attr;
-  }
-
-  template <typename PrimitiveDesc>
-  PlanStep& AddStep(const std::string& node, const PrimitiveDesc& pd, dnnl::primitive primitive) {
-    PlanStep s;
-    s.node = node;
-    s.primitive = std::move(primitive);
-    s.has_primitive = true;
-    const size_t scratch = pd.scratchpad_desc().get_size();
-    s.uses_scratchpad = scratch > 0;
-    plan_.scratchpad_bytes = std::max(plan_.scratchpad_bytes, scratch);
-    plan_.steps.push_back(std::move(s));
-    return plan_.steps.back();
-  }
-
-  Status AddReorder(const std::string& node, int src, int dst) {
-    dnnl::reorder::primitive_desc pd(Engine(), plan_.values[src].desc, Engine(), plan_.values[dst].desc, Attr());
-    PlanStep& s = AddStep(node, pd, dnnl::reorder(pd));
-    s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-    return Status::Ok();
-  }
-
-  // `value` in descriptor `want` (a reorder into a new buffer, made once per value and format).
-  Result<int> Materialize(int value, const memory::desc& want) {
-    if (plan_.values[value].desc == want) return value;
-    for (const auto& c : converted_) {
-      if (c.first == value && plan_.values[c.second].desc == want) return c.second;
-    }
-    const int v = NewValue(want);
-    VIGIL_RETURN_IF_ERROR(AddReorder(current_ + " (reorder)", value, v));
-    converted_.emplace_back(value, v);
-    return v;
-  }
-
-  Result<int> Input(const OnnxNode& node, size_t index) const {
-    if (index >= node.inputs.size() || node.inputs[index].empty()) {
-      return InvalidArgumentError(node.Describe() + ": missing input " + std::to_string(index));
-    }
-    auto it = value_of_.find(node.inputs[index]);
-    if (it == value_of_.end()) {
-      return UnsupportedError(node.Describe() + ": input '" + node.inputs[index] +
-                              "' must be computed (constant inputs are not supported here by oneDNN)");
-    }
-    return it->second;
-  }
-
-  memory Constant(const memory::desc& desc, const float* data) {
-    memory m(desc, Engine());
-    std::memcpy(m.get_data_handle(), data, desc.get_size());
-    return m;
-  }
-
-  // `data` (in `plain` layout) reordered into `want`, as a plan-owned memory.
-  memory ConstantIn(const memory::desc& plain, const float* data, const memory::desc& want) {
-    return ReorderConstant(plain, data, want, stream_);
-  }
-
-  static void AppendBounds(float lo, float hi, dnnl::post_ops* ops) {
-    if (lo == -kInf && hi == kInf) return;
-    if (lo == 0.0f && hi == kInf) {
-      ops->append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    } else {
-      ops->append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo, hi);
-    }
-  }
-  static void NodeBounds(const OnnxNode& node, float* lo, float* hi) {
-    *lo = node.GetFloat(kFusedOutputMin, -kInf);
-    *hi = node.GetFloat(kFusedOutputMax, kInf);
-  }
-
-  // An in-place clamp of `value` (when a primitive takes no eltwise post-op).
-  Status AddClamp(const std::string& node, int value, float lo, float hi) {
-    if (lo == -kInf && hi == kInf) return Status::Ok();
-    const auto alg = (lo == 0.0f && hi == kInf) ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_clip;
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, plan_.values[value].desc,
-                                  alg == dnnl::algorithm::eltwise_relu ? 0.0f : lo, hi);
-    dnnl::eltwise_forward::primitive_desc pd(d, Attr(), Engine());
-    PlanStep& s = AddStep(node, pd, dnnl::eltwise_forward(pd));
-    s.value_args = {{DNNL_ARG_SRC, value}, {DNNL_ARG_DST, value}};
-    return Status::Ok();
-  }
 
   // ---- residual Add → sum post-op planning (on the graph, before lowering)
 
@@ -243,6 +125,42 @@ class Lowering {
     }
   }
 
+  // ---- LeakyRelu/Sigmoid/Tanh after a Conv → eltwise post-op of that Conv (on the graph)
+
+  void PlanActivationFusions() {
+    std::map<std::string, std::vector<size_t>> consumers;
+    std::set<std::string> outputs;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      for (const auto& in : graph_.nodes[i].inputs) consumers[in].push_back(i);
+    }
+    for (const auto& o : graph_.outputs) outputs.insert(o.name);
+    for (size_t c = 0; c < graph_.nodes.size(); ++c) {
+      const OnnxNode& conv = graph_.nodes[c];
+      if (conv.op_type != "Conv" || conv.outputs.size() != 1 || fusion_of_conv_.count(c) ||
+          conv.Has(kFusedOutputMin) || conv.Has(kFusedOutputMax) || outputs.count(conv.outputs[0])) {
+        continue;
+      }
+      const std::vector<size_t>& uses = consumers[conv.outputs[0]];
+      if (uses.size() != 1) continue;
+      const std::string& op = graph_.nodes[uses[0]].op_type;
+      if (op == "LeakyRelu" || op == "Sigmoid" || op == "Tanh") activation_of_conv_[c] = uses[0];
+    }
+  }
+
+  // Appends the planned activation of the Conv being lowered to `ops`; its node index, or -1.
+  int AppendFusedActivation(dnnl::post_ops* ops) const {
+    auto it = activation_of_conv_.find(node_index_);
+    if (it == activation_of_conv_.end()) return -1;
+    const OnnxNode& act = graph_.nodes[it->second];
+    if (act.op_type == "LeakyRelu") {
+      ops->append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, act.GetFloat("alpha", 0.01f), 0.0f);
+    } else {
+      ops->append_eltwise(1.0f, act.op_type == "Sigmoid" ? dnnl::algorithm::eltwise_logistic
+                                                         : dnnl::algorithm::eltwise_tanh, 0.0f, 0.0f);
+    }
+    return static_cast<int>(it->second);
+  }
+
   // ---- nodes
 
   Status LowerNode(const OnnxNode& node) {
@@ -256,11 +174,16 @@ class Lowering {
     if (op == "BatchNormalization") return LowerBatchNorm(node);
     if (op == "MaxPool" || op == "AveragePool") return LowerPool(node);
     if (op == "GlobalAveragePool") return LowerGlobalAveragePool(node);
-    if (op == "Relu" || op == "Clip" || op == "LeakyRelu" || op == "Sigmoid" || op == "Tanh") {
+    if (op == "Relu" || op == "Clip" || op == "LeakyRelu" || op == "Sigmoid" || op == "Tanh" || op == "Sqrt") {
       return LowerElementwise(node);
     }
     if (op == "Pad") return LowerPad(node);
-    if (op == "Add") return LowerAdd(node);
+    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return LowerBinary(node);
+    if (op == "Reshape") return LowerReshape(node);
+    if (op == "Split") return LowerSplit(node);
+    if (op == "Resize") return LowerResize(node);
+    if (op.rfind("Reduce", 0) == 0) return LowerReduce(node);
+    if (op == "LpNormalization") return LowerLpNormalization(node);
     if (op == "Concat") return LowerConcat(node);
     if (op == "Flatten") return LowerFlatten(node);
     if (op == "Gemm") return LowerGemm(node);
@@ -354,6 +277,7 @@ class Lowering {
     }
     dnnl::post_ops ops;
     AppendBounds(spec.lo, spec.hi, &ops);
+    const int activation = AppendFusedActivation(&ops);
     dnnl::convolution_forward::primitive_desc pd;
     if (UseWinograd(spec, plan_.values[x].desc.dims())) {
       try {
@@ -370,6 +294,10 @@ class Lowering {
     const int out = NewValue(pd.dst_desc());
     AddConvStep(node, pd, src, out, spec, w_plain);
     value_of_[y] = out;
+    if (activation >= 0) {
+      value_of_[graph_.nodes[activation].outputs.at(0)] = out;
+      done_nodes_.insert(static_cast<size_t>(activation));
+    }
     return Status::Ok();
   }
 
@@ -535,6 +463,8 @@ class Lowering {
       alg = dnnl::algorithm::eltwise_logistic;
     } else if (op == "Tanh") {
       alg = dnnl::algorithm::eltwise_tanh;
+    } else if (op == "Sqrt") {
+      alg = dnnl::algorithm::eltwise_sqrt;
     } else {
       VIGIL_RETURN_IF_ERROR(ActivationBounds(graph_, node, &alpha, &beta));
       if (alpha == 0.0f && beta == kInf) alg = dnnl::algorithm::eltwise_relu, beta = 0;
@@ -584,59 +514,6 @@ class Lowering {
     fill.fill = value;
     plan_.steps.push_back(fill);
     VIGIL_RETURN_IF_ERROR(AddReorder(node.Describe(), x, interior));
-    value_of_[node.outputs[0]] = out;
-    return Status::Ok();
-  }
-
-  Status LowerAdd(const OnnxNode& node) {
-    const bool const0 = !value_of_.count(node.inputs.at(0)), const1 = !value_of_.count(node.inputs.at(1));
-    if (const0 && const1) return UnsupportedError(node.Describe() + ": both inputs are constants");
-    const memory::dims y_dims = Dims(node.outputs[0]);
-    float lo, hi;
-    NodeBounds(node, &lo, &hi);
-    dnnl::post_ops ops;
-    AppendBounds(lo, hi, &ops);
-    int a = -1, b = -1;
-    memory constant;
-    memory::desc b_md;
-    if (const0 || const1) {
-      VIGIL_ASSIGN_OR_RETURN(a, Input(node, const0 ? 1 : 0));
-      VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* c, graph_.FloatInitializer(node, node.inputs[const0 ? 0 : 1]));
-      if (c->shape.size() > y_dims.size()) return UnsupportedError(node.Describe() + ": constant of higher rank");
-      memory::dims cd(y_dims.size() - c->shape.size(), 1);
-      cd.insert(cd.end(), c->shape.begin(), c->shape.end());
-      if (cd.empty()) cd = {1};
-      b_md = PlainDesc(cd);
-      constant = Constant(b_md, c->data.data());
-    } else {
-      VIGIL_ASSIGN_OR_RETURN(a, Input(node, 0));
-      VIGIL_ASSIGN_OR_RETURN(b, Input(node, 1));
-      if (plan_.values[a].desc.dims() != y_dims) std::swap(a, b);
-      b_md = plan_.values[b].desc;
-    }
-    if (plan_.values[a].desc.dims() != y_dims) {
-      return UnsupportedError(node.Describe() + ": broadcasting of the first input is not supported");
-    }
-    const memory::dims bd = b_md.dims();
-    if (bd.size() != y_dims.size()) return UnsupportedError(node.Describe() + ": inputs of different rank");
-    for (size_t i = 0; i < bd.size(); ++i) {
-      if (bd[i] != y_dims[i] && bd[i] != 1) return InvalidArgumentError(node.Describe() + ": shapes do not broadcast");
-    }
-    if (b >= 0 && bd == y_dims) {
-      VIGIL_ASSIGN_OR_RETURN(b, Materialize(b, plan_.values[a].desc));  // same format as the first input
-      b_md = plan_.values[b].desc;
-    }
-    dnnl::binary::desc d(dnnl::algorithm::binary_add, plan_.values[a].desc, b_md,
-                         memory::desc(y_dims, Dt::f32, Tag::any));
-    dnnl::binary::primitive_desc pd(d, Attr(&ops), Engine());
-    const int out = NewValue(pd.dst_desc());
-    PlanStep& s = AddStep(node.Describe(), pd, dnnl::binary(pd));
-    s.value_args = {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_DST, out}};
-    if (b >= 0) {
-      s.value_args.emplace_back(DNNL_ARG_SRC_1, b);
-    } else {
-      s.constant_args.emplace_back(DNNL_ARG_SRC_1, constant);
-    }
     value_of_[node.outputs[0]] = out;
     return Status::Ok();
   }
@@ -750,16 +627,10 @@ class Lowering {
   }
 
 
-  const OnnxGraph& graph_;
-  const ShapeMap& shapes_;
   WeightCache* weights_;
-  dnnl::stream stream_;
-  Plan plan_;
-  std::string current_;
   size_t node_index_ = 0;
-  std::map<std::string, int> value_of_;
-  std::vector<std::pair<int, int>> converted_;  // (value, its reordered copy)
   std::map<size_t, ResidualFusion> fusion_of_conv_;
+  std::map<size_t, size_t> activation_of_conv_;  // Conv node → its fused activation node
   std::set<size_t> done_nodes_;
   std::list<std::vector<float>> owned_floats_;  // weights computed during lowering (stable addresses)
 };

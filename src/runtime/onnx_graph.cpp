@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -256,7 +257,8 @@ const std::set<std::string>& KnownOps() {
   static const std::set<std::string> ops = {
       "Identity", "Dropout", "Transpose", "Conv", "BatchNormalization", "Relu", "Clip",
       "LeakyRelu", "Sigmoid", "Tanh", "Pad", "Add", "Concat", "MaxPool", "AveragePool",
-      "GlobalAveragePool", "Flatten", "Gemm", "Softmax"};
+      "GlobalAveragePool", "Flatten", "Gemm", "Softmax", "Sub", "Mul", "Div", "Sqrt", "Reshape", "Split",
+      "Resize", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceL2", "ReduceSumSquare", "LpNormalization"};
   return ops;
 }
 
@@ -267,7 +269,134 @@ int64_t OutDim(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad_total, b
   return (ceil_mode ? (span + s - 1) / s : span / s) + 1;
 }
 
+// The shape of a multidirectional (numpy) broadcast of `a` and `b`.
+Result<std::vector<int64_t>> BroadcastShape(const OnnxNode& node, const std::vector<int64_t>& a,
+                                            const std::vector<int64_t>& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  std::vector<int64_t> y(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      return InvalidArgumentError(node.Describe() + ": cannot broadcast " + ShapeToString(a) + " and " +
+                                  ShapeToString(b));
+    }
+    y[i] = std::max(da, db);
+  }
+  return y;
+}
+
+// An int64 initializer named by input `index` of `node`, or nullptr when that input is absent or
+// empty (an omitted optional input, or a tensor with no elements).
+const OnnxInitializer* OptionalInt64Input(const OnnxGraph& graph, const OnnxNode& node, size_t index) {
+  if (index >= node.inputs.size() || node.inputs[index].empty()) return nullptr;
+  const OnnxInitializer* t = graph.FindInitializer(node.inputs[index]);
+  return t && !t->is_float && !t->int_data.empty() ? t : nullptr;
+}
+
 }  // namespace
+
+Result<std::vector<int64_t>> ReshapeTarget(const OnnxGraph& graph, const OnnxNode& node,
+                                           const std::vector<int64_t>& input_shape) {
+  const OnnxInitializer* t = node.inputs.size() > 1 ? graph.FindInitializer(node.inputs[1]) : nullptr;
+  if (!t || t->is_float) return UnsupportedError(node.Describe() + ": the shape must be an int64 initializer");
+  if (node.GetInt("allowzero", 0) != 0) return UnsupportedError(node.Describe() + ": allowzero=1 is not supported");
+  std::vector<int64_t> y = t->int_data;
+  int64_t known = 1, total = 1;
+  int infer = -1;
+  for (int64_t d : input_shape) total *= d;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (y[i] == 0) {
+      if (i >= input_shape.size()) return InvalidArgumentError(node.Describe() + ": 0 beyond the input rank");
+      y[i] = input_shape[i];
+    }
+    if (y[i] == -1) {
+      if (infer >= 0) return InvalidArgumentError(node.Describe() + ": more than one -1 in the shape");
+      infer = static_cast<int>(i);
+      continue;
+    }
+    if (y[i] < 0) return InvalidArgumentError(node.Describe() + ": negative dimension in the shape");
+    known *= y[i];
+  }
+  if (infer >= 0) {
+    if (known == 0 || total % known != 0) return InvalidArgumentError(node.Describe() + ": cannot infer -1");
+    y[infer] = total / known;
+  }
+  int64_t count = 1;
+  for (int64_t d : y) count *= d;
+  if (count != total) {
+    return InvalidArgumentError(node.Describe() + ": cannot reshape " + ShapeToString(input_shape) + " to " +
+                                ShapeToString(y));
+  }
+  return y;
+}
+
+Result<std::vector<int64_t>> SplitSizes(const OnnxGraph& graph, const OnnxNode& node, const std::vector<int64_t>& x,
+                                        int64_t* axis) {
+  *axis = node.GetInt("axis", 0);
+  const int64_t rank = static_cast<int64_t>(x.size());
+  if (*axis < 0) *axis += rank;
+  if (*axis < 0 || *axis >= rank) return InvalidArgumentError(node.Describe() + ": axis out of range");
+  std::vector<int64_t> sizes = node.GetInts("split");
+  if (const OnnxInitializer* s = OptionalInt64Input(graph, node, 1)) sizes = s->int_data;
+  const int64_t n = static_cast<int64_t>(node.outputs.size());
+  if (sizes.empty()) {
+    if (n == 0 || x[*axis] % n != 0) return InvalidArgumentError(node.Describe() + ": cannot split evenly");
+    sizes.assign(n, x[*axis] / n);
+  }
+  int64_t sum = 0;
+  for (int64_t v : sizes) {
+    if (v < 0) return InvalidArgumentError(node.Describe() + ": negative split size");
+    sum += v;
+  }
+  if (static_cast<int64_t>(sizes.size()) != n || sum != x[*axis]) {
+    return InvalidArgumentError(node.Describe() + ": split sizes do not match the outputs and axis " +
+                                std::to_string(*axis) + " of " + ShapeToString(x));
+  }
+  return sizes;
+}
+
+Result<std::vector<int64_t>> ReduceAxes(const OnnxGraph& graph, const OnnxNode& node, size_t rank) {
+  std::vector<int64_t> axes = node.GetInts("axes");
+  if (const OnnxInitializer* a = OptionalInt64Input(graph, node, 1)) {
+    axes = a->int_data;
+  } else if (node.inputs.size() > 1 && !node.inputs[1].empty() && !graph.FindInitializer(node.inputs[1])) {
+    return UnsupportedError(node.Describe() + ": axes must be an initializer");
+  }
+  if (axes.empty()) {
+    if (node.GetInt("noop_with_empty_axes", 0) != 0) return axes;
+    for (size_t i = 0; i < rank; ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  for (int64_t& a : axes) {
+    if (a < 0) a += static_cast<int64_t>(rank);
+    if (a < 0 || a >= static_cast<int64_t>(rank)) return InvalidArgumentError(node.Describe() + ": axis out of range");
+  }
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+Result<std::vector<int64_t>> ResizeOutputShape(const OnnxGraph& graph, const OnnxNode& node,
+                                               const std::vector<int64_t>& x) {
+  // opset 10: (X, scales); opset 11+: (X, roi, scales[, sizes]).
+  const size_t scales_index = graph.opset >= 11 ? 2 : 1;
+  if (const OnnxInitializer* sizes = OptionalInt64Input(graph, node, 3)) {
+    if (sizes->int_data.size() != x.size()) return InvalidArgumentError(node.Describe() + ": sizes rank");
+    return sizes->int_data;
+  }
+  const OnnxInitializer* scales =
+      scales_index < node.inputs.size() && !node.inputs[scales_index].empty()
+          ? graph.FindInitializer(node.inputs[scales_index]) : nullptr;
+  if (!scales || !scales->is_float || scales->data.size() != x.size()) {
+    return UnsupportedError(node.Describe() + ": scales or sizes must be initializers of the input's rank");
+  }
+  std::vector<int64_t> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!(scales->data[i] > 0)) return InvalidArgumentError(node.Describe() + ": scales must be positive");
+    y[i] = static_cast<int64_t>(std::floor(static_cast<double>(x[i]) * scales->data[i]));
+  }
+  return y;
+}
 
 bool IsKnownOp(const std::string& op_type) { return KnownOps().count(op_type) != 0; }
 
@@ -355,8 +484,33 @@ Result<ShapeMap> InferShapes(const OnnxGraph& graph, const std::vector<int64_t>&
     VIGIL_ASSIGN_OR_RETURN(std::vector<int64_t> x, get(node, 0));
     std::vector<int64_t> y;
     if (op == "Identity" || op == "Dropout" || op == "Relu" || op == "Clip" || op == "LeakyRelu" ||
-        op == "Sigmoid" || op == "Tanh" || op == "BatchNormalization" || op == "Softmax") {
+        op == "Sigmoid" || op == "Tanh" || op == "BatchNormalization" || op == "Softmax" || op == "Sqrt" ||
+        op == "LpNormalization") {
       y = x;
+    } else if (op == "Reshape") {
+      VIGIL_ASSIGN_OR_RETURN(y, ReshapeTarget(graph, node, x));
+    } else if (op == "Split") {
+      int64_t axis = 0;
+      VIGIL_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, SplitSizes(graph, node, x, &axis));
+      for (size_t i = 1; i < node.outputs.size(); ++i) {
+        shapes[node.outputs[i]] = x;
+        shapes[node.outputs[i]][axis] = sizes[i];
+      }
+      y = x;
+      y[axis] = sizes[0];
+    } else if (op == "Resize") {
+      VIGIL_ASSIGN_OR_RETURN(y, ResizeOutputShape(graph, node, x));
+    } else if (op.rfind("Reduce", 0) == 0) {
+      VIGIL_ASSIGN_OR_RETURN(std::vector<int64_t> axes, ReduceAxes(graph, node, x.size()));
+      const bool keep = node.GetInt("keepdims", 1) != 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        const bool reduced = std::find(axes.begin(), axes.end(), static_cast<int64_t>(i)) != axes.end();
+        if (!reduced) {
+          y.push_back(x[i]);
+        } else if (keep) {
+          y.push_back(1);
+        }
+      }
     } else if (op == "Transpose") {
       std::vector<int64_t> perm = node.GetInts("perm");
       if (perm.empty()) {
@@ -402,19 +556,9 @@ Result<ShapeMap> InferShapes(const OnnxGraph& graph, const std::vector<int64_t>&
       if (pads.size() != 2 * x.size()) return InvalidArgumentError(node.Describe() + ": pads rank mismatch");
       y = x;
       for (size_t i = 0; i < x.size(); ++i) y[i] += pads[i] + pads[i + x.size()];
-    } else if (op == "Add") {
+    } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
       VIGIL_ASSIGN_OR_RETURN(std::vector<int64_t> b, get(node, 1));
-      const size_t rank = std::max(x.size(), b.size());
-      y.assign(rank, 1);
-      for (size_t i = 0; i < rank; ++i) {
-        const int64_t da = i < rank - x.size() ? 1 : x[i - (rank - x.size())];
-        const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-        if (da != db && da != 1 && db != 1) {
-          return InvalidArgumentError(node.Describe() + ": cannot broadcast " + ShapeToString(x) + " and " +
-                                      ShapeToString(b));
-        }
-        y[i] = std::max(da, db);
-      }
+      VIGIL_ASSIGN_OR_RETURN(y, BroadcastShape(node, x, b));
     } else if (op == "Concat") {
       int64_t axis = node.GetInt("axis", 1);
       if (axis < 0) axis += static_cast<int64_t>(x.size());

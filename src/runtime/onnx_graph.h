@@ -103,6 +103,19 @@ struct Window2d {
 Result<Window2d> ResolveWindow2d(const OnnxNode& node, const std::vector<int64_t>& input_nchw,
                                  int64_t kernel_h, int64_t kernel_w);
 
+// Attribute/initializer forms of the shape-carrying ops, shared by shape inference and backends:
+// Reshape's target shape (0 copies the input dimension, one -1 is inferred; the shape must be an
+// int64 initializer); Split's sizes along *axis (attribute, opset-13 input or an even split);
+// a Reduce* node's sorted axes (attribute or opset-13 input; empty = all axes, or none with
+// noop_with_empty_axes); Resize's output shape (sizes, or floor(input * scales)).
+Result<std::vector<int64_t>> ReshapeTarget(const OnnxGraph& graph, const OnnxNode& node,
+                                           const std::vector<int64_t>& input_shape);
+Result<std::vector<int64_t>> SplitSizes(const OnnxGraph& graph, const OnnxNode& node, const std::vector<int64_t>& x,
+                                        int64_t* axis);
+Result<std::vector<int64_t>> ReduceAxes(const OnnxGraph& graph, const OnnxNode& node, size_t rank);
+Result<std::vector<int64_t>> ResizeOutputShape(const OnnxGraph& graph, const OnnxNode& node,
+                                               const std::vector<int64_t>& x);
+
 // Op types InferShapes (and therefore the XNNPACK backend) understands.
 bool IsKnownOp(const std::string& op_type);
 

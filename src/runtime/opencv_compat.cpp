@@ -1,4 +1,5 @@
-// OpenCV 4.6 ONNX-dialect rewrites (Clip inputs → attributes, Gemm → transB=1 without alpha/beta).
+// OpenCV 4.6 ONNX-dialect rewrites (Clip inputs → attributes, Gemm → transB=1 without alpha/beta,
+// ReduceSum axes input → attribute, LpNormalization → ReduceL2 + Div).
 #include "runtime/opencv_compat.h"
 
 #include <onnx/onnx_pb.h>
@@ -50,7 +51,62 @@ Result<std::string> MakeOpenCvCompatibleOnnx(const std::string& bytes, const std
     return it != init_index.end() && ReadFloats(g->initializer(it->second), out);
   };
   int changed = 0;
+  // LpNormalization (p = 2), which OpenCV lacks, becomes ReduceL2 (keepdims) and a broadcast Div.
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   for (auto& node : *g->mutable_node()) {
+    int64_t axis = -1, p = 2;
+    for (const auto& a : node.attribute()) {
+      if (a.name() == "axis") axis = a.i();
+      if (a.name() == "p") p = a.i();
+    }
+    if (node.op_type() != "LpNormalization" || p != 2 || node.input_size() != 1 || node.output_size() != 1) {
+      *nodes.Add() = std::move(node);
+      continue;
+    }
+    const std::string norm = node.output(0) + "/opencv_l2norm";
+    onnx::NodeProto* reduce = nodes.Add();
+    reduce->set_op_type("ReduceL2");
+    reduce->set_name(node.name() + "/opencv_l2norm");
+    reduce->add_input(node.input(0));
+    reduce->add_output(norm);
+    onnx::AttributeProto* axes = SetAttr(reduce, "axes");
+    axes->set_type(onnx::AttributeProto::INTS);
+    axes->add_ints(axis);
+    onnx::AttributeProto* keep = SetAttr(reduce, "keepdims");
+    keep->set_type(onnx::AttributeProto::INT);
+    keep->set_i(1);
+    onnx::NodeProto* div = nodes.Add();
+    div->set_op_type("Div");
+    div->set_name(node.name());
+    div->add_input(node.input(0));
+    div->add_input(norm);
+    div->add_output(node.output(0));
+    ++changed;
+  }
+  g->mutable_node()->Swap(&nodes);
+  for (auto& node : *g->mutable_node()) {
+    if (node.op_type() == "ReduceSum" && node.input_size() == 2) {
+      // Opset 13 moved ReduceSum's axes to an input; OpenCV reads only the attribute.
+      std::vector<int64_t> axes;
+      auto it = init_index.find(node.input(1));
+      if (it == init_index.end() || g->initializer(it->second).data_type() != onnx::TensorProto::INT64) continue;
+      const onnx::TensorProto& t = g->initializer(it->second);
+      if (!t.raw_data().empty()) {
+        axes.resize(t.raw_data().size() / sizeof(int64_t));
+        std::memcpy(axes.data(), t.raw_data().data(), axes.size() * sizeof(int64_t));
+      } else {
+        axes.assign(t.int64_data().begin(), t.int64_data().end());
+      }
+      const std::string x = node.input(0);
+      node.clear_input();
+      node.add_input(x);
+      onnx::AttributeProto* a = SetAttr(&node, "axes");
+      a->set_type(onnx::AttributeProto::INTS);
+      a->clear_ints();
+      for (int64_t v : axes) a->add_ints(v);
+      ++changed;
+      continue;
+    }
     if (node.op_type() == "Clip" && node.input_size() > 1) {
       std::vector<float> lo, hi;
       const bool has_lo = node.input(1).empty() || floats_of(node.input(1), &lo);

@@ -179,7 +179,13 @@ class ReferenceInterpreter {
   std::map<std::string, RefTensor> Run(const RefTensor& input) {
     std::map<std::string, RefTensor> v = values_;
     v[model_.graph().input(0).name()] = input;
-    for (const auto& n : model_.graph().node()) v[n.output(0)] = Eval(n, v);
+    for (const auto& n : model_.graph().node()) {
+      if (n.op_type() == "Split") {
+        SplitOp(n, v);
+      } else {
+        v[n.output(0)] = Eval(n, v);
+      }
+    }
     std::map<std::string, RefTensor> out;
     for (const auto& o : model_.graph().output()) out[o.name()] = v.at(o.name());
     return out;
@@ -270,7 +276,8 @@ class ReferenceInterpreter {
       }
       y.shape = {x.shape[0], x.shape[1], x.shape[2] + (int64_t)(p.data[2] + p.data[6]),
                  x.shape[3] + (int64_t)(p.data[3] + p.data[7])};
-      y.data.assign(y.Size(), 0.0f);
+      const float fill = n.input_size() > 2 && !v.at(n.input(2)).data.empty() ? v.at(n.input(2)).data[0] : 0.0f;
+      y.data.assign(y.Size(), fill);
       for (int64_t b = 0; b < x.shape[0] * x.shape[1]; ++b)
         for (int64_t h = 0; h < x.shape[2]; ++h)
           for (int64_t w = 0; w < x.shape[3]; ++w)
@@ -279,7 +286,25 @@ class ReferenceInterpreter {
       return y;
     }
     if (op == "Exp") return unary([](float e) { return std::exp(e); });
-    if (op == "Add" || op == "Mul") {
+    if (op == "Sqrt") return unary([](float e) { return std::sqrt(e); });
+    if (op == "Abs") return unary([](float e) { return std::fabs(e); });
+    if (op == "Reshape") {
+      const RefTensor& t = v.at(n.input(1));
+      y.shape.clear();
+      int64_t known = 1, infer = -1;
+      for (size_t i = 0; i < t.data.size(); ++i) {
+        int64_t d = static_cast<int64_t>(t.data[i]);
+        if (d == 0) d = x.shape[i];
+        if (d == -1) infer = static_cast<int64_t>(i);
+        else known *= d;
+        y.shape.push_back(d);
+      }
+      if (infer >= 0) y.shape[infer] = x.Size() / known;
+      return y;
+    }
+    if (op == "Resize") return ResizeLinearOp(n, x, v);
+    if (op.rfind("Reduce", 0) == 0 || op == "LpNormalization") return ReduceOp(n, x, v);
+    if (op == "Add" || op == "Mul" || op == "Sub" || op == "Div") {
       const RefTensor& b = v.at(n.input(1));
       const size_t r = std::max(x.shape.size(), b.shape.size());
       auto pad = [r](std::vector<int64_t> s) { s.insert(s.begin(), r - s.size(), 1); return s; };
@@ -298,7 +323,8 @@ class ReferenceInterpreter {
           ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
           ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
         }
-        y.data[o] = op == "Add" ? x.data[ia] + b.data[ib] : x.data[ia] * b.data[ib];
+        const float p = x.data[ia], q = b.data[ib];
+        y.data[o] = op == "Add" ? p + q : op == "Sub" ? p - q : op == "Mul" ? p * q : p / q;
       }
       return y;
     }
@@ -346,6 +372,134 @@ class ReferenceInterpreter {
       return y;
     }
     throw std::runtime_error("reference: unsupported op " + op);
+  }
+
+  // Split along `axis` (sizes from the attribute or the second input, else equal parts).
+  static void SplitOp(const onnx::NodeProto& n, std::map<std::string, RefTensor>& v) {
+    const RefTensor& x = v.at(n.input(0));
+    int64_t axis = Int(n, "axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
+    std::vector<int64_t> sizes = Ints(n, "split", {});
+    if (n.input_size() > 1) {
+      for (float f : v.at(n.input(1)).data) sizes.push_back(static_cast<int64_t>(f));
+    }
+    if (sizes.empty()) sizes.assign(n.output_size(), x.shape[axis] / n.output_size());
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= x.shape[i];
+    for (size_t i = axis + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
+    int64_t start = 0;
+    for (int k = 0; k < n.output_size(); ++k) {
+      RefTensor y;
+      y.shape = x.shape;
+      y.shape[axis] = sizes[k];
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t a = start; a < start + sizes[k]; ++a)
+          for (int64_t i = 0; i < inner; ++i) y.data.push_back(x.data[(o * x.shape[axis] + a) * inner + i]);
+      start += sizes[k];
+      v[n.output(k)] = y;
+    }
+  }
+
+  // Linear Resize of the two last axes of a 4-D tensor, half_pixel coordinates, as in the ONNX
+  // specification: x_in = (x_out + 0.5) / scale - 0.5, clamped to [0, in - 1].
+  static RefTensor ResizeLinearOp(const onnx::NodeProto& n, const RefTensor& x, std::map<std::string, RefTensor>& v) {
+    RefTensor y;
+    y.shape = x.shape;
+    std::vector<double> scale(4, 1.0);
+    if (n.input_size() > 3 && !v.at(n.input(3)).data.empty()) {
+      for (int i = 2; i < 4; ++i) {  // batch and channels are kept (the runtime keeps the batch)
+        y.shape[i] = static_cast<int64_t>(v.at(n.input(3)).data[i]);
+        scale[i] = static_cast<double>(y.shape[i]) / x.shape[i];
+      }
+    } else {
+      for (int i = 2; i < 4; ++i) {
+        scale[i] = v.at(n.input(2)).data[i];
+        y.shape[i] = static_cast<int64_t>(std::floor(x.shape[i] * scale[i]));
+      }
+    }
+    const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
+    y.data.assign(y.Size(), 0.0f);
+    auto coord = [](int64_t o, double s, int64_t in, int64_t* i0, int64_t* i1, double* t) {
+      double c = (o + 0.5) / s - 0.5;
+      c = std::min(std::max(c, 0.0), static_cast<double>(in - 1));
+      *i0 = static_cast<int64_t>(std::floor(c));
+      *i1 = std::min(*i0 + 1, in - 1);
+      *t = c - *i0;
+    };
+    for (int64_t nc = 0; nc < x.shape[0] * x.shape[1]; ++nc)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          int64_t y0, y1, x0, x1;
+          double ty, tx;
+          coord(oy, scale[2], H, &y0, &y1, &ty);
+          coord(ox, scale[3], W, &x0, &x1, &tx);
+          const float* p = &x.data[nc * H * W];
+          const double top = p[y0 * W + x0] * (1 - tx) + p[y0 * W + x1] * tx;
+          const double bottom = p[y1 * W + x0] * (1 - tx) + p[y1 * W + x1] * tx;
+          y.data[(nc * OH + oy) * OW + ox] = static_cast<float>(top * (1 - ty) + bottom * ty);
+        }
+    return y;
+  }
+
+  // ReduceSum/Mean/Max/L2/SumSquare (axes from the attribute or the second input; keepdims) and
+  // LpNormalization (x / ||x||_p along `axis`).
+  static RefTensor ReduceOp(const onnx::NodeProto& n, const RefTensor& x, std::map<std::string, RefTensor>& v) {
+    const std::string& op = n.op_type();
+    const int64_t rank = static_cast<int64_t>(x.shape.size());
+    std::vector<int64_t> axes;
+    if (op == "LpNormalization") {
+      axes = {Int(n, "axis", -1)};
+    } else {
+      axes = Ints(n, "axes", {});
+      if (n.input_size() > 1) {
+        for (float f : v.at(n.input(1)).data) axes.push_back(static_cast<int64_t>(f));
+      }
+      if (axes.empty()) {
+        for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+      }
+    }
+    std::vector<bool> reduced(rank, false);
+    for (int64_t a : axes) reduced[a < 0 ? a + rank : a] = true;
+    std::vector<int64_t> kept = x.shape;
+    for (int64_t i = 0; i < rank; ++i) kept[i] = reduced[i] ? 1 : x.shape[i];
+    RefTensor r;
+    r.shape = kept;
+    std::vector<double> acc(r.Size(), op == "ReduceMax" ? -INFINITY : 0.0);
+    std::vector<int64_t> idx(rank);
+    const int64_t count = x.Size() / r.Size();
+    const double p = op == "LpNormalization" ? static_cast<double>(Int(n, "p", 2)) : 2.0;
+    auto target = [&](int64_t flat) {
+      int64_t rem = flat, t = 0;
+      for (int64_t i = rank - 1; i >= 0; --i) {
+        idx[i] = rem % x.shape[i];
+        rem /= x.shape[i];
+      }
+      for (int64_t i = 0; i < rank; ++i) t = t * kept[i] + (reduced[i] ? 0 : idx[i]);
+      return t;
+    };
+    for (int64_t i = 0; i < x.Size(); ++i) {
+      const double e = x.data[i];
+      double& a = acc[target(i)];
+      if (op == "ReduceMax") a = std::max(a, e);
+      else if (op == "ReduceSum" || op == "ReduceMean") a += e;
+      else a += std::pow(std::fabs(e), p);  // L2, SumSquare, Lp
+    }
+    if (op == "LpNormalization") {
+      RefTensor y = x;
+      for (int64_t i = 0; i < x.Size(); ++i) y.data[i] = static_cast<float>(x.data[i] / std::pow(acc[target(i)], 1 / p));
+      return y;
+    }
+    for (int64_t i = 0; i < r.Size(); ++i) {
+      const double a = acc[i];
+      r.data.push_back(static_cast<float>(op == "ReduceMean" ? a / count : op == "ReduceL2" ? std::sqrt(a) : a));
+    }
+    if (Int(n, "keepdims", 1) == 0) {
+      r.shape.clear();
+      for (int64_t i = 0; i < rank; ++i) {
+        if (!reduced[i]) r.shape.push_back(x.shape[i]);
+      }
+    }
+    return r;
   }
 
   static RefTensor ConvOp(const onnx::NodeProto& n, const RefTensor& x, const RefTensor& w, const RefTensor* b) {
