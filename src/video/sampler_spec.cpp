@@ -1,0 +1,67 @@
+// ParseSampler / SamplerToString: the sampler's text form ("keyframes", "interval:1.5", "scene",
+// "scene:0.3", "all").
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "vigil/video.h"
+
+namespace vigil {
+namespace {
+
+constexpr const char* kForms = "expected keyframes, interval:SECONDS, scene, scene:THRESHOLD or all";
+
+bool ParseNumber(const std::string& text, double* value) {
+  if (text.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  *value = std::strtod(text.c_str(), &end);
+  return errno == 0 && end == text.c_str() + text.size() && std::isfinite(*value);
+}
+
+}  // namespace
+
+Result<SamplerSpec> ParseSampler(const std::string& text) {
+  SamplerSpec spec;
+  const size_t colon = text.find(':');
+  const std::string name = text.substr(0, colon);
+  const bool has_arg = colon != std::string::npos;
+  const std::string arg = has_arg ? text.substr(colon + 1) : "";
+  if (name == "keyframes" && !has_arg) {
+    spec.kind = SamplerKind::kKeyframes;
+  } else if (name == "all" && !has_arg) {
+    spec.kind = SamplerKind::kAll;
+  } else if (name == "interval") {
+    spec.kind = SamplerKind::kInterval;
+    if (!has_arg || !ParseNumber(arg, &spec.interval_s) || spec.interval_s <= 0 ||
+        spec.interval_s > 1e6) {
+      return InvalidArgumentError("sampler '" + text + "': interval needs SECONDS > 0, e.g. interval:1.5");
+    }
+  } else if (name == "scene") {
+    spec.kind = SamplerKind::kScene;
+    if (has_arg && (!ParseNumber(arg, &spec.scene_threshold) || spec.scene_threshold <= 0 ||
+                    spec.scene_threshold > 1)) {
+      return InvalidArgumentError("sampler '" + text + "': scene threshold must be in (0, 1], e.g. scene:0.3");
+    }
+  } else {
+    return InvalidArgumentError("unknown sampler '" + text + "': " + kForms);
+  }
+  return spec;
+}
+
+std::string SamplerToString(const SamplerSpec& spec) {
+  std::ostringstream out;
+  switch (spec.kind) {
+    case SamplerKind::kKeyframes: return "keyframes";
+    case SamplerKind::kAll: return "all";
+    case SamplerKind::kInterval: out << "interval:" << spec.interval_s; return out.str();
+    case SamplerKind::kScene:
+      if (spec.scene_threshold <= 0) return "scene";
+      out << "scene:" << spec.scene_threshold;
+      return out.str();
+  }
+  return "keyframes";
+}
+
+}  // namespace vigil

@@ -1,0 +1,561 @@
+// VideoReader on FFmpeg: demux + decode with limits and a wall-clock budget, the samplers
+// (keyframes, interval, scene, all) and shot detection while decoding.
+#include "vigil/video.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <thread>
+
+#include "video/ffmpeg_handles.h"
+#include "video/frame_converter.h"
+#include "video/shot_detector.h"
+
+namespace vigil {
+namespace {
+
+using video::FFmpegError;
+using video::FramePtr;
+using Clock = std::chrono::steady_clock;
+
+// Wall-clock deadline shared with FFmpeg's I/O through AVIOInterruptCB.
+struct Deadline {
+  bool enabled = false;
+  Clock::time_point end;
+  bool Expired() const { return enabled && Clock::now() > end; }
+};
+
+int InterruptCallback(void* opaque) { return static_cast<const Deadline*>(opaque)->Expired() ? 1 : 0; }
+
+// Clockwise rotation (0/90/180/270) from the stream's display matrix, as ffmpeg's CLI applies it.
+int StreamRotation(const AVStream* stream) {
+  const uint8_t* matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
+  if (!matrix) return 0;
+  const double angle = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
+  if (std::isnan(angle)) return 0;
+  long deg = std::lround(-angle) % 360;
+  if (deg < 0) deg += 360;
+  return static_cast<int>(((deg + 45) / 90) * 90 % 360);
+}
+
+// Output size after rotation per VideoReaderOptions (out size, keep_aspect).
+void OutputSize(const VideoReaderOptions& o, int display_w, int display_h, int* w, int* h) {
+  *w = display_w;
+  *h = display_h;
+  if (o.out_width <= 0 && o.out_height <= 0) return;
+  const double aspect = static_cast<double>(display_w) / display_h;
+  if (o.out_width > 0 && o.out_height > 0) {
+    *w = o.out_width;
+    *h = o.out_height;
+    if (o.keep_aspect) {
+      if (static_cast<double>(o.out_width) / o.out_height > aspect) {
+        *w = std::max(1, static_cast<int>(std::lround(o.out_height * aspect)));
+      } else {
+        *h = std::max(1, static_cast<int>(std::lround(o.out_width / aspect)));
+      }
+    }
+  } else if (o.out_width > 0) {
+    *w = o.out_width;
+    *h = std::max(1, static_cast<int>(std::lround(o.out_width / aspect)));
+  } else {
+    *h = o.out_height;
+    *w = std::max(1, static_cast<int>(std::lround(o.out_height * aspect)));
+  }
+}
+
+bool IsStillImageDemuxer(const char* name) {
+  const std::string n = name ? name : "";
+  return n == "image2" || n == "image2pipe" ||
+         (n.size() > 5 && n.compare(n.size() - 5, 5, "_pipe") == 0);
+}
+
+Status ValidateOptions(const VideoReaderOptions& o) {
+  if (o.out_width < 0 || o.out_height < 0 || o.out_width > 16384 || o.out_height > 16384) {
+    return InvalidArgumentError("out_width/out_height must be in [0, 16384]");
+  }
+  if (o.decode_threads < 0 || o.decode_threads > 64) return InvalidArgumentError("decode_threads must be in [0, 64]");
+  if (o.time_budget_s < 0 || o.max_duration_s < 0) return InvalidArgumentError("time_budget_s/max_duration_s must be >= 0");
+  if (o.max_pixels <= 0 || o.max_dimension <= 0 || o.max_file_bytes <= 0) {
+    return InvalidArgumentError("max_pixels, max_dimension and max_file_bytes must be > 0");
+  }
+  if (o.sampler.max_frames < 0 || o.max_decoded_frames < 0) return InvalidArgumentError("frame limits must be >= 0");
+  if (o.sampler.kind == SamplerKind::kInterval && !(o.sampler.interval_s > 0)) {
+    return InvalidArgumentError("interval sampler needs interval_s > 0");
+  }
+  if (o.sampler.scene_threshold < 0 || o.sampler.scene_threshold > 1 || o.shot_detector.threshold < 0 ||
+      o.shot_detector.threshold > 1) {
+    return InvalidArgumentError("scene threshold must be in [0, 1]");
+  }
+  return Status::Ok();
+}
+
+// A decoded frame waiting to be returned (a reference to the decoder's picture: no copy).
+struct PendingFrame {
+  FramePtr frame;
+  int64_t index = 0;
+  double time_s = 0;
+  double score = 0;
+};
+
+class FFmpegVideoReader final : public VideoReader {
+ public:
+  explicit FFmpegVideoReader(const VideoReaderOptions& options) : options_(options) {}
+
+  Status Init(const std::string& path);
+
+  const VideoInfo& info() const override { return info_; }
+  Result<bool> Next(VideoFrame* frame) override;
+  const std::vector<std::string>& notes() const override { return notes_; }
+  const std::vector<Shot>& shots() const override { return shots_; }
+  int64_t decoded_frames() const override { return decoded_; }
+
+ private:
+  Status CheckBudget() const;
+  // Next decoded frame (nullptr at end of stream).
+  Result<AVFrame*> DecodeNext();
+  Status SendPacket(AVPacket* packet);
+  Status MaybeSeek();
+  Status OnFrame(AVFrame* frame, double t, int64_t index);
+  void OnEndOfStream();
+  Status FeedShots(AVFrame* frame, double t, int64_t index);
+  void EmitBoundaries();
+  void Push(const AVFrame* frame, double t, int64_t index, double score);
+  void AddNote(const std::string& note);
+  double FrameDuration() const { return info_.fps > 0 ? 1.0 / info_.fps : 0.04; }
+
+  VideoReaderOptions options_;
+  VideoInfo info_;
+  std::vector<std::string> notes_;
+  std::vector<Shot> shots_;
+  Deadline deadline_;
+
+  video::FormatContextPtr format_;
+  video::CodecContextPtr codec_;
+  video::PacketPtr packet_ = video::MakePacket();
+  FramePtr frame_ = video::MakeFrame();
+  AVStream* stream_ = nullptr;
+  int stream_index_ = -1;
+  int64_t start_pts_ = AV_NOPTS_VALUE;
+  double time_base_ = 0;
+
+  std::unique_ptr<video::FrameConverter> converter_;
+  std::unique_ptr<video::FrameConverter> analysis_converter_;
+  std::unique_ptr<video::ShotDetector> detector_;
+  Image analysis_image_;
+
+  // Decoding state.
+  bool draining_ = false;
+  bool eof_ = false;
+  bool done_ = false;
+  bool skip_non_key_packets_ = false;  // keyframes sampler: only key packets reach the decoder
+  bool skipped_anything_ = false;      // some frames were not decoded (seek or skip): index estimated
+  int64_t decoded_ = 0;
+  int64_t decode_errors_ = 0;
+  int64_t non_key_decoded_ = 0;  // keyframes sampler: non-key frames the decoder still produced
+  int64_t seeks_ = 0;
+  double last_t_ = -1;
+  std::string first_error_;
+
+  // Sampler state.
+  std::deque<PendingFrame> pending_;
+  int64_t emitted_ = 0;
+  int64_t next_target_ = 0;  // interval: index k of the next requested time k * interval_s
+  PendingFrame previous_;    // interval: the last decoded frame (candidate for the next target)
+  double last_emitted_t_ = -1;
+  std::deque<PendingFrame> recent_;  // scene: frames still in the detector's look-ahead
+  double last_score_ = 0;
+  bool has_index_ = false;  // the stream has a seek index with key frames (interval may seek)
+  int64_t seek_target_ = -1;               // interval: the requested time of the last seek
+  int64_t last_seek_ts_ = AV_NOPTS_VALUE;  // interval: index timestamp of the last seek
+};
+
+Status FFmpegVideoReader::CheckBudget() const {
+  if (deadline_.Expired()) {
+    return DeadlineExceededError("video time budget of " + std::to_string(options_.time_budget_s) + " s exceeded");
+  }
+  return Status::Ok();
+}
+
+void FFmpegVideoReader::AddNote(const std::string& note) {
+  if (std::find(notes_.begin(), notes_.end(), note) == notes_.end()) notes_.push_back(note);
+}
+
+Status FFmpegVideoReader::Init(const std::string& path) {
+  video::RouteFFmpegLogs();
+  VIGIL_RETURN_IF_ERROR(ValidateOptions(options_));
+  if (options_.time_budget_s > 0) {
+    deadline_.enabled = true;
+    deadline_.end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(options_.time_budget_s));
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return NotFoundError("video file not found: " + path);
+  if (!S_ISREG(st.st_mode)) return InvalidArgumentError("not a regular file: " + path);
+  if (st.st_size == 0) return InvalidArgumentError("empty video file: " + path);
+  if (st.st_size > options_.max_file_bytes) {
+    return ResourceExhaustedError("video file of " + std::to_string(st.st_size) + " bytes exceeds max_file_bytes " +
+                                  std::to_string(options_.max_file_bytes));
+  }
+
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) return ResourceExhaustedError("avformat_alloc_context failed");
+  raw->interrupt_callback.callback = InterruptCallback;
+  raw->interrupt_callback.opaque = &deadline_;
+  int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);  // frees raw on failure
+  if (ret < 0) {
+    if (ret == AVERROR_INVALIDDATA) return UnsupportedError("not a video FFmpeg can read: " + path);
+    const Status s = FFmpegError(ret, "opening " + path);
+    if (s.code() == StatusCode::kInternal) return DataLossError("cannot read " + path + " as a video: " + video::FFmpegErrorString(ret));
+    return s;
+  }
+  format_.reset(raw);
+  const char* demuxer = format_->iformat ? format_->iformat->name : "";
+  if (IsStillImageDemuxer(demuxer)) {
+    return UnsupportedError(std::string("a still image (") + demuxer + "), not a video: " + path);
+  }
+  ret = avformat_find_stream_info(format_.get(), nullptr);
+  if (ret < 0) return FFmpegError(ret, "reading stream info of " + path);
+  VIGIL_RETURN_IF_ERROR(CheckBudget());
+
+  for (unsigned i = 0; i < format_->nb_streams; ++i) {
+    const AVStream* s = format_->streams[i];
+    if (s->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) info_.has_audio = true;
+  }
+  const AVCodec* decoder = nullptr;
+  ret = av_find_best_stream(format_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
+  if (ret >= 0 && (format_->streams[ret]->disposition & AV_DISPOSITION_ATTACHED_PIC)) ret = AVERROR_STREAM_NOT_FOUND;
+  if (ret == AVERROR_STREAM_NOT_FOUND) {
+    return UnsupportedError(std::string(info_.has_audio ? "audio only, no video stream: " : "no video stream: ") + path);
+  }
+  if (ret == AVERROR_DECODER_NOT_FOUND || (ret >= 0 && !decoder)) {
+    return UnsupportedError("no decoder for the video stream of " + path);
+  }
+  if (ret < 0) return FFmpegError(ret, "finding the video stream of " + path);
+  stream_index_ = ret;
+  stream_ = format_->streams[ret];
+  const AVCodecParameters* par = stream_->codecpar;
+  if (par->width <= 0 || par->height <= 0) return DataLossError("video stream declares no picture size: " + path);
+  if (par->width > options_.max_dimension || par->height > options_.max_dimension ||
+      static_cast<int64_t>(par->width) * par->height > options_.max_pixels) {
+    return ResourceExhaustedError("video declares " + std::to_string(par->width) + "x" + std::to_string(par->height) +
+                                  ", over the limits (max_pixels " + std::to_string(options_.max_pixels) +
+                                  ", max_dimension " + std::to_string(options_.max_dimension) + ")");
+  }
+
+  // Facts.
+  info_.container = demuxer;
+  info_.codec = decoder->name;
+  info_.rotation_deg = StreamRotation(stream_);
+  const bool swap = info_.rotation_deg == 90 || info_.rotation_deg == 270;
+  info_.width = swap ? par->height : par->width;
+  info_.height = swap ? par->width : par->height;
+  time_base_ = av_q2d(stream_->time_base);
+  if (stream_->avg_frame_rate.num > 0 && stream_->avg_frame_rate.den > 0) {
+    info_.fps = av_q2d(stream_->avg_frame_rate);
+  } else if (stream_->r_frame_rate.num > 0 && stream_->r_frame_rate.den > 0) {
+    info_.fps = av_q2d(stream_->r_frame_rate);
+  }
+  if (stream_->duration != AV_NOPTS_VALUE && stream_->duration > 0) {
+    info_.duration_s = stream_->duration * time_base_;
+  } else if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0) {
+    info_.duration_s = static_cast<double>(format_->duration) / AV_TIME_BASE;
+  }
+  info_.frame_count_estimate = stream_->nb_frames > 0 ? stream_->nb_frames
+                                                      : static_cast<int64_t>(std::lround(info_.duration_s * info_.fps));
+  if (options_.max_duration_s > 0 && info_.duration_s > options_.max_duration_s) {
+    return ResourceExhaustedError("video declares " + std::to_string(info_.duration_s) + " s, over max_duration_s " +
+                                  std::to_string(options_.max_duration_s));
+  }
+  if (stream_->start_time != AV_NOPTS_VALUE) start_pts_ = stream_->start_time;
+
+  // Decoder.
+  codec_.reset(avcodec_alloc_context3(decoder));
+  if (!codec_) return ResourceExhaustedError("avcodec_alloc_context3 failed");
+  ret = avcodec_parameters_to_context(codec_.get(), par);
+  if (ret < 0) return FFmpegError(ret, "decoder parameters");
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  codec_->thread_count = options_.decode_threads > 0 ? options_.decode_threads : std::min(2, hw);
+  codec_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  codec_->pkt_timebase = stream_->time_base;
+  codec_->max_pixels = options_.max_pixels;  // FFmpeg refuses larger pictures than declared, too
+  ret = avcodec_open2(codec_.get(), decoder, nullptr);
+  if (ret < 0) return FFmpegError(ret, "opening the " + info_.codec + " decoder");
+
+  const SamplerSpec& sampler = options_.sampler;
+  const bool want_shots = options_.detect_shots || sampler.kind == SamplerKind::kScene;
+  if (sampler.kind == SamplerKind::kKeyframes && !want_shots) {
+    codec_->skip_frame = AVDISCARD_NONKEY;
+    skip_non_key_packets_ = true;
+    const AVCodecDescriptor* desc = avcodec_descriptor_get(decoder->id);
+    if (desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY)) AddNote(info_.codec + ": intra-only codec, every frame is a key frame");
+  }
+  if (sampler.kind == SamplerKind::kInterval && !want_shots) {
+    has_index_ = avformat_index_get_entries_count(stream_) > 1 && (format_->pb && (format_->pb->seekable & AVIO_SEEKABLE_NORMAL));
+    if (!has_index_) AddNote(info_.container + ": no seek index, interval sampling decodes every frame and drops the unneeded ones");
+  }
+
+  int out_w = 0, out_h = 0;
+  OutputSize(options_, info_.width, info_.height, &out_w, &out_h);
+  converter_ = std::make_unique<video::FrameConverter>(out_w, out_h, info_.rotation_deg, SWS_BILINEAR);
+  if (want_shots) {
+    ShotDetectorOptions detector_options = options_.shot_detector;
+    if (sampler.kind == SamplerKind::kScene && sampler.scene_threshold > 0) detector_options.threshold = sampler.scene_threshold;
+    detector_ = std::make_unique<video::ShotDetector>(detector_options, info_.fps > 0 ? info_.fps : 25.0);
+    // The analysis copy ignores rotation: the scores do not depend on orientation.
+    analysis_converter_ = std::make_unique<video::FrameConverter>(video::kAnalysisWidth, video::kAnalysisHeight, 0, SWS_AREA);
+  }
+  return CheckBudget();
+}
+
+// interval sampler: when the next requested time lies beyond the next key frame (per the stream's
+// seek index), seek there instead of decoding the frames in between. At most one seek per requested
+// time, and only forwards, so a demuxer that lands earlier than asked cannot make it loop.
+Status FFmpegVideoReader::MaybeSeek() {
+  if (!has_index_ || start_pts_ == AV_NOPTS_VALUE || last_t_ < 0 || seek_target_ == next_target_) {
+    return Status::Ok();
+  }
+  // Index timestamps may be decode times (a few frames before presentation): keep a margin.
+  const double target_t = next_target_ * options_.sampler.interval_s - 5 * FrameDuration();
+  if (target_t <= last_t_) return Status::Ok();
+  const int64_t target_ts = start_pts_ + static_cast<int64_t>(std::floor(target_t / time_base_));
+  const int idx = av_index_search_timestamp(stream_, target_ts, AVSEEK_FLAG_BACKWARD);
+  if (idx < 0) return Status::Ok();
+  const AVIndexEntry* entry = avformat_index_get_entry(stream_, idx);
+  if (!entry || entry->timestamp <= last_seek_ts_) return Status::Ok();
+  const double key_t = (entry->timestamp - start_pts_) * time_base_;
+  // Only worth it when the key frame is well past what the decoder already has.
+  if (key_t <= last_t_ + 4 * FrameDuration()) return Status::Ok();
+  const int ret = av_seek_frame(format_.get(), stream_index_, entry->timestamp, AVSEEK_FLAG_BACKWARD);
+  if (ret < 0) {
+    if (ret == AVERROR_EXIT) return CheckBudget();
+    has_index_ = false;
+    AddNote("seek failed (" + video::FFmpegErrorString(ret) + "), decoding every frame instead");
+    return Status::Ok();
+  }
+  avcodec_flush_buffers(codec_.get());
+  ++seeks_;
+  seek_target_ = next_target_;
+  last_seek_ts_ = entry->timestamp;
+  skipped_anything_ = true;
+  previous_ = PendingFrame();
+  return Status::Ok();
+}
+
+Status FFmpegVideoReader::SendPacket(AVPacket* packet) {
+  const int ret = avcodec_send_packet(codec_.get(), packet);
+  if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) {
+    ++decode_errors_;
+    if (first_error_.empty()) first_error_ = video::FFmpegErrorString(ret);
+  }
+  return Status::Ok();
+}
+
+Result<AVFrame*> FFmpegVideoReader::DecodeNext() {
+  while (true) {
+    VIGIL_RETURN_IF_ERROR(CheckBudget());
+    int ret = avcodec_receive_frame(codec_.get(), frame_.get());
+    if (ret == 0) {
+      ++decoded_;
+      return frame_.get();
+    }
+    if (ret == AVERROR_EOF) return static_cast<AVFrame*>(nullptr);
+    if (ret != AVERROR(EAGAIN)) {
+      ++decode_errors_;
+      if (first_error_.empty()) first_error_ = video::FFmpegErrorString(ret);
+      if (draining_) return static_cast<AVFrame*>(nullptr);
+      continue;
+    }
+    if (draining_) return static_cast<AVFrame*>(nullptr);  // decoder wants input but has none left
+    if (options_.sampler.kind == SamplerKind::kInterval && !detector_) VIGIL_RETURN_IF_ERROR(MaybeSeek());
+    // Feed one packet of our stream.
+    while (true) {
+      ret = av_read_frame(format_.get(), packet_.get());
+      if (ret < 0) {
+        if (ret == AVERROR_EXIT) return DeadlineExceededError("video time budget exceeded while reading");
+        if (ret != AVERROR_EOF) AddNote("read error (" + video::FFmpegErrorString(ret) + "): stream ended early");
+        draining_ = true;
+        VIGIL_RETURN_IF_ERROR(SendPacket(nullptr));
+        break;
+      }
+      if (packet_->stream_index != stream_index_ ||
+          (skip_non_key_packets_ && !(packet_->flags & AV_PKT_FLAG_KEY))) {
+        av_packet_unref(packet_.get());
+        continue;
+      }
+      if (start_pts_ == AV_NOPTS_VALUE && packet_->pts != AV_NOPTS_VALUE) start_pts_ = packet_->pts;
+      Status s = SendPacket(packet_.get());
+      av_packet_unref(packet_.get());
+      VIGIL_RETURN_IF_ERROR(s);
+      break;
+    }
+  }
+}
+
+void FFmpegVideoReader::Push(const AVFrame* frame, double t, int64_t index, double score) {
+  PendingFrame p;
+  p.frame = video::RefFrame(frame);
+  if (!p.frame) return;
+  p.time_s = t;
+  p.index = index;
+  p.score = score;
+  last_emitted_t_ = t;
+  pending_.push_back(std::move(p));
+}
+
+Status FFmpegVideoReader::FeedShots(AVFrame* frame, double t, int64_t index) {
+  VIGIL_RETURN_IF_ERROR(analysis_converter_->Convert(frame, &analysis_image_));
+  last_score_ = detector_->AddFrame(index, t, analysis_image_);
+  return Status::Ok();
+}
+
+// scene sampler: the first frame of each new shot, taken from the frames kept for the look-ahead.
+void FFmpegVideoReader::EmitBoundaries() {
+  for (const video::ShotBoundary& b : detector_->TakeBoundaries()) {
+    if (options_.sampler.kind != SamplerKind::kScene) continue;
+    for (PendingFrame& r : recent_) {
+      if (r.index == b.frame && r.frame) {
+        r.score = b.score;
+        pending_.push_back(std::move(r));
+        r.frame.reset();
+        break;
+      }
+    }
+  }
+}
+
+Status FFmpegVideoReader::OnFrame(AVFrame* frame, double t, int64_t index) {
+  const SamplerKind kind = options_.sampler.kind;
+  if (detector_) {
+    VIGIL_RETURN_IF_ERROR(FeedShots(frame, t, index));
+    if (kind == SamplerKind::kScene) {
+      PendingFrame r;
+      r.frame = index == 0 ? nullptr : video::RefFrame(frame);  // frame 0 is emitted at once
+      r.index = index;
+      r.time_s = t;
+      recent_.push_back(std::move(r));
+      while (static_cast<int>(recent_.size()) > detector_->lookahead() + 2) recent_.pop_front();
+      if (index == 0) Push(frame, t, index, 0);
+      EmitBoundaries();
+      return Status::Ok();
+    }
+  }
+  switch (kind) {
+    case SamplerKind::kAll:
+      Push(frame, t, index, last_score_);
+      break;
+    case SamplerKind::kKeyframes:
+      if (frame->key_frame) {
+        Push(frame, t, index, last_score_);
+      } else {
+        ++non_key_decoded_;
+      }
+      break;
+    case SamplerKind::kInterval: {
+      const double interval = options_.sampler.interval_s;
+      // Requested times up to t are settled: the nearest of the previous frame and this one.
+      while (next_target_ * interval <= t + 1e-9) {
+        const double target = next_target_ * interval;
+        const bool use_previous = previous_.frame && std::fabs(previous_.time_s - target) <= std::fabs(t - target);
+        const double chosen_t = use_previous ? previous_.time_s : t;
+        if (chosen_t > last_emitted_t_ + 1e-9) {
+          if (use_previous) {
+            Push(previous_.frame.get(), previous_.time_s, previous_.index, 0);
+          } else {
+            Push(frame, t, index, 0);
+          }
+        }
+        ++next_target_;
+      }
+      previous_.frame = video::RefFrame(frame);
+      previous_.time_s = t;
+      previous_.index = index;
+      break;
+    }
+    case SamplerKind::kScene:
+      break;
+  }
+  return Status::Ok();
+}
+
+void FFmpegVideoReader::OnEndOfStream() {
+  if (options_.sampler.kind == SamplerKind::kInterval && previous_.frame) {
+    // The last requested time may fall just after the last frame (within half a frame).
+    const double target = next_target_ * options_.sampler.interval_s;
+    if (previous_.time_s > last_emitted_t_ + 1e-9 && std::fabs(previous_.time_s - target) <= 0.5 * FrameDuration()) {
+      Push(previous_.frame.get(), previous_.time_s, previous_.index, 0);
+    }
+    previous_ = PendingFrame();
+  }
+  if (detector_) {
+    detector_->Finish();
+    EmitBoundaries();
+    recent_.clear();
+    const double end = last_t_ >= 0 ? last_t_ + FrameDuration() : 0;
+    shots_ = detector_->Shots(end, std::max<int64_t>(0, decoded_ - 1));
+  }
+  if (decode_errors_ > 0) {
+    AddNote(std::to_string(decode_errors_) + " decode error(s) skipped (first: " + first_error_ + ")");
+  }
+  if (options_.sampler.kind == SamplerKind::kKeyframes && non_key_decoded_ > 0) {
+    AddNote(info_.codec + ": key-frame skipping unavailable, decoded every frame (" +
+            std::to_string(non_key_decoded_) + " non-key frames dropped)");
+  }
+  if (seeks_ > 0) AddNote("interval: " + std::to_string(seeks_) + " seek(s) to key frames");
+}
+
+Result<bool> FFmpegVideoReader::Next(VideoFrame* out) {
+  const int max_frames = options_.sampler.max_frames;
+  while (pending_.empty()) {
+    if (done_ || (max_frames > 0 && emitted_ >= max_frames)) return false;
+    VIGIL_ASSIGN_OR_RETURN(AVFrame * frame, DecodeNext());
+    const bool capped = options_.max_decoded_frames > 0 && decoded_ > options_.max_decoded_frames;
+    if (!frame || capped) {
+      if (capped) AddNote("stopped after max_decoded_frames = " + std::to_string(options_.max_decoded_frames));
+      if (decoded_ == 0 && !capped) {
+        done_ = true;
+        return DataLossError("no video frame could be decoded" +
+                             (first_error_.empty() ? std::string() : " (" + first_error_ + ")"));
+      }
+      OnEndOfStream();
+      done_ = true;
+      continue;
+    }
+    int64_t ts = frame->best_effort_timestamp;
+    if (ts == AV_NOPTS_VALUE) ts = frame->pts;
+    double t;
+    if (ts == AV_NOPTS_VALUE) {
+      t = last_t_ < 0 ? 0 : last_t_ + FrameDuration();
+    } else {
+      if (start_pts_ == AV_NOPTS_VALUE) start_pts_ = ts;
+      t = (ts - start_pts_) * time_base_;
+    }
+    if (skip_non_key_packets_ || codec_->skip_frame != AVDISCARD_DEFAULT) skipped_anything_ = true;
+    const int64_t index = skipped_anything_ && info_.fps > 0 ? static_cast<int64_t>(std::llround(t * info_.fps))
+                                                             : decoded_ - 1;
+    last_t_ = t;
+    VIGIL_RETURN_IF_ERROR(OnFrame(frame, t, index));
+    av_frame_unref(frame);
+  }
+  PendingFrame p = std::move(pending_.front());
+  pending_.pop_front();
+  out->index = p.index;
+  out->timestamp_s = p.time_s;
+  out->key_frame = p.frame->key_frame != 0;
+  out->scene_score = p.score;
+  VIGIL_RETURN_IF_ERROR(converter_->Convert(p.frame.get(), &out->image));
+  ++emitted_;
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VideoReader>> VideoReader::Open(const std::string& path, const VideoReaderOptions& options) {
+  auto reader = std::make_unique<FFmpegVideoReader>(options);
+  VIGIL_RETURN_IF_ERROR(reader->Init(path));
+  return std::unique_ptr<VideoReader>(std::move(reader));
+}
+
+}  // namespace vigil

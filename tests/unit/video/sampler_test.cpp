@@ -1,0 +1,226 @@
+// Samplers on generated clips with known key frames and cuts: exact timestamps for keyframes,
+// interval (nearest frame, within half a frame) and all, cuts found within one frame, in mp4 (H.264),
+// mkv (MPEG-4), webm (VP8/VP9) and avi; ParseSampler; output size, aspect and rotation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "video_fixtures.h"
+#include "vigil/video.h"
+
+namespace vigil {
+namespace {
+
+using testing::CutsClip;
+using testing::ReadAll;
+using testing::WithSampler;
+
+constexpr double kFps = 25, kFrame = 1.0 / kFps;
+constexpr int kFrames = 150;
+
+TEST(ParseSampler, AcceptsTheDocumentedForms) {
+  EXPECT_EQ(ParseSampler("keyframes")->kind, SamplerKind::kKeyframes);
+  EXPECT_EQ(ParseSampler("all")->kind, SamplerKind::kAll);
+  Result<SamplerSpec> interval = ParseSampler("interval:1.5");
+  ASSERT_TRUE(interval.ok());
+  EXPECT_EQ(interval->kind, SamplerKind::kInterval);
+  EXPECT_DOUBLE_EQ(interval->interval_s, 1.5);
+  Result<SamplerSpec> scene = ParseSampler("scene:0.3");
+  ASSERT_TRUE(scene.ok());
+  EXPECT_DOUBLE_EQ(scene->scene_threshold, 0.3);
+  EXPECT_DOUBLE_EQ(ParseSampler("scene")->scene_threshold, 0.0);
+  for (const char* bad : {"", "key", "interval", "interval:", "interval:0", "interval:-1", "interval:abc",
+                          "interval:1s", "scene:0", "scene:2", "scene:x", "all:3", "keyframes:1", "nan"}) {
+    Result<SamplerSpec> r = ParseSampler(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  for (const char* text : {"keyframes", "all", "interval:1.5", "scene", "scene:0.3"}) {
+    EXPECT_EQ(SamplerToString(*ParseSampler(text)), text);
+  }
+}
+
+struct ClipCase {
+  const char* ext;
+  const char* codec;
+};
+
+class CutsClipTest : public ::testing::TestWithParam<ClipCase> {
+ protected:
+  std::string Clip(int gop) {
+    if (!testing::HaveEncoder(GetParam().codec)) return "";
+    return CutsClip(GetParam().ext, GetParam().codec, gop);
+  }
+};
+
+TEST_P(CutsClipTest, AllFramesHaveExactTimestamps) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  testing::Sampled s = ReadAll(clip, WithSampler("all", 32, 24));
+  ASSERT_EQ(static_cast<int>(s.frames.size()), kFrames);
+  EXPECT_EQ(s.info.width, 160);
+  EXPECT_EQ(s.info.height, 120);
+  EXPECT_NEAR(s.info.fps, kFps, 1e-6);
+  EXPECT_NEAR(s.info.duration_s, 6.0, 0.05);
+  for (int i = 0; i < kFrames; ++i) {
+    EXPECT_NEAR(s.frames[i].timestamp_s, i * kFrame, 1e-3) << i;
+    EXPECT_EQ(s.frames[i].index, i);
+    EXPECT_EQ(s.frames[i].image.width, 32);
+    EXPECT_EQ(s.frames[i].image.height, 24);
+    EXPECT_EQ(s.frames[i].image.pixels.size(), 32u * 24 * 3);
+    EXPECT_EQ(s.frames[i].key_frame, i % 10 == 0) << i;
+  }
+}
+
+TEST_P(CutsClipTest, KeyframesAreTheKnownGop) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  testing::Sampled s = ReadAll(clip, WithSampler("keyframes"));
+  ASSERT_EQ(s.frames.size(), 15u);
+  for (size_t i = 0; i < s.frames.size(); ++i) {
+    EXPECT_NEAR(s.frames[i].timestamp_s, i * 10 * kFrame, 1e-3) << i;
+    EXPECT_EQ(s.frames[i].index, static_cast<int64_t>(i * 10));
+    EXPECT_TRUE(s.frames[i].key_frame);
+    EXPECT_EQ(s.frames[i].image.width, 160);
+  }
+  // Only key frames reached the decoder.
+  EXPECT_EQ(s.decoded, 15);
+}
+
+TEST_P(CutsClipTest, IntervalPicksTheNearestFrame) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  testing::Sampled one = ReadAll(clip, WithSampler("interval:1"));
+  ASSERT_EQ(one.frames.size(), 6u);  // 0..5 s; 6 s is past the last frame (5.96) by more than half a frame
+  for (size_t i = 0; i < one.frames.size(); ++i) EXPECT_NEAR(one.frames[i].timestamp_s, double(i), 1e-3);
+  // 0.317 s is not a multiple of the frame duration: each frame is the nearest one.
+  testing::Sampled odd = ReadAll(clip, WithSampler("interval:0.317"));
+  ASSERT_EQ(odd.frames.size(), 19u);  // 0, 0.317, ..., 5.706 (no target half-way between two frames)
+  for (size_t i = 0; i < odd.frames.size(); ++i) {
+    const double target = i * 0.317;
+    const double expected = std::round(target / kFrame) * kFrame;
+    EXPECT_NEAR(odd.frames[i].timestamp_s, expected, 1e-3) << "target " << target;
+    EXPECT_LE(std::fabs(odd.frames[i].timestamp_s - target), kFrame / 2 + 1e-6);
+  }
+  // Intervals shorter than a frame never return a frame twice.
+  testing::Sampled dense = ReadAll(clip, WithSampler("interval:0.01", 16, 16));
+  ASSERT_EQ(static_cast<int>(dense.frames.size()), kFrames);
+  for (size_t i = 1; i < dense.frames.size(); ++i) EXPECT_GT(dense.frames[i].timestamp_s, dense.frames[i - 1].timestamp_s);
+}
+
+TEST_P(CutsClipTest, SceneFindsTheCutsWithinOneFrame) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  for (const char* sampler : {"scene", "scene:0.3"}) {
+    testing::Sampled s = ReadAll(clip, WithSampler(sampler, 64, 48));
+    ASSERT_EQ(s.frames.size(), 3u) << sampler;
+    EXPECT_NEAR(s.frames[0].timestamp_s, 0.0, 1e-3);
+    EXPECT_NEAR(s.frames[1].timestamp_s, 2.0, kFrame + 1e-3) << sampler;
+    EXPECT_NEAR(s.frames[2].timestamp_s, 4.0, kFrame + 1e-3) << sampler;
+    ASSERT_EQ(s.shots.size(), 3u) << sampler;
+    EXPECT_NEAR(s.shots[0].start_s, 0.0, 1e-3);
+    EXPECT_NEAR(s.shots[0].end_s, 2.0, kFrame + 1e-3);
+    EXPECT_NEAR(s.shots[1].start_s, 2.0, kFrame + 1e-3);
+    EXPECT_NEAR(s.shots[2].start_s, 4.0, kFrame + 1e-3);
+    EXPECT_NEAR(s.shots[2].end_s, 6.0, 1e-3);
+    EXPECT_EQ(s.shots[0].first_frame, 0);
+    EXPECT_EQ(s.shots[2].last_frame, kFrames - 1);
+    EXPECT_EQ(s.shots[0].last_frame + 1, s.shots[1].first_frame);
+    EXPECT_EQ(s.decoded, kFrames);
+  }
+}
+
+TEST_P(CutsClipTest, DetectShotsWithAnotherSamplerAndMaxFrames) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VideoReaderOptions o = WithSampler("interval:1", 8, 8);
+  o.detect_shots = true;
+  testing::Sampled s = ReadAll(clip, o);
+  EXPECT_EQ(s.frames.size(), 6u);
+  ASSERT_EQ(s.shots.size(), 3u);
+  EXPECT_NEAR(s.shots[1].start_s, 2.0, kFrame + 1e-3);
+  VideoReaderOptions capped = WithSampler("all", 8, 8);
+  capped.sampler.max_frames = 7;
+  EXPECT_EQ(ReadAll(clip, capped).frames.size(), 7u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Containers, CutsClipTest,
+                         ::testing::Values(ClipCase{"mp4", "libx264"}, ClipCase{"mkv", "mpeg4"},
+                                           ClipCase{"webm", "libvpx"}, ClipCase{"webm", "libvpx-vp9"},
+                                           ClipCase{"avi", "mpeg4"}),
+                         [](const ::testing::TestParamInfo<ClipCase>& info) {
+                           std::string name = std::string(info.param.ext) + "_" + info.param.codec;
+                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+// With a long GOP the interval sampler seeks over whole GOPs (mp4 has a seek index) yet returns
+// the same frames as a full decode.
+TEST(IntervalSampler, SeeksOverLongGopsAndMatchesFullDecode) {
+  const std::string clip = CutsClip("mp4", "libx264", 25);
+  ASSERT_FALSE(clip.empty());
+  testing::Sampled sparse = ReadAll(clip, WithSampler("interval:2.4", 40, 30));
+  testing::Sampled all = ReadAll(clip, WithSampler("all", 40, 30));
+  ASSERT_EQ(sparse.frames.size(), 3u);  // 0, 2.4, 4.8 (key frames at every second)
+  ASSERT_EQ(all.frames.size(), static_cast<size_t>(kFrames));
+  for (const VideoFrame& f : sparse.frames) {
+    const int i = static_cast<int>(std::lround(f.timestamp_s / kFrame));
+    EXPECT_NEAR(f.timestamp_s, std::round(f.timestamp_s / 2.4) * 2.4, 1e-3);
+    EXPECT_EQ(f.image.pixels, all.frames[i].image.pixels) << "frame " << i << " differs after seeking";
+  }
+  EXPECT_LT(sparse.decoded, kFrames);  // skipped what was not needed
+  bool noted_seek = false;
+  for (const std::string& n : sparse.notes) noted_seek |= n.find("seek") != std::string::npos;
+  EXPECT_TRUE(noted_seek);
+}
+
+TEST(Rotation, DisplayMatrixIsApplied) {
+  // Stream copy with rotate metadata writes a display matrix (re-encoding drops it in FFmpeg 5.1).
+  const std::string plain = testing::Generate(
+      "unrotated.mp4", "-f lavfi -i testsrc2=s=160x120:r=25:d=1 -c:v libx264 -preset ultrafast");
+  ASSERT_FALSE(plain.empty());
+  const std::string clip = testing::Generate("rotated.mp4", "-i '" + plain + "' -c copy -metadata:s:v:0 rotate=90");
+  ASSERT_FALSE(clip.empty());
+  testing::Sampled s = ReadAll(clip, WithSampler("keyframes"));
+  ASSERT_FALSE(s.frames.empty());
+  // The matrix FFmpeg writes for rotate=90 turns the picture 90 degrees counter-clockwise for display
+  // (ffprobe: rotation=90, counter-clockwise), i.e. 270 clockwise.
+  EXPECT_EQ(s.info.rotation_deg, 270);
+  EXPECT_EQ(s.info.width, 120);
+  EXPECT_EQ(s.info.height, 160);
+  EXPECT_EQ(s.frames[0].image.width, 120);
+  EXPECT_EQ(s.frames[0].image.height, 160);
+  // Against ffmpeg's own auto-rotated decode of the first frame.
+  const std::string raw = testing::Generate("rotated_first.rgb", "-i '" + clip + "' -frames:v 1 -f rawvideo -pix_fmt rgb24");
+  ASSERT_FALSE(raw.empty());
+  const std::string ref = testing::ReadBytes(raw);
+  ASSERT_EQ(ref.size(), s.frames[0].image.pixels.size());
+  double diff = 0;
+  for (size_t i = 0; i < ref.size(); ++i) diff += std::abs(int(uint8_t(ref[i])) - int(s.frames[0].image.pixels[i]));
+  EXPECT_LT(diff / ref.size(), 3.0);
+  // Scaling to a requested size happens in display orientation.
+  testing::Sampled scaled = ReadAll(clip, WithSampler("keyframes", 30, 40));
+  EXPECT_EQ(scaled.frames[0].image.width, 30);
+  EXPECT_EQ(scaled.frames[0].image.height, 40);
+}
+
+TEST(OutputSize, KeepAspectFitsInside) {
+  const std::string clip = CutsClip("mp4", "libx264", 10);
+  ASSERT_FALSE(clip.empty());
+  VideoReaderOptions o = WithSampler("keyframes", 64, 64);
+  o.keep_aspect = true;
+  o.sampler.max_frames = 1;
+  testing::Sampled s = ReadAll(clip, o);
+  ASSERT_EQ(s.frames.size(), 1u);
+  EXPECT_EQ(s.frames[0].image.width, 64);
+  EXPECT_EQ(s.frames[0].image.height, 48);
+  VideoReaderOptions w_only = WithSampler("keyframes", 80, 0);
+  w_only.sampler.max_frames = 1;
+  s = ReadAll(clip, w_only);
+  EXPECT_EQ(s.frames[0].image.width, 80);
+  EXPECT_EQ(s.frames[0].image.height, 60);
+}
+
+}  // namespace
+}  // namespace vigil
