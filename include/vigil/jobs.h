@@ -80,6 +80,9 @@ struct JobStoreOptions {
   int busy_timeout_ms = 5000;
   // false: synchronous=NORMAL (WAL; durable across process crashes), true: FULL (also power loss).
   bool synchronous_full = false;
+  // Hold an exclusive lock (flock on "<path>.lock") while open, so a second process cannot run
+  // jobs on the same database (its crash recovery would re-queue this one's running jobs).
+  bool exclusive = true;
 };
 
 // Counts of jobs RecoverInterrupted found left `running`.
@@ -91,7 +94,8 @@ struct RecoveredJobs {
 class JobStore {
  public:
   // Opens or creates the database and brings its schema to the current version (migrations run
-  // in a transaction; a database from a newer Vigil is refused with kFailedPrecondition).
+  // in a transaction; a database from a newer Vigil is refused with kFailedPrecondition, and so
+  // is one another process holds open with `exclusive`).
   static Result<std::unique_ptr<JobStore>> Open(const JobStoreOptions& options);
   ~JobStore();
   // 128 bits from the OS random source, as 32 lower-case hex digits.

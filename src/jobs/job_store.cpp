@@ -1,6 +1,9 @@
 // JobStore: the jobs table in SQLite (WAL), its schema migrations, and every state transition as
 // one conditional UPDATE, so a stale runner (wrong run_token, job no longer running) changes nothing.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -145,8 +148,28 @@ const char* CallbackStateName(CallbackState state) {
   return "none";
 }
 
+// An exclusive flock on "<database>.lock", released when closed.
+class LockFile {
+ public:
+  static Result<std::unique_ptr<LockFile>> Acquire(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return FailedPreconditionError("cannot open lock file " + path);
+    std::unique_ptr<LockFile> lock(new LockFile(fd));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      return FailedPreconditionError(path + " is locked: another process has this job database open");
+    }
+    return lock;
+  }
+  ~LockFile() { ::close(fd_); }  // closing releases the lock
+
+ private:
+  explicit LockFile(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 struct JobStore::Impl {
   mutable std::mutex mutex;  // one statement at a time on the connection
+  std::unique_ptr<LockFile> lock;
   std::unique_ptr<sqlite::Database> db;
 
   Status Migrate() {
@@ -229,6 +252,9 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const JobStoreOptions& options)
     if (ec) return FailedPreconditionError("cannot create " + parent.string() + ": " + ec.message());
   }
   auto impl = std::make_unique<Impl>();
+  if (options.exclusive) {
+    VIGIL_ASSIGN_OR_RETURN(impl->lock, LockFile::Acquire(options.path + ".lock"));
+  }
   VIGIL_ASSIGN_OR_RETURN(impl->db, sqlite::Database::Open(options.path, options.busy_timeout_ms,
                                                           options.synchronous_full));
   VIGIL_RETURN_IF_ERROR(impl->Migrate());

@@ -16,18 +16,6 @@
 
 namespace vigil::server {
 
-struct CallbackUrl {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // lower case
-  int port = 0;
-  std::string path;    // with query, "/" when absent
-};
-
-// Parses an absolute http(s) URL without user info or fragment; kInvalidArgument otherwise.
-Result<CallbackUrl> ParseCallbackUrl(const std::string& url);
-// ParseCallbackUrl plus the allow-list: kInvalidArgument naming the refused host.
-Result<CallbackUrl> CheckCallbackUrl(const CallbacksConfig& config, const std::string& url);
-
 class CallbackSender {
  public:
   // `store` and `metrics` must outlive the sender.

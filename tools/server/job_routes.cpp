@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "callback_sender.h"
 #include "job_json.h"
 #include "upload_file.h"
+#include "vigil/callback_url.h"
 
 namespace vigil::server {
 namespace {
@@ -210,7 +210,7 @@ class JobRoutes {
                            " (" + std::to_string(limit) + " bytes)");
     }
     if (!callback_url.empty()) {
-      Result<CallbackUrl> cb = CheckCallbackUrl(config_.callbacks, callback_url);
+      Result<CallbackUrl> cb = CheckCallbackUrl(config_.callbacks.allowed_hosts, callback_url);
       if (!cb.ok()) return SendStatus(res, cb.status(), 0);
     }
 
@@ -236,7 +236,7 @@ class JobRoutes {
         if (name == "callback_url") {
           if (!value.is_string()) return SendError(res, 400, "invalid_argument", "callback_url must be a string");
           callback_url = value.get<std::string>();
-          Result<CallbackUrl> cb = CheckCallbackUrl(config_.callbacks, callback_url);
+          Result<CallbackUrl> cb = CheckCallbackUrl(config_.callbacks.allowed_hosts, callback_url);
           if (!cb.ok()) return SendStatus(res, cb.status(), 0);
           continue;
         }

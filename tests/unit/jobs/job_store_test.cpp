@@ -75,6 +75,23 @@ TEST(JobStore, RefusesAFileThatIsNotADatabase) {
   EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().ToString();
 }
 
+TEST(JobStore, OneOpenStorePerDatabaseWhenExclusive) {
+  TempDbDir tmp;
+  auto first = OpenStore(tmp.db());
+  ASSERT_TRUE(first);
+  JobStoreOptions options;
+  options.path = tmp.db();
+  auto second = JobStore::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("another process"), std::string::npos);
+  options.exclusive = false;  // readers that do not run jobs may share it
+  EXPECT_TRUE(JobStore::Open(options).ok());
+  first.reset();
+  options.exclusive = true;
+  EXPECT_TRUE(JobStore::Open(options).ok()) << "the lock is released with the store";
+}
+
 TEST(JobStore, IdsAreRandomHexAndDistinct) {
   std::set<std::string> ids;
   for (int i = 0; i < 2000; ++i) {
