@@ -63,7 +63,6 @@ int RunServe(const ServeArgs& args) {
     auto opened = JobStore::Open(store_options);
     if (!opened.ok()) return ReportError(opened.status());
     store = std::move(*opened);
-    server::UploadFile::RemoveStaleParts(config.jobs.data_dir);
     callbacks = std::make_unique<server::CallbackSender>(config.callbacks, store.get(), &(*service)->metrics());
     JobRunnerOptions runner_options;
     runner_options.workers = config.jobs.workers;
@@ -87,6 +86,8 @@ int RunServe(const ServeArgs& args) {
     // TODO(jobs): register the video.tag handler once VideoTagger lands.
     Status started = runner->Start();
     if (!started.ok()) return ReportError(started);
+    // After Start: jobs that ran out of attempts while recovering are final, their uploads orphans.
+    server::UploadFile::RemoveOrphans(config.jobs.data_dir, *store);
     started = callbacks->Start();
     if (!started.ok()) return ReportError(started);
   }

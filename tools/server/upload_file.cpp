@@ -58,12 +58,22 @@ Status UploadFile::Commit() {
   return Status::Ok();
 }
 
-int UploadFile::RemoveStaleParts(const std::string& dir) {
+int UploadFile::RemoveOrphans(const std::string& dir, const JobStore& store) {
   std::error_code ec;
-  int removed = 0;
+  std::vector<std::filesystem::path> orphans;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".part" && std::filesystem::remove(entry.path(), ec)) ++removed;
+    const std::filesystem::path& p = entry.path();
+    if (p.extension() == ".part") {
+      orphans.push_back(p);
+    } else if (p.extension() == ".video") {
+      Result<Job> job = store.Get(p.stem().string());
+      if ((!job.ok() && job.status().code() == StatusCode::kNotFound) || (job.ok() && IsFinal(job->state))) {
+        orphans.push_back(p);
+      }
+    }
   }
+  int removed = 0;
+  for (const auto& p : orphans) removed += std::filesystem::remove(p, ec) ? 1 : 0;
   return removed;
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "vigil/jobs.h"
 #include "vigil/status.h"
 
 namespace vigil::server {
@@ -23,8 +24,9 @@ class UploadFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }  // the final path
 
-  // Removes *.part files a crashed server left in `dir`; returns how many.
-  static int RemoveStaleParts(const std::string& dir);
+  // At start-up: removes from `dir` the *.part files a crashed server left, and uploads
+  // ("<job id>.video") whose job ended or was never stored. Returns how many files went.
+  static int RemoveOrphans(const std::string& dir, const JobStore& store);
 
  private:
   UploadFile(int fd, std::string path, size_t max_bytes) : fd_(fd), path_(std::move(path)), max_bytes_(max_bytes) {}
