@@ -206,5 +206,60 @@ TEST(Preprocess, FastEnoughPerImage) {
   EXPECT_LT(ms, 3.0);  // typically well under 1 ms in Release; generous for shared/sanitised builds
 }
 
+TEST(Preprocess, LetterboxCentresTheImageAndFillsTheBorders) {
+  Image image;
+  image.width = 40;
+  image.height = 20;
+  std::mt19937 rng(5);
+  image.pixels.resize(40 * 20 * 3);
+  for (auto& p : image.pixels) p = uint8_t(rng() % 256);
+  PreprocessSpec spec;
+  spec.width = spec.height = 32;
+  spec.nchw = true;
+  spec.bgr = true;
+  spec.scale = 1.0f;
+  spec.mean = {100, 110, 120};
+  spec.std = {50, 55, 60};
+  spec.align_corners = false;
+  spec.half_pixel_centers = true;
+  spec.letterbox = true;
+  spec.pad_value = 7;
+  // Scale min(32/40, 32/20) = 0.8: a 32x16 region, 8 rows of border above and below.
+  const ResizeGeometry g = ComputeResizeGeometry(spec, 40, 20);
+  EXPECT_EQ(g.region_width, 32);
+  EXPECT_EQ(g.region_height, 16);
+  EXPECT_EQ(g.offset_x, 0);
+  EXPECT_EQ(g.offset_y, 8);
+  EXPECT_DOUBLE_EQ(g.scale_x, 0.8);
+  std::vector<float> out(PreprocessOutputSize(spec));
+  ASSERT_TRUE(PreprocessInto(image, spec, out.data()).ok());
+  // The region equals a stretch of the whole image to 32x16.
+  PreprocessSpec region = spec;
+  region.letterbox = false;
+  region.height = 16;
+  std::vector<float> ref(PreprocessOutputSize(region));
+  ASSERT_TRUE(PreprocessInto(image, region, ref.data()).ok());
+  for (int oc = 0; oc < 3; ++oc) {
+    const int c = 2 - oc;  // BGR output: plane 0 holds blue
+    const float pad = (7.0f - spec.mean[c]) / spec.std[c];
+    for (int y = 0; y < 32; ++y) {
+      for (int x = 0; x < 32; ++x) {
+        const float v = out[(oc * 32 + y) * 32 + x];
+        if (y < 8 || y >= 24) {
+          ASSERT_EQ(v, pad) << "border at " << x << "," << y;
+        } else {
+          ASSERT_EQ(v, ref[(oc * 16 + (y - 8)) * 32 + x]) << x << "," << y;
+        }
+      }
+    }
+  }
+  // A tall image gets side borders; a 1-pixel image still fills a 1-pixel region.
+  const ResizeGeometry tall = ComputeResizeGeometry(spec, 10, 100);
+  EXPECT_EQ(tall.region_height, 32);
+  EXPECT_EQ(tall.region_width, 3);
+  EXPECT_EQ(tall.offset_x, 14);
+  EXPECT_EQ(ComputeResizeGeometry(spec, 1, 1000).region_width, 1);
+}
+
 }  // namespace
 }  // namespace vigil
