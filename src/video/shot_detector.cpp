@@ -1,11 +1,9 @@
-// ShotDetector: per-frame features (HSV histogram, luma, edges) on 64x48 copies, a frame-to-frame
-// score for cuts, a score against the frame span_ frames back for gradual transitions, and adaptive
-// (local mean/std) or fixed-threshold decisions.
+// ShotDetector: per-frame features (HSV histogram, luma, edges) on 64x48 copies, multi-scale
+// contrast scores, and fixed or adaptive boundary decisions (see shot_detector.h).
 #include "video/shot_detector.h"
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace vigil::video {
 namespace {
@@ -16,6 +14,12 @@ constexpr int kPixels = kAnalysisWidth * kAnalysisHeight;
 // Feature layout: [hist (kHistBins)] [luma (kPixels)] [edge (kPixels)].
 constexpr int kLumaOffset = kHistBins;
 constexpr int kEdgeOffset = kHistBins + kPixels;
+
+// Adaptive decision: a boundary's contrast must exceed this floor and mean + kSigmas * std of the
+// frame-to-frame change in the surrounding window (+-kWindowSeconds).
+constexpr double kFloor = 0.15;
+constexpr double kSigmas = 2.0;
+constexpr double kWindowSeconds = 1.0;
 
 std::vector<float> ComputeFeatures(const Image& img) {
   std::vector<float> f(kHistBins + 2 * kPixels, 0.f);
@@ -71,60 +75,101 @@ double Distance(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-ShotDetector::ShotDetector(const ShotDetectorOptions& options, double fps) : options_(options), fps_(fps) {
-  span_ = std::max(2, static_cast<int>(std::lround(0.5 * fps_)));
-  window_ = std::max(4, static_cast<int>(std::lround(1.0 * fps_)));
-  lookahead_ = window_ + span_;
+ShotDetector::ShotDetector(const ShotDetectorOptions& options, double fps)
+    : options_(options), fps_(fps > 0 ? fps : 25.0) {
+  scales_ = {1, std::max(2, static_cast<int>(std::lround(0.3 * fps_))),
+             std::max(3, static_cast<int>(std::lround(0.6 * fps_)))};
+  window_ = std::max(8, static_cast<int>(std::lround(kWindowSeconds * fps_)));
+  lookahead_ = 2 * scales_.back() + window_;
+}
+
+double ShotDetector::FeatureDistance(size_t a, size_t b) const {
+  const size_t last = entries_.size() - 1;
+  a = std::min(a, last);
+  b = std::min(b, last);
+  if (a == b) return 0;
+  return Distance(features_[a - features_base_], features_[b - features_base_]);
 }
 
 double ShotDetector::AddFrame(int64_t index, double time_s, const Image& small) {
-  std::vector<float> f = ComputeFeatures(small);
-  Entry e{index, time_s, 0, 0};
-  if (!history_.empty()) e.cut_score = Distance(f, history_.back());
-  if (static_cast<int>(history_.size()) >= span_) e.wide_score = Distance(f, history_[history_.size() - span_]);
-  history_.push_back(std::move(f));
-  while (static_cast<int>(history_.size()) > span_) history_.pop_front();
-  entries_.push_back(e);
-  while (decided_ + lookahead_ < entries_.size()) Decide(decided_++);
-  return e.cut_score;
+  entries_.push_back({index, time_s});
+  features_.push_back(ComputeFeatures(small));
+  const size_t n = entries_.size();
+  cut_.push_back(n > 1 ? FeatureDistance(n - 2, n - 1) : 0.0);
+  const size_t reach = 2 * scales_.back() - 1;  // frames after b that S(b) needs
+  while (computed_ + reach < n) ComputeContrast(computed_++);
+  while (decided_ + window_ < computed_) Decide(decided_++);
+  // Keep the features still needed by future contrast computations.
+  const size_t keep_from = computed_ > static_cast<size_t>(2 * scales_.back()) ? computed_ - 2 * scales_.back() : 0;
+  while (features_base_ < keep_from) {
+    features_.pop_front();
+    ++features_base_;
+  }
+  return cut_.back();
+}
+
+void ShotDetector::ComputeContrast(size_t b) {
+  double best = 0;
+  int best_k = 1;
+  if (b > 0) {
+    for (int k : scales_) {
+      const size_t before = b >= static_cast<size_t>(k) ? b - k : 0;
+      const size_t before2 = b >= static_cast<size_t>(2 * k) ? b - 2 * k : 0;
+      const size_t after = b + k - 1, after2 = b + 2 * k - 1;
+      const double across = FeatureDistance(before, after);
+      const double side = std::max(FeatureDistance(before2, before), FeatureDistance(after, after2));
+      const double s = across - side;
+      if (s > best) {
+        best = s;
+        best_k = k;
+      }
+    }
+  }
+  contrast_.push_back(best);
+  best_scale_.push_back(best_k);
 }
 
 void ShotDetector::Finish() {
   if (finished_) return;
   finished_ = true;
-  while (decided_ < entries_.size()) Decide(decided_++);
+  while (computed_ < entries_.size()) ComputeContrast(computed_++);
+  while (decided_ < computed_) Decide(decided_++);
 }
 
-void ShotDetector::Decide(size_t i) {
-  if (i == 0) return;
-  const Entry& e = entries_[i];
-  const double min_gap = options_.min_shot_s;
-  const bool too_close = !all_.empty() && e.time_s - all_.back().time_s < min_gap;
-  bool cut = false;
+void ShotDetector::Accept(size_t b, double score, bool gradual) {
+  if (!all_.empty() && entries_[b].time_s - all_.back().time_s < options_.min_shot_s) return;
+  ShotBoundary boundary{entries_[b].frame, entries_[b].time_s, score, gradual};
+  all_.push_back(boundary);
+  fresh_.push_back(boundary);
+}
+
+void ShotDetector::Decide(size_t b) {
+  if (b == 0) return;
   if (options_.threshold > 0) {
-    cut = e.cut_score >= options_.threshold;
-  } else {
-    // Adaptive: the score must stand out from its neighbours (excluding the frame itself).
-    const size_t lo = i > static_cast<size_t>(window_) ? i - window_ : 1;
-    const size_t hi = std::min(entries_.size() - 1, i + window_);
-    double sum = 0, sq = 0, peak = 0;
-    int n = 0;
-    for (size_t j = lo; j <= hi; ++j) {
-      if (j == i) continue;
-      sum += entries_[j].cut_score;
-      sq += entries_[j].cut_score * entries_[j].cut_score;
-      peak = std::max(peak, entries_[j].cut_score);
-      ++n;
-    }
-    const double mean = n ? sum / n : 0;
-    const double sd = n ? std::sqrt(std::max(0.0, sq / n - mean * mean)) : 0;
-    cut = e.cut_score > 0.08 && e.cut_score > mean + 4 * sd + 0.02 && e.cut_score >= peak;
+    if (cut_[b] >= options_.threshold) Accept(b, cut_[b], false);
+    return;
   }
-  if (cut && !too_close) {
-    ShotBoundary b{e.frame, e.time_s, e.cut_score, false};
-    all_.push_back(b);
-    fresh_.push_back(b);
+  const double s = contrast_[b];
+  if (s < kFloor) return;
+  const size_t k = static_cast<size_t>(scales_.back());
+  const size_t last = computed_ - 1;
+  // A local maximum of the contrast within +-k frames (earlier ties win).
+  for (size_t j = b > k ? b - k : 1; j <= std::min(last, b + k); ++j) {
+    if (j != b && (contrast_[j] > s || (contrast_[j] == s && j < b))) return;
   }
+  // Adaptive threshold: mean + kSigmas * std of the frame-to-frame change in the surrounding window
+  // (outside +-k), i.e. how much the content moves here anyway (pans, flashes, action).
+  const size_t w = static_cast<size_t>(window_);
+  double sum = 0, sq = 0;
+  int n = 0;
+  for (size_t j = b > w ? b - w : 1; j <= std::min(last, b + w); ++j) {
+    if (j + k >= b && j <= b + k) continue;
+    sum += cut_[j];
+    sq += cut_[j] * cut_[j];
+    ++n;
+  }
+  const double mean = n ? sum / n : 0, sd = n ? std::sqrt(std::max(0.0, sq / n - mean * mean)) : 0;
+  if (s > mean + kSigmas * sd) Accept(b, s, best_scale_[b] > 1);
 }
 
 std::vector<ShotBoundary> ShotDetector::TakeBoundaries() {

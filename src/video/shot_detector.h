@@ -1,6 +1,16 @@
 // ShotDetector: content-change scores on small frame copies and shot boundaries from them (hard
 // cuts, and gradual transitions such as dissolves and fades). No FFmpeg here: frames arrive as small
 // RGB images from the reader.
+//
+// Fixed threshold (scene:T): a boundary before frame b when d(b-1, b) >= T (d = content distance,
+// 0..1, of HSV histogram, luma and edges), like ffmpeg's scene score.
+// Adaptive (scene): for scales k (1 frame, ~0.3 s, ~0.6 s) the contrast
+//   S_k(b) = d(b-k, b+k-1) - max(d(b-2k, b-k), d(b+k-1, b+2k-1))
+// is large when the content across b differs while each side is steady (a cut at k = 1, a dissolve
+// or fade of up to 2k frames at the larger k), and small for camera or object motion, which changes
+// the sides as much as the middle. A boundary is a local maximum of S = max_k S_k (within the largest
+// k) above a floor and above the running mean + z * std of the frame-to-frame change d(i-1, i) over
+// the second around it (so busy content, such as pans, flashes and action, needs more contrast).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +30,7 @@ struct ShotBoundary {
   int64_t frame = 0;     // first frame of the new shot (VideoFrame::index)
   double time_s = 0;     // its timestamp
   double score = 0;      // detector score that triggered it
-  bool gradual = false;  // dissolve / fade rather than a hard cut
+  bool gradual = false;  // found at a scale above one frame (dissolve / fade)
 };
 
 class ShotDetector {
@@ -37,25 +47,35 @@ class ShotDetector {
   int lookahead() const { return lookahead_; }
   // Shots from all boundaries so far; the last one ends at end_time_s / last_frame.
   std::vector<Shot> Shots(double end_time_s, int64_t last_frame) const;
+  // Per-frame contrast scores so far (for tests and tuning): score[i] is S for a boundary before frame i.
+  const std::vector<double>& contrast() const { return contrast_; }
+  // Per-frame distance to the previous frame (0..1).
+  const std::vector<double>& cut_scores() const { return cut_; }
 
  private:
-  struct Features;
-  struct Entry {
-    int64_t frame;
-    double time_s;
-    double cut_score;   // vs previous frame
-    double wide_score;  // vs the frame `span_` frames earlier
-  };
-  void Decide(size_t i);
+  double FeatureDistance(size_t a, size_t b) const;  // frames by position in entries_
+  void ComputeContrast(size_t b);
+  void Decide(size_t b);
+  void Accept(size_t b, double score, bool gradual);
 
   ShotDetectorOptions options_;
   double fps_;
-  int span_;       // frames between the two frames of the wide (gradual) score
-  int lookahead_;  // frames kept before deciding
-  int window_;     // half-width of the local statistics window
-  std::deque<std::vector<float>> history_;  // features of the last span_+1 frames
-  std::vector<Entry> entries_;              // every frame's scores
-  size_t decided_ = 0;                      // entries_[0, decided_) are decided
+  std::vector<int> scales_;  // k values in frames
+  int lookahead_ = 0;
+  int window_ = 0;  // half-width (frames) of the local statistics window
+
+  struct Entry {
+    int64_t frame;
+    double time_s;
+  };
+  std::vector<Entry> entries_;
+  std::deque<std::vector<float>> features_;  // of frames [features_base_, entries_.size())
+  size_t features_base_ = 0;
+  std::vector<double> cut_;       // d(b-1, b)
+  std::vector<double> contrast_;  // S(b)
+  std::vector<int> best_scale_;   // argmax k of S_k(b)
+  size_t computed_ = 0;           // contrast_ valid for [0, computed_)
+  size_t decided_ = 0;            // boundaries decided for [0, decided_)
   std::vector<ShotBoundary> all_, fresh_;
   bool finished_ = false;
 };
