@@ -11,7 +11,10 @@
 // scratchpad. A Session has one Executor with SessionOptions.threads threads and, when threads > 1,
 // one 1-thread Executor per thread: a batch of at least `threads` images is shared out image by
 // image between the threads (no per-primitive fork/join), the remainder and batch 1 use intra-op
-// threads. Batches run in micro-batches of kMicroBatch images.
+// threads. Batches run in micro-batches of kMicroBatch images. Work that runs with intra-op
+// threads also has a 1-thread executor: IntraOpChoice (intra_op_choice.h) picks whichever has been
+// faster lately, since OpenMP's fork/join per primitive collapses when other processes keep the
+// cores busy.
 //
 // Threads: Debian's libdnnl uses the OpenMP runtime, whose thread count is the calling thread's
 // OpenMP ICV (nthreads-var): omp_set_num_threads applies to the thread that calls it. A session sets
@@ -25,6 +28,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -36,6 +40,7 @@
 
 #include "runtime/backend.h"
 #include "runtime/graph_optimize.h"
+#include "runtime/intra_op_choice.h"
 #include "runtime/onednn_plan.h"
 #include "runtime/onnx_graph.h"
 #include "vigil/log.h"
@@ -135,6 +140,7 @@ class OneDnnSession : public Session {
     if (options.threads > 1 && options.max_batch >= options.threads * micro) {
       for (int t = 0; t < options.threads; ++t) singles_.emplace_back(backend, model_.get(), 1);
     }
+    if (options.threads > 1) solo_ = std::make_unique<Executor>(backend, model_.get(), 1);
   }
 
   Status Init();
@@ -147,6 +153,8 @@ class OneDnnSession : public Session {
   SessionOptions options_;
   Executor main_;                 // options.threads threads (OpenMP inside each primitive)
   std::vector<Executor> singles_;  // one 1-thread executor per thread, for image-parallel batches
+  std::unique_ptr<Executor> solo_;  // threads > 1: the 1-thread alternative to main_ (IntraOpChoice)
+  IntraOpChoice choice_;
 };
 
 class OneDnnBackend : public Backend {
@@ -220,6 +228,10 @@ Status OneDnnSession::Init() {
   ScopedOmpThreads omp(options_.threads);
   VIGIL_RETURN_IF_ERROR(main_.PlanFor(std::min(micro, options_.max_batch)).status());
   for (Executor& e : singles_) VIGIL_RETURN_IF_ERROR(e.PlanFor(micro).status());
+  if (solo_) {
+    ScopedOmpThreads one(1);
+    VIGIL_RETURN_IF_ERROR(solo_->PlanFor(std::min(micro, options_.max_batch)).status());
+  }
   return Status::Ok();
 }
 
@@ -358,7 +370,19 @@ Status OneDnnSession::Run(const Tensor& input, std::vector<Tensor>* outputs) {
     for (const Status& s : status) VIGIL_RETURN_IF_ERROR(s);
   }
   const int start = units * micro;
-  if (start < n) VIGIL_RETURN_IF_ERROR(main_.Run(input.data.data(), start, n - start, micro, outputs, per_item));
+  if (start >= n) return Status::Ok();
+  if (!solo_) return main_.Run(input.data.data(), start, n - start, micro, outputs, per_item);
+  // Intra-op threads, or one thread when the cores are busy enough to make that faster.
+  const IntraOpChoice::Choice choice = choice_.Next();
+  const auto began = std::chrono::steady_clock::now();
+  if (choice == IntraOpChoice::kSingleThread) {
+    ScopedOmpThreads one(1);
+    VIGIL_RETURN_IF_ERROR(solo_->Run(input.data.data(), start, n - start, micro, outputs, per_item));
+  } else {
+    VIGIL_RETURN_IF_ERROR(main_.Run(input.data.data(), start, n - start, micro, outputs, per_item));
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+  choice_.Record(choice, ms / (n - start));
   return Status::Ok();
 }
 
