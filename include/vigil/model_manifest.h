@@ -17,6 +17,9 @@ struct InputSpec {
   int height = 0;              // model input height in pixels
   int channels = 3;            // 3 (RGB)
   std::string layout = "NHWC";  // "NHWC" or "NCHW": layout of the ONNX input tensor
+  // Frames per input. 1 = an image model. T > 1 = a clip model (video): the input tensor is
+  // N x C x T x H x W (layout must be "NCHW"), run by VideoTagger on clips of T sampled frames.
+  int frames = 1;
 };
 
 struct Preprocessing {

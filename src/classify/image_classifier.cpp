@@ -102,6 +102,11 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
     return InvalidArgumentError("model " + m.name + ":" + std::to_string(m.version) + " is a " +
                                 m.task + " model, not a classifier (use a Detector / vigil::Analyzer)");
   }
+  if (m.input.frames > 1) {
+    return UnsupportedError("model " + m.name + " is a clip model (input N x C x T x H x W, T = " +
+                            std::to_string(m.input.frames) +
+                            "): it classifies videos (VideoTagger, vigil tag), not images");
+  }
   const ModelLoadOptions load{options.backend, options.threads_per_session, options.max_batch,
                               options.decode, options.scaled_decode};
   VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), load, impl.get()));

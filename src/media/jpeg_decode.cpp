@@ -14,16 +14,10 @@
 #include "media/exif_orientation.h"
 #include "media/image_formats.h"
 #include "media/pixel_ops.h"
+#include "media/turbojpeg_handle.h"
 
 namespace vigil::media {
 namespace {
-
-struct TjDeleter {
-  void operator()(void* handle) const {
-    if (handle != nullptr) tjDestroy(handle);
-  }
-};
-using TjHandle = std::unique_ptr<void, TjDeleter>;
 
 // Orientation from the first APP1 "Exif" segment before the first SOS; 1 if none.
 int JpegExifOrientation(const uint8_t* data, size_t size) {

@@ -75,6 +75,13 @@ Status ValidateManifest(const ModelManifest& m) {
   if (m.input.layout != "NHWC" && m.input.layout != "NCHW") {
     return InvalidArgumentError("manifest: \"input.layout\" must be \"NHWC\" or \"NCHW\"");
   }
+  if (m.input.frames < 1 || m.input.frames > 256) {
+    return InvalidArgumentError("manifest: \"input.frames\" must be in 1..256");
+  }
+  if (m.input.frames > 1 && m.input.layout != "NCHW") {
+    return InvalidArgumentError(
+        "manifest: a clip model (\"input.frames\" > 1, input N x C x T x H x W) needs layout \"NCHW\"");
+  }
   if (m.preprocessing.color != "RGB" && m.preprocessing.color != "BGR") {
     return InvalidArgumentError("manifest: \"preprocessing.color\" must be \"RGB\" or \"BGR\"");
   }
@@ -116,6 +123,7 @@ Result<ModelManifest> ParseManifest(const std::string& json_text) {
     m.input.height = in.at("height").get<int>();
     ReadOptional(in, "channels", &m.input.channels);
     ReadOptional(in, "layout", &m.input.layout);
+    ReadOptional(in, "frames", &m.input.frames);
     if (j.contains("preprocessing")) {
       const json& p = j.at("preprocessing");
       ReadOptional(p, "color", &m.preprocessing.color);
@@ -166,6 +174,7 @@ std::string SerializeManifest(const ModelManifest& m) {
   j["input"] = {{"name", m.input.name},     {"width", m.input.width},
                 {"height", m.input.height}, {"channels", m.input.channels},
                 {"layout", m.input.layout}};
+  if (m.input.frames != 1) j["input"]["frames"] = m.input.frames;
   j["preprocessing"] = {{"color", m.preprocessing.color},
                         {"scale", m.preprocessing.scale},
                         {"mean", m.preprocessing.mean},

@@ -1,0 +1,149 @@
+// FrameModel adapter for clip-level models (input N x C x T x H x W): each group of T consecutive
+// sampled frames is preprocessed per frame (manifest preprocessing, CHW) and laid out as
+// C x T x H x W, then run on a runtime backend session (one per call, from a pool).
+#include <mutex>
+
+#include "media/preprocess.h"
+#include "runtime/backend.h"
+#include "video/frame_model.h"
+#include "vigil/model_repository.h"
+
+namespace vigil::video {
+namespace {
+
+class ClipFrameModel : public FrameModel {
+ public:
+  ClipFrameModel(ModelEntry entry, std::unique_ptr<Backend> backend, SessionOptions session_options,
+                 PreprocessSpec spec)
+      : entry_(std::move(entry)),
+        backend_(std::move(backend)),
+        session_options_(session_options),
+        spec_(spec) {}
+
+  const std::string& name() const override { return entry_.manifest.name; }
+  int version() const override { return entry_.manifest.version; }
+  const char* kind() const override { return "clip"; }
+  const std::vector<std::string>& labels() const override { return entry_.manifest.labels; }
+  int input_width() const override { return entry_.manifest.input.width; }
+  int input_height() const override { return entry_.manifest.input.height; }
+  int clip_length() const override { return entry_.manifest.input.frames; }
+
+  Result<std::vector<FrameOutput>> Run(const std::vector<Image>& images) const override {
+    const size_t t_len = size_t(clip_length());
+    if (images.empty() || images.size() % t_len != 0) {
+      return InvalidArgumentError("clip model " + name() + ": " + std::to_string(images.size()) +
+                                  " frames is not a multiple of the clip length " +
+                                  std::to_string(t_len));
+    }
+    const ModelManifest& m = entry_.manifest;
+    const size_t plane = size_t(m.input.width) * m.input.height;
+    const size_t clips = images.size() / t_len;
+    std::vector<float> frame(plane * 3);
+    std::vector<FrameOutput> out;
+    out.reserve(clips);
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Acquire());
+    const size_t max_batch = size_t(session_options_.max_batch);
+    for (size_t first = 0; first < clips; first += max_batch) {
+      const size_t n = std::min(max_batch, clips - first);
+      Tensor input;
+      input.shape = {int64_t(n), 3, int64_t(t_len), m.input.height, m.input.width};
+      input.data.resize(n * 3 * t_len * plane);
+      for (size_t c = 0; c < n; ++c) {
+        for (size_t t = 0; t < t_len; ++t) {
+          Status s = PreprocessInto(images[(first + c) * t_len + t], spec_, frame.data());
+          if (!s.ok()) {
+            Release(std::move(session));
+            return s;
+          }
+          // CHW of frame t -> [c][ch][t][h][w].
+          for (size_t ch = 0; ch < 3; ++ch) {
+            std::copy(frame.begin() + ch * plane, frame.begin() + (ch + 1) * plane,
+                      input.data.begin() + ((c * 3 + ch) * t_len + t) * plane);
+          }
+        }
+      }
+      std::vector<Tensor> outputs;
+      Status status = session->Run(input, &outputs);
+      if (!status.ok()) {
+        Release(std::move(session));
+        return status.WithContext("clip model " + name());
+      }
+      const Tensor* probs = nullptr;
+      for (const Tensor& o : outputs) {
+        if (o.name == m.probabilities_output) probs = &o;
+      }
+      const size_t k = m.labels.size();
+      if (!probs || probs->data.size() != n * k) {
+        Release(std::move(session));
+        return InternalError("clip model " + name() + ": output \"" + m.probabilities_output +
+                             "\" missing or not " + std::to_string(k) + " values per clip");
+      }
+      for (size_t c = 0; c < n; ++c) {
+        FrameOutput o;
+        o.scores.assign(probs->data.begin() + c * k, probs->data.begin() + (c + 1) * k);
+        out.push_back(std::move(o));
+      }
+    }
+    Release(std::move(session));
+    return out;
+  }
+
+ private:
+  Result<std::unique_ptr<Session>> Acquire() const {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!idle_.empty()) {
+        auto s = std::move(idle_.back());
+        idle_.pop_back();
+        return s;
+      }
+    }
+    return backend_->CreateSession(session_options_);
+  }
+  void Release(std::unique_ptr<Session> session) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.push_back(std::move(session));
+  }
+
+  ModelEntry entry_;
+  std::unique_ptr<Backend> backend_;
+  SessionOptions session_options_;
+  PreprocessSpec spec_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Session>> idle_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions& options) {
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  const ModelManifest& m = entry.manifest;
+  if (m.input.frames < 2) {
+    return InvalidArgumentError("model " + m.name + " is not a clip model (input.frames < 2)");
+  }
+  std::string backend_name = options.backend == "auto" ? m.backend : options.backend;
+  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
+  auto backend = CreateBackend(kind, entry.onnx_path);
+  if (!backend.ok()) {
+    return backend.status().WithContext("loading clip model " + m.name + ":" +
+                                        std::to_string(m.version));
+  }
+  InputSpec per_frame = m.input;
+  per_frame.frames = 1;
+  per_frame.layout = "NCHW";
+  VIGIL_ASSIGN_OR_RETURN(PreprocessSpec spec, PreprocessSpecFromManifest(per_frame, m.preprocessing));
+  SessionOptions session_options;
+  session_options.threads = options.threads;
+  session_options.max_batch = options.max_batch;
+  VIGIL_RETURN_IF_ERROR(ValidateSessionOptions(session_options));
+  // A first session now, so that a model the backend cannot run fails at Create.
+  auto first = (*backend)->CreateSession(session_options);
+  if (!first.ok()) {
+    return first.status().WithContext("clip model " + m.name + ":" + std::to_string(m.version));
+  }
+  return std::unique_ptr<FrameModel>(new ClipFrameModel(std::move(entry), std::move(*backend),
+                                                        session_options, spec));
+}
+
+}  // namespace vigil::video

@@ -1,0 +1,56 @@
+// Internal to src/video: FrameModel, what VideoTagger runs on sampled frames. One adapter per
+// model kind: classification (ImageClassifier), clip classification (N x C x T x H x W ONNX models
+// on the runtime backends), detection (Detector -> per-class object tags).
+// Thread-safety: a FrameModel is immutable after creation; Run may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/image.h"
+#include "vigil/status.h"
+
+namespace vigil::video {
+
+// One model output for one frame (or one clip).
+struct FrameOutput {
+  std::vector<float> scores;  // per label, in FrameModel::labels() order
+  std::vector<int> counts;    // detection: boxes per class; empty otherwise
+};
+
+class FrameModel {
+ public:
+  virtual ~FrameModel() = default;
+  virtual const std::string& name() const = 0;
+  virtual int version() const = 0;
+  // "classification", "detection" or "clip".
+  virtual const char* kind() const = 0;
+  virtual const std::vector<std::string>& labels() const = 0;
+  // The input size frames should be decoded to.
+  virtual int input_width() const = 0;
+  virtual int input_height() const = 0;
+  // Frames per input: 1 for per-frame models, T for clip models.
+  virtual int clip_length() const { return 1; }
+  // Per-frame models: one output per image. Clip models: images.size() must be a multiple of
+  // clip_length(); one output per consecutive group of clip_length() images.
+  virtual Result<std::vector<FrameOutput>> Run(const std::vector<Image>& images) const = 0;
+};
+
+struct FrameModelOptions {
+  std::string model_repository;
+  std::string model;      // name
+  int version = 0;        // 0 = latest
+  std::string backend = "auto";
+  int threads = 1;        // intra-op threads per inference session
+  int max_batch = 8;      // largest batch per inference call
+};
+
+// Loads the model and picks the adapter from its manifest (task, input frames).
+Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& options);
+
+// Adapters (CreateFrameModel dispatches to these).
+Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options);
+Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions& options);
+
+}  // namespace vigil::video
