@@ -1,10 +1,7 @@
 // FrameModel adapter for clip-level models (input N x C x T x H x W): each group of T consecutive
 // sampled frames is preprocessed per frame (manifest preprocessing, CHW) and laid out as
-// C x T x H x W, then run on a runtime backend session (one per call, from a pool).
-#include <mutex>
-
-#include "media/preprocess.h"
-#include "runtime/backend.h"
+// C x T x H x W, then run on a runtime backend session (one per call, from the model's pool).
+#include "classify/loaded_model.h"
 #include "video/frame_model.h"
 #include "vigil/model_repository.h"
 
@@ -13,12 +10,9 @@ namespace {
 
 class ClipFrameModel : public FrameModel {
  public:
-  ClipFrameModel(ModelEntry entry, std::unique_ptr<Backend> backend, SessionOptions session_options,
-                 PreprocessSpec spec)
-      : entry_(std::move(entry)),
-        backend_(std::move(backend)),
-        session_options_(session_options),
-        spec_(spec) {}
+  ClipFrameModel(std::unique_ptr<LoadedModel> loaded, int max_batch)
+      : loaded_(std::move(loaded)), entry_(loaded_->entry), spec_(loaded_->spec),
+        max_batch_(size_t(max_batch)) {}
 
   const std::string& name() const override { return entry_.manifest.name; }
   int version() const override { return entry_.manifest.version; }
@@ -41,8 +35,8 @@ class ClipFrameModel : public FrameModel {
     std::vector<float> frame(plane * 3);
     std::vector<FrameOutput> out;
     out.reserve(clips);
-    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Acquire());
-    const size_t max_batch = size_t(session_options_.max_batch);
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, loaded_->sessions->Acquire());
+    const size_t max_batch = max_batch_;
     for (size_t first = 0; first < clips; first += max_batch) {
       const size_t n = std::min(max_batch, clips - first);
       Tensor input;
@@ -52,7 +46,7 @@ class ClipFrameModel : public FrameModel {
         for (size_t t = 0; t < t_len; ++t) {
           Status s = PreprocessInto(images[(first + c) * t_len + t], spec_, frame.data());
           if (!s.ok()) {
-            Release(std::move(session));
+            loaded_->sessions->Release(std::move(session));
             return s;
           }
           // CHW of frame t -> [c][ch][t][h][w].
@@ -65,7 +59,7 @@ class ClipFrameModel : public FrameModel {
       std::vector<Tensor> outputs;
       Status status = session->Run(input, &outputs);
       if (!status.ok()) {
-        Release(std::move(session));
+        loaded_->sessions->Release(std::move(session));
         return status.WithContext("clip model " + name());
       }
       const Tensor* probs = nullptr;
@@ -74,7 +68,7 @@ class ClipFrameModel : public FrameModel {
       }
       const size_t k = m.labels.size();
       if (!probs || probs->data.size() != n * k) {
-        Release(std::move(session));
+        loaded_->sessions->Release(std::move(session));
         return InternalError("clip model " + name() + ": output \"" + m.probabilities_output +
                              "\" missing or not " + std::to_string(k) + " values per clip");
       }
@@ -84,33 +78,15 @@ class ClipFrameModel : public FrameModel {
         out.push_back(std::move(o));
       }
     }
-    Release(std::move(session));
+    loaded_->sessions->Release(std::move(session));
     return out;
   }
 
  private:
-  Result<std::unique_ptr<Session>> Acquire() const {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!idle_.empty()) {
-        auto s = std::move(idle_.back());
-        idle_.pop_back();
-        return s;
-      }
-    }
-    return backend_->CreateSession(session_options_);
-  }
-  void Release(std::unique_ptr<Session> session) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    idle_.push_back(std::move(session));
-  }
-
-  ModelEntry entry_;
-  std::unique_ptr<Backend> backend_;
-  SessionOptions session_options_;
-  PreprocessSpec spec_;
-  mutable std::mutex mutex_;
-  mutable std::vector<std::unique_ptr<Session>> idle_;
+  std::unique_ptr<LoadedModel> loaded_;
+  const ModelEntry& entry_;
+  const PreprocessSpec& spec_;
+  size_t max_batch_;
 };
 
 }  // namespace
@@ -118,32 +94,17 @@ class ClipFrameModel : public FrameModel {
 Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
   VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
-  const ModelManifest& m = entry.manifest;
-  if (m.input.frames < 2) {
-    return InvalidArgumentError("model " + m.name + " is not a clip model (input.frames < 2)");
+  if (entry.manifest.input.frames < 2) {
+    return InvalidArgumentError("model " + entry.manifest.name + " is not a clip model (input.frames < 2)");
   }
-  std::string backend_name = options.backend == "auto" ? m.backend : options.backend;
-  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
-  auto backend = CreateBackend(kind, entry.onnx_path);
-  if (!backend.ok()) {
-    return backend.status().WithContext("loading clip model " + m.name + ":" +
-                                        std::to_string(m.version));
-  }
-  InputSpec per_frame = m.input;
-  per_frame.frames = 1;
-  per_frame.layout = "NCHW";
-  VIGIL_ASSIGN_OR_RETURN(PreprocessSpec spec, PreprocessSpecFromManifest(per_frame, m.preprocessing));
-  SessionOptions session_options;
-  session_options.threads = options.threads;
-  session_options.max_batch = options.max_batch;
-  VIGIL_RETURN_IF_ERROR(ValidateSessionOptions(session_options));
-  // A first session now, so that a model the backend cannot run fails at Create.
-  auto first = (*backend)->CreateSession(session_options);
-  if (!first.ok()) {
-    return first.status().WithContext("clip model " + m.name + ":" + std::to_string(m.version));
-  }
-  return std::unique_ptr<FrameModel>(new ClipFrameModel(std::move(entry), std::move(*backend),
-                                                        session_options, spec));
+  ModelLoadOptions load;
+  load.backend = options.backend;
+  load.threads_per_session = options.threads;
+  load.max_batch = options.max_batch;
+  auto loaded = std::make_unique<LoadedModel>();
+  Status status = LoadModel(std::move(entry), load, loaded.get());
+  if (!status.ok()) return status.WithContext("loading clip model " + options.model);
+  return std::unique_ptr<FrameModel>(new ClipFrameModel(std::move(loaded), options.max_batch));
 }
 
 }  // namespace vigil::video
