@@ -15,12 +15,7 @@ using testing::AgreementModel;
 using testing::ModelBuilder;
 using testing::ReferenceInterpreter;
 using testing::RefTensor;
-
-std::string TempModelPath(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::path(VIGIL_BINARY_DIR) / "tests" / "runtime_models";
-  std::filesystem::create_directories(dir);
-  return (dir / (name + ".onnx")).string();
-}
+using testing::TempModelPath;
 
 void ExpectClose(const Tensor& got, const RefTensor& want, const std::string& what, float tol = 1e-4f) {
   ASSERT_EQ(got.shape, want.shape) << what;

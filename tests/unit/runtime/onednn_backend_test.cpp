@@ -24,22 +24,12 @@ using testing::AgreementModel;
 using testing::ModelBuilder;
 using testing::ReferenceInterpreter;
 using testing::RefTensor;
+using testing::WorstError;
 
-std::string TempModelPath(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::path(VIGIL_BINARY_DIR) / "tests" / "runtime_models";
-  std::filesystem::create_directories(dir);
-  return (dir / ("onednn_" + name + ".onnx")).string();
-}
+// A model file under the build tree for this test file.
+std::string TempModelPath(const std::string& name) { return testing::TempModelPath("onednn_" + name); }
 
-// Worst relative error |got - want| / (1 + |want|).
-float WorstError(const std::vector<float>& got, const std::vector<float>& want) {
-  float worst = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const float err = std::fabs(got[i] - want[i]) / (1.0f + std::fabs(want[i]));
-    if (!(err <= worst)) worst = err;  // NaN counts as worst
-  }
-  return worst;
-}
+
 
 void ExpectClose(const Tensor& got, const std::vector<int64_t>& shape, const std::vector<float>& want,
                  const std::string& what, float tol = 1e-4f) {

@@ -29,22 +29,10 @@ namespace {
 using testing::ModelBuilder;
 using testing::ReferenceInterpreter;
 using testing::RefTensor;
+using testing::WorstError;
 
-std::string TempModelPath(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::path(VIGIL_BINARY_DIR) / "tests" / "runtime_models";
-  std::filesystem::create_directories(dir);
-  return (dir / ("onednn_ops_" + name + ".onnx")).string();
-}
-
-// Worst relative error |got - want| / (1 + |want|) (NaN counts as worst).
-float WorstError(const std::vector<float>& got, const std::vector<float>& want) {
-  float worst = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const float err = std::fabs(got[i] - want[i]) / (1.0f + std::fabs(want[i]));
-    if (!(err <= worst)) worst = err;
-  }
-  return worst;
-}
+// A model file under the build tree for this test file.
+std::string TempModelPath(const std::string& name) { return testing::TempModelPath("onednn_ops_" + name); }
 
 Tensor RandomInput(std::vector<int64_t> shape, int batch, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   Tensor t;
@@ -139,24 +127,15 @@ TEST(OneDnnOps, ResizeBilinearHalfPixelUpAndDown) {
   const std::string roi = mb.Init("roi", {0}, {}), no_scales = mb.Init("no_scales", {0}, {});
   auto resize = [&](const std::string& in, const std::string& out, const std::vector<int64_t>& sizes) {
     auto* n = mb.Node("Resize", {in, roi, no_scales, mb.InitInt64(out + "_sizes", {4}, sizes)}, {out});
-    auto* m = n->add_attribute();
-    m->set_name("mode");
-    m->set_type(onnx::AttributeProto::STRING);
-    m->set_s("linear");
-    auto* c = n->add_attribute();
-    c->set_name("coordinate_transformation_mode");
-    c->set_type(onnx::AttributeProto::STRING);
-    c->set_s("half_pixel");
+    ModelBuilder::String(n, "mode", "linear");
+    ModelBuilder::String(n, "coordinate_transformation_mode", "half_pixel");
   };
   resize("c", "up", {1, 8, 12, 12});
   resize("up", "down", {1, 8, 6, 6});
   resize("c", "odd", {1, 8, 9, 4});
   mb.Node("Add", {"down", "c"}, {"sum"});
-  auto* n = mb.Node("Resize", {"sum", roi, mb.Init("scales", {4}, {1, 1, 2, 2})}, {"scaled"});
-  auto* m = n->add_attribute();
-  m->set_name("mode");
-  m->set_type(onnx::AttributeProto::STRING);
-  m->set_s("linear");
+  ModelBuilder::String(mb.Node("Resize", {"sum", roi, mb.Init("scales", {4}, {1, 1, 2, 2})}, {"scaled"}), "mode",
+                       "linear");
   mb.Output("up", 4);
   mb.Output("odd", 4);
   mb.Output("scaled", 4);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -17,6 +18,23 @@
 #include <vector>
 
 namespace vigil::testing {
+
+// `<build>/tests/runtime_models/<name>.onnx` (the folder is created).
+inline std::string TempModelPath(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::path(VIGIL_BINARY_DIR) / "tests" / "runtime_models";
+  std::filesystem::create_directories(dir);
+  return (dir / (name + ".onnx")).string();
+}
+
+// Worst relative error |got - want| / (1 + |want|); NaN counts as worst.
+inline float WorstError(const std::vector<float>& got, const std::vector<float>& want) {
+  float worst = 0;
+  for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
+    const float err = std::fabs(got[i] - want[i]) / (1.0f + std::fabs(want[i]));
+    if (!(err <= worst)) worst = err;
+  }
+  return worst;
+}
 
 class ModelBuilder {
  public:
@@ -86,6 +104,12 @@ class ModelBuilder {
     a->set_name(key);
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(v);
+  }
+  static void String(onnx::NodeProto* n, const std::string& key, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
   }
   static void Float(onnx::NodeProto* n, const std::string& key, float v) {
     auto* a = n->add_attribute();
