@@ -18,6 +18,10 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 constexpr size_t kMaxJsonRequestBytes = 64 << 10;
+// A request refused before its body was read has the body drained (up to this size) so the
+// connection stays in step for the client's next request; larger bodies are left unread (the
+// connection then ends).
+constexpr size_t kDrainLimitBytes = 4 << 20;
 constexpr const char* kSubmitRoute = "/v1/videos:tag";
 
 // Query parameters (and JSON request fields) that become job options, with their types.
@@ -111,7 +115,9 @@ class JobRoutes {
   void Submit(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto start = Clock::now();
     std::string model_label;
-    SubmitImpl(req, res, reader, &model_label);
+    bool body_read = false;
+    SubmitImpl(req, res, reader, &model_label, &body_read);
+    if (!body_read) Drain(req, reader);
     metrics_.Record(kSubmitRoute, model_label, "", res.status, Seconds(start));
   }
 
@@ -142,6 +148,18 @@ class JobRoutes {
  private:
   static double Seconds(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  static void Drain(const httplib::Request& req, const httplib::ContentReader& reader) {
+    if (!req.has_header("Content-Length") ||
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > kDrainLimitBytes) {
+      return;
+    }
+    if (req.is_multipart_form_data()) {
+      reader([](const httplib::MultipartFormData&) { return true; }, [](const char*, size_t) { return true; });
+    } else {
+      reader([](const char*, size_t) { return true; });
+    }
   }
 
   bool Ready(httplib::Response& res) {
@@ -176,7 +194,7 @@ class JobRoutes {
   }
 
   void SubmitImpl(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-                  std::string* model_label) {
+                  std::string* model_label, bool* body_read) {
     if (!Ready(res) || !Authorize(config_, req, res, Role::kRead)) return;
     const JobsConfig& jc = config_.jobs;
     json options = json::object();
@@ -220,6 +238,7 @@ class JobRoutes {
     if (is_json) {
       std::string body;
       bool too_big = false;
+      *body_read = true;
       const bool read = reader([&](const char* data, size_t n) {
         if (body.size() + n > kMaxJsonRequestBytes) return !(too_big = true);
         body.append(data, n);
@@ -261,6 +280,7 @@ class JobRoutes {
       int file_parts = 0;
       std::string part_type;
       bool read;
+      *body_read = true;
       if (is_multipart) {
         read = reader(
             [&](const httplib::MultipartFormData& part) {
