@@ -96,6 +96,8 @@ struct JobRunner::Impl {
       }
       running[job.id] = rj;
     }
+    // A Cancel() between the claim and the line above found no running entry: it is in the store.
+    if (Result<Job> fresh = store->Get(job.id); fresh.ok() && fresh->cancel_requested) job.cancel_requested = true;
     const auto start = Clock::now();
     Status stored;
     JobState final_state = JobState::kFailed;
