@@ -10,8 +10,9 @@ Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& op
   const ModelManifest& m = entry.manifest;
   if (m.task == "classification" && m.input.frames > 1) return CreateClipFrameModel(options);
   if (m.task == "classification") return CreateClassifierFrameModel(options);
+  if (m.task == "detection") return CreateDetectorFrameModel(options);
   return UnsupportedError("model " + m.name + ": task \"" + m.task +
-                          "\" cannot tag videos (classification and clip models can)");
+                          "\" cannot tag videos (classification, detection and clip models can)");
 }
 
 }  // namespace vigil::video

@@ -30,6 +30,9 @@ class FrameModel {
   // The input size frames should be decoded to.
   virtual int input_width() const = 0;
   virtual int input_height() const = 0;
+  // True when frames should keep their aspect ratio (fit inside the input size; the model pads),
+  // false when the model stretches the whole frame to its input.
+  virtual bool wants_aspect() const { return false; }
   // Frames per input: 1 for per-frame models, T for clip models.
   virtual int clip_length() const { return 1; }
   // Per-frame models: one output per image. Clip models: images.size() must be a multiple of
@@ -52,5 +55,6 @@ Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& op
 // Adapters (CreateFrameModel dispatches to these).
 Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options);
 Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions& options);
+Result<std::unique_ptr<FrameModel>> CreateDetectorFrameModel(const FrameModelOptions& options);
 
 }  // namespace vigil::video

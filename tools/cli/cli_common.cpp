@@ -24,14 +24,24 @@ std::string DefaultModelRepository() {
   return "models";
 }
 
-static bool LooksLikeImage(const fs::path& p) {
+static bool HasExtension(const fs::path& p, std::initializer_list<const char*> exts) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  static const char* kExts[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"};
-  return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
+  return std::any_of(exts.begin(), exts.end(), [&](const char* e) { return ext == e; });
 }
 
-std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs) {
+static bool LooksLikeImage(const fs::path& p) {
+  return HasExtension(p, {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"});
+}
+
+static bool LooksLikeVideo(const fs::path& p) {
+  return HasExtension(p, {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts",
+                          ".ogv", ".ogg", ".flv", ".wmv", ".3gp"});
+}
+
+// Files named explicitly are kept; directories contribute the files `keep` accepts, sorted.
+static std::vector<std::string> CollectPaths(const std::vector<std::string>& inputs,
+                                             bool (*keep)(const fs::path&)) {
   std::vector<std::string> out;
   for (const std::string& input : inputs) {
     std::error_code ec;
@@ -40,7 +50,7 @@ std::vector<std::string> CollectImagePaths(const std::vector<std::string>& input
       for (auto it = fs::recursive_directory_iterator(
                input, fs::directory_options::skip_permission_denied, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && LooksLikeImage(it->path())) found.push_back(it->path().string());
+        if (it->is_regular_file(ec) && keep(it->path())) found.push_back(it->path().string());
       }
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
@@ -49,6 +59,14 @@ std::vector<std::string> CollectImagePaths(const std::vector<std::string>& input
     }
   }
   return out;
+}
+
+std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs) {
+  return CollectPaths(inputs, &LooksLikeImage);
+}
+
+std::vector<std::string> CollectVideoPaths(const std::vector<std::string>& inputs) {
+  return CollectPaths(inputs, &LooksLikeVideo);
 }
 
 int ReportError(const Status& status) {

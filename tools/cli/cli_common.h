@@ -24,6 +24,8 @@ std::string DefaultModelRepository();
 // only files whose extension looks like an image; files named explicitly are always kept.
 // Paths that do not exist are kept too, so that they are reported as failed inputs.
 std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs);
+// The same for videos (directories contribute files with a video extension).
+std::vector<std::string> CollectVideoPaths(const std::vector<std::string>& inputs);
 
 // Prints "error: <status>" to stderr and returns kExitError.
 int ReportError(const Status& status);

@@ -20,5 +20,6 @@ void AddEvalCommand(CLI::App& app);
 void AddServeCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
+void AddTagCommand(CLI::App& app);
 
 }  // namespace vigil::cli

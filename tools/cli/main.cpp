@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddServeCommand(app);
   vigil::cli::AddFeaturesCommand(app);
   vigil::cli::AddTrainCommand(app);
+  vigil::cli::AddTagCommand(app);
   app.parse_complete_callback([&]() {
     vigil::SetLogLevel(verbose ? vigil::LogLevel::kDebug : vigil::LogLevel::kWarning);
     vigil::SetLogSink([](vigil::LogLevel, const std::string& message) {
