@@ -57,6 +57,17 @@ struct DetectionSpec {
   bool class_agnostic_nms = false;        // false: NMS within each class; true: across classes
 };
 
+// A model whose probabilities come from a head file beside (or instead of) model.onnx: the head
+// (logistic, SVM, k-NN, prototypes; see docs/model-repository.md) reads the concatenation of
+// `inputs`, each one of
+//   "embedding"  model.onnx's embedding output (outputs.embedding)
+//   "classical"  the classical descriptor vector of features.h (default FeatureOptions, 2641 floats)
+// model.onnx is only needed when "embedding" is among the inputs.
+struct HeadSpec {
+  std::string file;                 // head file in the version folder ("" = model.onnx is the model)
+  std::vector<std::string> inputs;  // in concatenation order
+};
+
 struct ModelManifest {
   std::string name;
   int version = 0;
@@ -71,7 +82,13 @@ struct ModelManifest {
   int embedding_size = 0;
   std::string backend = "auto";         // preferred backend: "auto", "xnnpack", "opencv"
   DetectionSpec detection;              // task "detection" only
+  HeadSpec head;                        // empty file: the probabilities are model.onnx's output
 };
+
+// True if the model runs model.onnx (no head file, or a head reading its embedding output).
+bool ManifestNeedsOnnx(const ModelManifest& manifest);
+// True if the head reads the classical descriptor vector.
+bool ManifestUsesClassicalFeatures(const ModelManifest& manifest);
 
 // JSON (de)serialisation. Parse validates: name, version >= 1, input size, labels, outputs, and
 // for detection models the "detection" section (architecture, strides, outputs, thresholds).

@@ -19,7 +19,7 @@ namespace vigil {
 struct ModelEntry {
   ModelManifest manifest;
   std::string directory;  // <root>/<name>/<version>
-  std::string onnx_path;  // <directory>/model.onnx
+  std::string onnx_path;  // <directory>/model.onnx; "" if the model needs none (ManifestNeedsOnnx)
 };
 
 // A model reference "name" or "name:version" (version 0 = latest).
@@ -47,10 +47,14 @@ class ModelRepository {
   // Next free version number for `name` (1 if none).
   int NextVersion(const std::string& name) const;
 
-  // Installs a model from an ONNX file and a manifest (whose name/version say where it goes).
-  // kAlreadyExists-like kFailedPrecondition if that version exists and !overwrite.
+  // Installs a model from an ONNX file and a manifest (whose name/version say where it goes),
+  // plus `extra_files` copied under their file names (a head file and its sidecars, see
+  // docs/model-repository.md). `onnx_file` may be "" for a model that needs none (a head on
+  // classical features). kAlreadyExists-like kFailedPrecondition if that version exists and
+  // !overwrite.
   Result<ModelEntry> Add(const ModelManifest& manifest, const std::string& onnx_file,
-                         bool overwrite = false) const;
+                         bool overwrite = false,
+                         const std::vector<std::string>& extra_files = {}) const;
 
  private:
   explicit ModelRepository(std::string root) : root_(std::move(root)) {}

@@ -1,18 +1,26 @@
 // ImageClassifier: decode -> preprocess (per manifest) -> backend session -> labels + embedding.
 // Owns a pool of inference sessions so that concurrent callers each run their own session.
+// Models with a head file (manifest "head", docs/model-repository.md) run model.onnx (if the head
+// reads its embedding) and/or the classical descriptors, then the head (learn/head_file.h).
 #include "vigil/classifier.h"
 
 #include <algorithm>
 
 #include "classify/loaded_model.h"
+#include "learn/head_file.h"
+#include "vigil/features.h"
 
 namespace vigil {
 
 // The loaded model (entry, decode options, preprocessing spec, backend, sessions) + options.
 struct ImageClassifier::Impl : LoadedModel {
   ClassifierOptions options;
+  std::unique_ptr<Head> head;  // null when model.onnx gives the probabilities
 
   Result<std::vector<Prediction>> RunChunk(const Image* images, size_t count) const;
+  // The head's probabilities from model.onnx's outputs and/or the descriptors of the images.
+  Result<std::vector<Prediction>> RunHead(const Image* images, size_t count,
+                                          const std::vector<Tensor>& outputs) const;
 };
 
 namespace {
@@ -29,21 +37,25 @@ const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& 
 Result<std::vector<Prediction>> ImageClassifier::Impl::RunChunk(const Image* images,
                                                                 size_t count) const {
   const ModelManifest& m = entry.manifest;
-  const int64_t per_image = int64_t{m.input.width} * m.input.height * 3;
-  Tensor input;
-  input.shape = spec.nchw ? std::vector<int64_t>{int64_t(count), 3, m.input.height, m.input.width}
-                          : std::vector<int64_t>{int64_t(count), m.input.height, m.input.width, 3};
-  input.data.resize(per_image * count);
   for (size_t i = 0; i < count; ++i) {
     if (images[i].empty() || images[i].pixels.size() != size_t(images[i].width) * images[i].height * 3) {
       return InvalidArgumentError("image " + std::to_string(i) +
                                   " is empty or its pixel buffer does not match its size");
     }
-    VIGIL_RETURN_IF_ERROR(PreprocessInto(images[i], spec, input.data.data() + per_image * i));
   }
-
   std::vector<Tensor> outputs;
-  VIGIL_RETURN_IF_ERROR(sessions->Run(input, &outputs));
+  if (sessions) {
+    const int64_t per_image = int64_t{m.input.width} * m.input.height * 3;
+    Tensor input;
+    input.shape = spec.nchw ? std::vector<int64_t>{int64_t(count), 3, m.input.height, m.input.width}
+                            : std::vector<int64_t>{int64_t(count), m.input.height, m.input.width, 3};
+    input.data.resize(per_image * count);
+    for (size_t i = 0; i < count; ++i) {
+      VIGIL_RETURN_IF_ERROR(PreprocessInto(images[i], spec, input.data.data() + per_image * i));
+    }
+    VIGIL_RETURN_IF_ERROR(sessions->Run(input, &outputs));
+  }
+  if (head) return RunHead(images, count, outputs);
 
   const Tensor* probs = FindOutput(outputs, m.probabilities_output);
   if (!probs) {
@@ -82,6 +94,43 @@ Result<std::vector<Prediction>> ImageClassifier::Impl::RunChunk(const Image* ima
   return predictions;
 }
 
+Result<std::vector<Prediction>> ImageClassifier::Impl::RunHead(const Image* images, size_t count,
+                                                               const std::vector<Tensor>& outputs) const {
+  const ModelManifest& m = entry.manifest;
+  const Tensor* embedding = m.embedding_output.empty() ? nullptr : FindOutput(outputs, m.embedding_output);
+  const size_t emb_dim = embedding && count > 0 ? embedding->data.size() / count : 0;
+  const size_t num_labels = m.labels.size();
+  std::vector<Prediction> predictions(count);
+  for (size_t i = 0; i < count; ++i) {
+    // Head input: the manifest's inputs, concatenated in order.
+    std::vector<float> x;
+    for (const std::string& in : m.head.inputs) {
+      if (in == "embedding") {
+        if (!embedding) return InternalError("model " + m.name + " produced no embedding for its head");
+        x.insert(x.end(), embedding->data.begin() + i * emb_dim, embedding->data.begin() + (i + 1) * emb_dim);
+      } else {
+        VIGIL_ASSIGN_OR_RETURN(std::vector<float> f, ComputeFeatureVector(images[i]));
+        x.insert(x.end(), f.begin(), f.end());
+      }
+    }
+    if (static_cast<int>(x.size()) != head->input_dim()) {
+      return InternalError("model " + m.name + ": the head expects " + std::to_string(head->input_dim()) +
+                           " values, its inputs give " + std::to_string(x.size()));
+    }
+    const std::vector<float> probs = head->Probabilities(x.data());
+    Prediction& p = predictions[i];
+    p.model = m.name;
+    p.version = m.version;
+    p.labels.resize(num_labels);
+    for (size_t c = 0; c < num_labels; ++c) p.labels[c] = {m.labels[c], probs[c]};
+    std::stable_sort(p.labels.begin(), p.labels.end(),
+                     [](const LabelScore& a, const LabelScore& b) { return a.score > b.score; });
+    if (options.top_k > 0 && size_t(options.top_k) < p.labels.size()) p.labels.resize(options.top_k);
+    if (options.with_embedding) p.embedding = std::move(x);
+  }
+  return predictions;
+}
+
 ImageClassifier::ImageClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ImageClassifier::~ImageClassifier() = default;
 
@@ -110,6 +159,25 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
   const ModelLoadOptions load{options.backend, options.threads_per_session, options.max_batch,
                               options.decode, options.scaled_decode};
   VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), load, impl.get()));
+  const ModelManifest& loaded = impl->entry.manifest;
+  if (!loaded.head.file.empty()) {
+    auto head = LoadHeadFile(impl->entry.directory + "/" + loaded.head.file);
+    if (!head.ok()) {
+      return head.status().WithContext("loading model " + loaded.name + ":" + std::to_string(loaded.version));
+    }
+    if (static_cast<int>(loaded.labels.size()) != (*head)->class_count()) {
+      return InvalidArgumentError("model " + loaded.name + ": the head has " +
+                                  std::to_string((*head)->class_count()) + " classes, the manifest " +
+                                  std::to_string(loaded.labels.size()) + " labels");
+    }
+    impl->head = std::move(*head);
+  }
+  if (impl->decode.min_width > 0 && ManifestUsesClassicalFeatures(loaded)) {
+    // The descriptors see the image at FeatureOptions::resize_to on its longest side.
+    const int side = FeatureOptions().resize_to;
+    impl->decode.min_width = std::max(impl->decode.min_width, side);
+    impl->decode.min_height = std::max(impl->decode.min_height, side);
+  }
   return std::unique_ptr<ImageClassifier>(new ImageClassifier(std::move(impl)));
 }
 
@@ -143,6 +211,8 @@ Result<Prediction> ImageClassifier::ClassifyFile(const std::string& path) const 
 
 const DecodeOptions& ImageClassifier::decode_options() const { return impl_->decode; }
 const ModelManifest& ImageClassifier::manifest() const { return impl_->entry.manifest; }
-std::string ImageClassifier::backend_name() const { return BackendKindName(impl_->backend->kind()); }
+std::string ImageClassifier::backend_name() const {
+  return impl_->backend ? BackendKindName(impl_->backend->kind()) : "none";
+}
 
 }  // namespace vigil

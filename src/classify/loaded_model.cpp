@@ -7,15 +7,17 @@ Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel*
   out->entry = std::move(entry);
   const ModelManifest& m = out->entry.manifest;
   const std::string id = m.name + ":" + std::to_string(m.version);
-  const std::string backend_name = options.backend == "auto" ? m.backend : options.backend;
-  VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
-  auto backend = CreateBackend(kind, out->entry.onnx_path);
-  if (!backend.ok()) return backend.status().WithContext("loading model " + id);
-  out->backend = std::move(*backend);
-  SessionOptions session_options;
-  session_options.threads = options.threads_per_session;
-  session_options.max_batch = options.max_batch;
-  out->sessions = std::make_unique<SessionPool>(out->backend.get(), session_options);
+  if (!out->entry.onnx_path.empty()) {  // "" for a head on classical descriptors alone
+    const std::string backend_name = options.backend == "auto" ? m.backend : options.backend;
+    VIGIL_ASSIGN_OR_RETURN(BackendKind kind, ParseBackendKind(backend_name));
+    auto backend = CreateBackend(kind, out->entry.onnx_path);
+    if (!backend.ok()) return backend.status().WithContext("loading model " + id);
+    out->backend = std::move(*backend);
+    SessionOptions session_options;
+    session_options.threads = options.threads_per_session;
+    session_options.max_batch = options.max_batch;
+    out->sessions = std::make_unique<SessionPool>(out->backend.get(), session_options);
+  }
 
   out->decode = options.decode;
   if (options.scaled_decode) {
@@ -26,7 +28,7 @@ Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel*
   }
   VIGIL_ASSIGN_OR_RETURN(out->spec, PreprocessSpecFromManifest(m.input, m.preprocessing));
   // Create one session now so that a model the backend cannot run fails here, not on first use.
-  return out->sessions->Warm();
+  return out->sessions ? out->sessions->Warm() : Status::Ok();
 }
 
 }  // namespace vigil

@@ -28,8 +28,8 @@ struct LoadedModel {
   ModelEntry entry;
   DecodeOptions decode;
   PreprocessSpec spec;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<SessionPool> sessions;
+  std::unique_ptr<Backend> backend;       // null when the entry has no model.onnx (onnx_path "")
+  std::unique_ptr<SessionPool> sessions;  // null with backend
 };
 
 // Fills `out` for `entry` (whose manifest has been validated).

@@ -52,7 +52,7 @@ void WriteCache(const std::string& file, const std::vector<float>& v) {
 
 }  // namespace
 
-Result<std::vector<std::vector<float>>> EmbedAll(const ImageClassifier& classifier,
+Result<std::vector<std::vector<float>>> EmbedAll(const FeatureSource& source,
                                                  const std::vector<EmbedJob>& jobs,
                                                  const EmbedOptions& options, EmbedStats* stats) {
   if (!options.cache_dir.empty()) {
@@ -60,22 +60,22 @@ Result<std::vector<std::vector<float>>> EmbedAll(const ImageClassifier& classifi
     fs::create_directories(options.cache_dir, ec);
     if (ec) return InternalError("cannot create cache folder '" + options.cache_dir + "': " + ec.message());
   }
-  const size_t expected_dim = classifier.manifest().embedding_size > 0
-                                  ? static_cast<size_t>(classifier.manifest().embedding_size) : 0;
+  if (!source.compute) return InvalidArgumentError("EmbedAll: no feature computation");
+  const size_t expected_dim = source.dim > 0 ? static_cast<size_t>(source.dim) : 0;
   const std::string spec = AugmentSpec(options.augment);
   std::vector<std::vector<float>> out(jobs.size());
   std::vector<Status> errors(jobs.size());
   std::atomic<size_t> next{0}, done{0};
   std::atomic<int> computed{0}, cached{0};
   std::atomic<bool> failed{false};
-  const DecodeOptions& decode = classifier.decode_options();
+  const DecodeOptions& decode = source.decode;
   auto worker = [&]() {
     for (size_t i; !failed && (i = next++) < jobs.size();) {
       const EmbedJob& job = jobs[i];
       Status status = [&]() -> Status {
         VIGIL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(job.path, decode.max_bytes));
         const uint64_t content = Fnv1a64(bytes.data(), bytes.size());
-        uint64_t key = Mix(content, options.backbone_key);
+        uint64_t key = Mix(content, source.key);
         key = Mix(key, "view=" + std::to_string(job.view));
         if (job.view > 0) key = Mix(key, spec + "/seed=" + std::to_string(options.seed));
         char name[32];
@@ -85,17 +85,17 @@ Result<std::vector<std::vector<float>>> EmbedAll(const ImageClassifier& classifi
           cached++;
           return Status::Ok();
         }
-        Prediction p;
-        if (job.view == 0 || !options.augment.any()) {
-          VIGIL_ASSIGN_OR_RETURN(p, classifier.ClassifyBytes(bytes.data(), bytes.size()));
-        } else {
-          VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes.data(), bytes.size(), decode));
+        VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes.data(), bytes.size(), decode));
+        if (job.view > 0 && options.augment.any()) {
           uint64_t view_seed = Mix(options.seed ^ content, "view" + std::to_string(job.view));
-          VIGIL_ASSIGN_OR_RETURN(Image view, AugmentImage(image, options.augment, view_seed));
-          VIGIL_ASSIGN_OR_RETURN(p, classifier.Classify(view));
+          VIGIL_ASSIGN_OR_RETURN(image, AugmentImage(image, options.augment, view_seed));
         }
-        if (p.embedding.empty()) return FailedPreconditionError("the backbone gives no embedding");
-        out[i] = std::move(p.embedding);
+        VIGIL_ASSIGN_OR_RETURN(out[i], source.compute(image));
+        if (out[i].empty()) return FailedPreconditionError("the feature source gives an empty vector");
+        if (expected_dim > 0 && out[i].size() != expected_dim) {
+          return InternalError("feature vector of " + std::to_string(out[i].size()) + " values, expected " +
+                               std::to_string(expected_dim));
+        }
         computed++;
         if (!file.empty()) WriteCache(file, out[i]);
         return Status::Ok();

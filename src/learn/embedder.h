@@ -1,6 +1,7 @@
-// Embedder: backbone embeddings for many (image, view) jobs on N threads through ImageClassifier,
-// with an optional on-disk cache keyed by a 64-bit FNV-1a hash of the file bytes, the backbone
-// ("name:version"), the view index, the augmentation spec and the seed. View 0 is the image as is;
+// Embedder: feature vectors (backbone embeddings, classical descriptors, or both concatenated) for
+// many (image, view) jobs on N threads, with an optional on-disk cache keyed by a 64-bit FNV-1a
+// hash of the file bytes, the source key (e.g. "nsfw_mobilenet_v2:1+classical@256"), the view
+// index, the augmentation spec and the seed. View 0 is the image as is;
 // views >= 1 are AugmentImage copies seeded from (seed, content hash, view), so they do not depend
 // on thread scheduling.
 // Thread-safety: EmbedAll is reentrant; the cache folder may be shared by concurrent runs (files are
@@ -23,8 +24,16 @@ struct EmbedJob {
   int view = 0;
 };
 
+// What computes the vector of one decoded image, and how images are decoded for it (the same way
+// the installed model will decode them).
+struct FeatureSource {
+  std::string key;  // identifies the computation (part of the cache key)
+  DecodeOptions decode;
+  int dim = 0;      // expected vector length (0 = unknown)
+  std::function<Result<std::vector<float>>(const Image&)> compute;  // thread-safe
+};
+
 struct EmbedOptions {
-  std::string backbone_key;  // "name:version", part of the cache key
   AugmentOptions augment;
   uint64_t seed = 1;
   int threads = 1;
@@ -40,7 +49,7 @@ struct EmbedStats {
 uint64_t Fnv1a64(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ull);
 
 // Embeddings in job order. The first failing job's error (with its path) is returned.
-Result<std::vector<std::vector<float>>> EmbedAll(const ImageClassifier& classifier,
+Result<std::vector<std::vector<float>>> EmbedAll(const FeatureSource& source,
                                                  const std::vector<EmbedJob>& jobs,
                                                  const EmbedOptions& options, EmbedStats* stats);
 

@@ -2,9 +2,12 @@
 // only in this file; its console output is silenced.
 #include "learn/linear_head.h"
 
+#include "learn/cross_validation.h"
+
 #include <linear.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cmath>
 #include <map>
@@ -22,16 +25,7 @@ void SilentPrint(const char*) {}
 // Normalised copy of x (the head's normalisation, parameters given).
 std::vector<double> Normalise(const float* x, int dim, FeatureNorm norm, const std::vector<float>& mean,
                               const std::vector<float>& inv_std) {
-  std::vector<double> z(x, x + dim);
-  if (norm == FeatureNorm::kStandardize) {
-    for (int i = 0; i < dim; ++i) z[i] = (z[i] - mean[i]) * inv_std[i];
-  } else if (norm == FeatureNorm::kL2) {
-    double s = 0;
-    for (double v : z) s += v * v;
-    s = std::sqrt(s);
-    if (s > 0) for (double& v : z) v /= s;
-  }
-  return z;
+  return FeatureScaler{norm, mean, inv_std}.Apply(x, dim);
 }
 
 // liblinear problem over normalised rows (dense: every feature stored, index 1..D, then bias).
@@ -125,9 +119,6 @@ std::vector<float> RawLogits(const Weights& wt, const std::vector<double>& z, in
   return out;
 }
 
-int ArgMax(const std::vector<float>& v) {
-  return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
-}
 
 }  // namespace
 
@@ -136,16 +127,7 @@ Result<HeadKind> ParseHeadKind(const std::string& name) {
   if (name == "linear-svm") return HeadKind::kLinearSvm;
   return InvalidArgumentError("unknown head '" + name + "' (logistic, linear-svm)");
 }
-Result<FeatureNorm> ParseFeatureNorm(const std::string& name) {
-  if (name == "none") return FeatureNorm::kNone;
-  if (name == "standardize") return FeatureNorm::kStandardize;
-  if (name == "l2") return FeatureNorm::kL2;
-  return InvalidArgumentError("unknown normalisation '" + name + "' (none, standardize, l2)");
-}
 const char* HeadKindName(HeadKind kind) { return kind == HeadKind::kLogistic ? "logistic" : "linear-svm"; }
-const char* FeatureNormName(FeatureNorm norm) {
-  return norm == FeatureNorm::kNone ? "none" : norm == FeatureNorm::kStandardize ? "standardize" : "l2";
-}
 
 std::vector<float> LinearHead::Logits(const float* x) const {
   std::vector<double> z = Normalise(x, dim, norm, mean, inv_std);
@@ -158,21 +140,11 @@ std::vector<float> LinearHead::Logits(const float* x) const {
   return out;
 }
 
-std::vector<float> LinearHead::Probabilities(const float* x) const {
-  std::vector<float> z = Logits(x);
-  const float mx = *std::max_element(z.begin(), z.end());
-  double sum = 0;
-  std::vector<double> e(z.size());
-  for (size_t k = 0; k < z.size(); ++k) sum += e[k] = std::exp(static_cast<double>(z[k]) - mx);
-  std::vector<float> p(z.size());
-  for (size_t k = 0; k < z.size(); ++k) p[k] = static_cast<float>(e[k] / sum);
-  return p;
-}
+std::vector<float> LinearHead::Probabilities(const float* x) const { return Softmax(Logits(x)); }
 
 int LinearHead::Predict(const float* x) const { return ArgMax(Logits(x)); }
 
 Status LinearHead::Folded(std::vector<float>* w, std::vector<float>* b) const {
-  if (norm == FeatureNorm::kL2) return UnsupportedError("L2 normalisation cannot be folded into a Gemm");
   w->assign(weights.size(), 0.f);
   b->assign(num_classes, 0.f);
   for (int k = 0; k < num_classes; ++k) {
@@ -191,27 +163,44 @@ Status LinearHead::Folded(std::vector<float>* w, std::vector<float>* b) const {
   return Status::Ok();
 }
 
-double MacroF1(const std::vector<int>& truth, const std::vector<int>& predicted, int num_classes) {
-  std::vector<int> tp(num_classes, 0), fp(num_classes, 0), fn(num_classes, 0);
-  std::vector<bool> present(num_classes, false);
-  for (size_t i = 0; i < truth.size(); ++i) {
-    present[truth[i]] = present[predicted[i]] = true;
-    if (truth[i] == predicted[i]) {
-      tp[truth[i]]++;
-    } else {
-      fp[predicted[i]]++;
-      fn[truth[i]]++;
-    }
+
+std::string LinearHead::Describe() const {
+  char text[160];
+  std::snprintf(text, sizeof(text), "%s (C=%g, T=%.3f, %s)", HeadKindName(kind), c, temperature, FeatureNormName(norm));
+  return text;
+}
+
+Status LinearHead::SaveParameters(const std::string&, nlohmann::json* j, std::vector<std::string>*) const {
+  (*j)["normalization"] = FeatureScaler{norm, mean, inv_std}.ToJson();
+  (*j)["weights"] = weights;
+  (*j)["bias"] = bias;
+  (*j)["temperature"] = temperature;
+  (*j)["c"] = c;
+  return Status::Ok();
+}
+
+Result<LinearHead> LinearHead::FromJson(const nlohmann::json& j) {
+  LinearHead h;
+  try {
+    VIGIL_ASSIGN_OR_RETURN(h.kind, ParseHeadKind(j.at("type").get<std::string>()));
+    h.dim = j.at("dim").get<int>();
+    h.num_classes = j.at("classes").get<int>();
+    VIGIL_ASSIGN_OR_RETURN(FeatureScaler scaler, FeatureScaler::FromJson(j.at("normalization"), h.dim));
+    h.norm = scaler.norm;
+    h.mean = std::move(scaler.mean);
+    h.inv_std = std::move(scaler.inv_std);
+    h.weights = j.at("weights").get<std::vector<float>>();
+    h.bias = j.at("bias").get<std::vector<float>>();
+    h.temperature = j.at("temperature").get<float>();
+    h.c = j.value("c", 0.0);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError(std::string("head file: ") + e.what());
   }
-  double sum = 0;
-  int n = 0;
-  for (int k = 0; k < num_classes; ++k) {
-    if (!present[k]) continue;
-    ++n;
-    const double denom = 2.0 * tp[k] + fp[k] + fn[k];
-    sum += denom > 0 ? 2.0 * tp[k] / denom : 0.0;
+  if (h.dim < 1 || h.num_classes < 2 || h.weights.size() != static_cast<size_t>(h.dim) * h.num_classes ||
+      h.bias.size() != static_cast<size_t>(h.num_classes) || !(h.temperature > 0)) {
+    return InvalidArgumentError("head file: linear head sizes or temperature are inconsistent");
   }
-  return n > 0 ? sum / n : 0.0;
+  return h;
 }
 
 Result<LinearHeadFit> TrainLinearHead(const std::vector<std::vector<float>>& x, const std::vector<int>& y,
@@ -236,70 +225,28 @@ Result<LinearHeadFit> TrainLinearHead(const std::vector<std::vector<float>>& x, 
   head.norm = options.norm;
   head.num_classes = num_classes;
   head.dim = dim;
-  if (options.norm == FeatureNorm::kStandardize) {
-    std::vector<double> m(dim, 0.0), v(dim, 0.0);
-    for (const auto& r : x) for (int i = 0; i < dim; ++i) m[i] += r[i];
-    for (double& s : m) s /= x.size();
-    for (const auto& r : x) for (int i = 0; i < dim; ++i) v[i] += (r[i] - m[i]) * (r[i] - m[i]);
-    head.mean.resize(dim);
-    head.inv_std.resize(dim);
-    for (int i = 0; i < dim; ++i) {
-      const double sd = std::sqrt(v[i] / x.size());
-      head.mean[i] = static_cast<float>(m[i]);
-      head.inv_std[i] = static_cast<float>(sd > 1e-8 ? 1.0 / sd : 1.0);
-    }
-  }
+  const FeatureScaler scaler = FeatureScaler::Fit(x, options.norm);
+  head.mean = scaler.mean;
+  head.inv_std = scaler.inv_std;
   std::vector<std::vector<double>> z(x.size());
   for (size_t i = 0; i < x.size(); ++i) z[i] = Normalise(x[i].data(), dim, head.norm, head.mean, head.inv_std);
 
   double best_c = options.c_grid[0];
   if (options.c_grid.size() > 1) {
-    // Stratified folds over groups: shuffle the groups of each class, deal them round-robin.
     const int folds = std::max(2, options.folds);
-    std::map<int, int> group_label;  // group -> label of its first item
-    std::vector<int> group_of(x.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      group_of[i] = groups.empty() ? static_cast<int>(i) : groups[i];
-      group_label.emplace(group_of[i], y[i]);
-    }
-    std::vector<std::vector<int>> by_class(num_classes);
-    for (const auto& [g, label] : group_label) by_class[label].push_back(g);
-    std::mt19937_64 rng(options.seed);
-    std::map<int, int> fold_of_group;
-    int next = 0;
-    for (auto& gs : by_class) {
-      if (static_cast<int>(gs.size()) < folds) {
-        return InvalidArgumentError("cross-validation needs at least " + std::to_string(folds) +
-                                    " items per class");
-      }
-      std::shuffle(gs.begin(), gs.end(), rng);
-      for (int g : gs) fold_of_group[g] = next++ % folds;
-    }
+    VIGIL_ASSIGN_OR_RETURN(std::vector<int> fold_of, StratifiedFolds(y, groups, num_classes, folds, options.seed));
     // Every (C, fold) fit is independent: run them on options.threads threads.
     const size_t nc = options.c_grid.size();
     std::vector<std::vector<std::vector<float>>> oof(nc, std::vector<std::vector<float>>(x.size()));
-    std::vector<Status> errors(nc * folds);
-    std::atomic<size_t> next_job{0};
-    auto worker = [&]() {
-      for (size_t job; (job = next_job++) < nc * folds;) {
-        const size_t ci = job / folds;
-        const int f = static_cast<int>(job % folds);
-        std::vector<int> tr, te;
-        for (size_t i = 0; i < x.size(); ++i) (fold_of_group.at(group_of[i]) == f ? te : tr).push_back(static_cast<int>(i));
-        auto w = Fit(z, y, tr, num_classes, options, options.c_grid[ci]);
-        if (!w.ok()) {
-          errors[job] = w.status();
-          continue;
-        }
-        for (int i : te) oof[ci][i] = RawLogits(*w, z[i], num_classes);
-      }
-    };
-    // fold_of_group is read-only from here on.
-    std::vector<std::thread> pool;
-    for (int t = 1; t < std::max(1, options.threads); ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    for (const Status& s : errors) VIGIL_RETURN_IF_ERROR(s);
+    VIGIL_RETURN_IF_ERROR(ParallelFor(nc * folds, options.threads, [&](size_t job) -> Status {
+      const size_t ci = job / folds;
+      const int f = static_cast<int>(job % folds);
+      std::vector<int> tr, te;
+      for (size_t i = 0; i < x.size(); ++i) (fold_of[i] == f ? te : tr).push_back(static_cast<int>(i));
+      VIGIL_ASSIGN_OR_RETURN(Weights w, Fit(z, y, tr, num_classes, options, options.c_grid[ci]));
+      for (int i : te) oof[ci][i] = RawLogits(w, z[i], num_classes);
+      return Status::Ok();
+    }));
     double best_f1 = -1;
     size_t best_ci = 0;
     for (size_t ci = 0; ci < nc; ++ci) {

@@ -20,19 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "learn/cross_validation.h"
+#include "learn/feature_scaler.h"
+#include "learn/head.h"
 #include "vigil/status.h"
 
 namespace vigil {
 
 enum class HeadKind { kLogistic, kLinearSvm };
-enum class FeatureNorm { kNone, kStandardize, kL2 };
 
 Result<HeadKind> ParseHeadKind(const std::string& name);     // "logistic", "linear-svm"
-Result<FeatureNorm> ParseFeatureNorm(const std::string& name);  // "none", "standardize", "l2"
 const char* HeadKindName(HeadKind kind);
-const char* FeatureNormName(FeatureNorm norm);
 
-struct LinearHead {
+struct LinearHead : Head {
   HeadKind kind = HeadKind::kLogistic;
   FeatureNorm norm = FeatureNorm::kStandardize;
   int num_classes = 0;
@@ -46,11 +46,22 @@ struct LinearHead {
 
   // x has `dim` values. Logits already divided by the temperature.
   std::vector<float> Logits(const float* x) const;
-  std::vector<float> Probabilities(const float* x) const;
+  std::vector<float> Probabilities(const float* x) const override;
   int Predict(const float* x) const;
-  // For kNone/kStandardize: W' [K * D], b' [K] with logits = W' x + b' on the raw features
-  // (normalisation and temperature folded in, computed in double). kUnsupported for kL2.
+  // W' [K * D], b' [K] with logits = W' x' + b' (computed in double), the temperature folded in;
+  // x' = the raw features for kNone/kStandardize (the standardisation folded in too), and
+  // x' = x / ||x|| for kL2 (which a Gemm cannot fold: the exporter normalises first).
   Status Folded(std::vector<float>* weights, std::vector<float>* bias) const;
+
+  // Head.
+  std::string type_name() const override { return HeadKindName(kind); }
+  int input_dim() const override { return dim; }
+  int class_count() const override { return num_classes; }
+  std::string Describe() const override;
+  Status SaveParameters(const std::string& dir, nlohmann::json* j,
+                        std::vector<std::string>* sidecars) const override;
+  // From a head file's JSON ("type" logistic or linear-svm).
+  static Result<LinearHead> FromJson(const nlohmann::json& j);
 };
 
 struct LinearHeadOptions {
@@ -87,7 +98,5 @@ Result<LinearHeadFit> TrainLinearHead(const std::vector<std::vector<float>>& x,
                                       const LinearHeadOptions& options,
                                       const std::vector<int>& groups = {});
 
-// Macro-averaged F1 over the classes that occur in truth or predictions (as scikit-learn).
-double MacroF1(const std::vector<int>& truth, const std::vector<int>& predicted, int num_classes);
 
 }  // namespace vigil

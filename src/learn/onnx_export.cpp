@@ -1,4 +1,4 @@
-// ExportHeadModel: backbone ONNX + linear head → one ONNX model (see onnx_export.h).
+// ExportHeadModel: backbone ONNX + linear or prototype head → one ONNX model (see onnx_export.h).
 #include "learn/onnx_export.h"
 
 #include <onnx/onnx_pb.h>
@@ -47,10 +47,12 @@ void Prune(onnx::GraphProto* graph) {
 
 }  // namespace
 
-Status ExportHeadModel(const std::string& backbone_onnx, const LinearHead& head,
-                       const HeadExportOptions& options, const std::string& out_onnx) {
-  std::vector<float> w, b;
-  VIGIL_RETURN_IF_ERROR(head.Folded(&w, &b));
+namespace {
+
+// backbone up to its embedding, then [L2 normalisation,] Gemm(W [k, d], b) and Softmax.
+Status ExportGemmHead(const std::string& backbone_onnx, const std::vector<float>& w, const std::vector<float>& b,
+                      int64_t k, int64_t d, bool l2_normalise, const HeadExportOptions& options,
+                      const std::string& out_onnx) {
   onnx::ModelProto model;
   {
     std::ifstream in(backbone_onnx, std::ios::binary);
@@ -83,11 +85,21 @@ Status ExportHeadModel(const std::string& backbone_onnx, const LinearHead& head,
     return InvalidArgumentError("output name '" + options.probabilities_output + "' is still used by the backbone");
   }
   builder.Reserve(options.probabilities_output);
-  const int64_t k = head.num_classes, d = head.dim;
+  std::string features = options.embedding_output;
+  if (l2_normalise) {
+    // x / ReduceL2(x, axis 1): the opset-11 idiom (LpNormalization is not in OpenCV 4.6).
+    const std::string norm = builder.UniqueName("vigil_head/l2norm");
+    onnx::NodeProto* reduce = builder.AddNode("ReduceL2", {features}, {norm}, "vigil_head/ReduceL2");
+    SetIntsAttr(reduce, "axes", {1});
+    SetIntAttr(reduce, "keepdims", 1);
+    const std::string unit = builder.UniqueName("vigil_head/normalised");
+    builder.AddNode("Div", {features, norm}, {unit}, "vigil_head/Div");
+    features = unit;
+  }
   const std::string w_name = builder.AddFloatInitializer("vigil_head/W", {k, d}, w);
   const std::string b_name = builder.AddFloatInitializer("vigil_head/b", {k}, b);
   const std::string logits = builder.UniqueName("vigil_head/logits");
-  onnx::NodeProto* gemm = builder.AddNode("Gemm", {options.embedding_output, w_name, b_name}, {logits}, "vigil_head/Gemm");
+  onnx::NodeProto* gemm = builder.AddNode("Gemm", {features, w_name, b_name}, {logits}, "vigil_head/Gemm");
   SetIntAttr(gemm, "transB", 1);
   onnx::NodeProto* softmax = builder.AddNode("Softmax", {logits}, {options.probabilities_output}, "vigil_head/Softmax");
   SetIntAttr(softmax, "axis", 1);
@@ -97,8 +109,25 @@ Status ExportHeadModel(const std::string& backbone_onnx, const LinearHead& head,
   builder.AddFloatOutput(options.probabilities_output, {-1, k});
   *graph->add_output() = embedding_info;
   model.set_producer_name("vigil train");
-
+  // ReduceL2 (axes attribute, opset 1-17) and Div need no opset change.
   return WriteOnnxModelFile(model, out_onnx);
+}
+
+}  // namespace
+
+Status ExportHeadModel(const std::string& backbone_onnx, const LinearHead& head,
+                       const HeadExportOptions& options, const std::string& out_onnx) {
+  std::vector<float> w, b;
+  VIGIL_RETURN_IF_ERROR(head.Folded(&w, &b));
+  return ExportGemmHead(backbone_onnx, w, b, head.num_classes, head.dim, head.norm == FeatureNorm::kL2, options,
+                        out_onnx);
+}
+
+Status ExportHeadModel(const std::string& backbone_onnx, const PrototypeHead& head,
+                       const HeadExportOptions& options, const std::string& out_onnx) {
+  const std::vector<float> b(head.class_count(), 0.f);
+  return ExportGemmHead(backbone_onnx, head.ScaledPrototypes(), b, head.class_count(), head.input_dim(), true,
+                        options, out_onnx);
 }
 
 }  // namespace vigil

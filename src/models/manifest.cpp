@@ -96,10 +96,26 @@ Status ValidateManifest(const ModelManifest& m) {
     if (!(s > 0)) return InvalidArgumentError("manifest: \"preprocessing.std\" values must be > 0");
   }
   if (m.labels.empty()) return InvalidArgumentError("manifest: \"labels\" is empty");
-  if (m.task == "classification" && m.probabilities_output.empty()) {
+  if (m.task == "classification" && m.head.file.empty() && m.probabilities_output.empty()) {
     return InvalidArgumentError("manifest: \"outputs.probabilities\" is empty");
   }
   if (m.task == "detection") VIGIL_RETURN_IF_ERROR(ValidateDetection(m));
+  if (!m.head.file.empty()) {
+    if (m.task != "classification") return InvalidArgumentError("manifest: \"head\" needs task classification");
+    if (m.head.file.find('/') != std::string::npos || m.head.file[0] == '.') {
+      return InvalidArgumentError("manifest: \"head.file\" must be a plain file name in the version folder");
+    }
+    if (m.head.inputs.empty()) return InvalidArgumentError("manifest: \"head.inputs\" is empty");
+    for (const std::string& in : m.head.inputs) {
+      if (in != "embedding" && in != "classical") {
+        return InvalidArgumentError("manifest: \"head.inputs\" entry \"" + in +
+                                    "\" is not \"embedding\" or \"classical\"");
+      }
+      if (in == "embedding" && m.embedding_output.empty()) {
+        return InvalidArgumentError("manifest: head input \"embedding\" needs \"outputs.embedding\"");
+      }
+    }
+  }
   if (m.backend != "auto" && m.backend != "xnnpack" && m.backend != "onednn" && m.backend != "opencv") {
     return InvalidArgumentError("manifest: \"backend\" must be auto, xnnpack, onednn or opencv");
   }
@@ -152,9 +168,14 @@ Result<ModelManifest> ParseManifest(const std::string& json_text) {
       spec.box_outputs = out.at("boxes").get<std::vector<std::string>>();
     } else {
       const json& out = j.at("outputs");
-      m.probabilities_output = out.at("probabilities").get<std::string>();
+      ReadOptional(out, "probabilities", &m.probabilities_output);
       ReadOptional(out, "embedding", &m.embedding_output);
       ReadOptional(out, "embedding_size", &m.embedding_size);
+      if (j.contains("head") && !j.at("head").is_null()) {
+        const json& h = j.at("head");
+        m.head.file = h.at("file").get<std::string>();
+        m.head.inputs = h.at("inputs").get<std::vector<std::string>>();
+      }
     }
   } catch (const json::exception& e) {
     return InvalidArgumentError(std::string("manifest: ") + e.what());
@@ -199,8 +220,24 @@ std::string SerializeManifest(const ModelManifest& m) {
     j["outputs"] = {{"probabilities", m.probabilities_output},
                     {"embedding", m.embedding_output},
                     {"embedding_size", m.embedding_size}};
+    if (!m.head.file.empty()) j["head"] = {{"file", m.head.file}, {"inputs", m.head.inputs}};
   }
   return j.dump(2) + "\n";
+}
+
+bool ManifestNeedsOnnx(const ModelManifest& m) {
+  if (m.head.file.empty()) return true;
+  for (const std::string& in : m.head.inputs) {
+    if (in == "embedding") return true;
+  }
+  return false;
+}
+
+bool ManifestUsesClassicalFeatures(const ModelManifest& m) {
+  for (const std::string& in : m.head.inputs) {
+    if (in == "classical") return true;
+  }
+  return false;
 }
 
 }  // namespace vigil

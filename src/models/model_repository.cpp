@@ -32,10 +32,6 @@ Result<ModelEntry> LoadEntry(const fs::path& dir, const std::string& name, int v
     return NotFoundError("model " + name + ":" + std::to_string(version) + ": missing " +
                          manifest_path.string());
   }
-  if (!fs::is_regular_file(onnx_path, ec)) {
-    return NotFoundError("model " + name + ":" + std::to_string(version) + ": missing " +
-                         onnx_path.string());
-  }
   if (fs::file_size(manifest_path, ec) > kMaxManifestBytes) {
     return ResourceExhaustedError(manifest_path.string() + ": manifest larger than 4 MiB");
   }
@@ -49,7 +45,16 @@ Result<ModelEntry> LoadEntry(const fs::path& dir, const std::string& name, int v
                                 std::to_string(manifest->version) + " but the folder is " + name +
                                 "/" + std::to_string(version));
   }
-  return ModelEntry{std::move(*manifest), dir.string(), onnx_path.string()};
+  const bool needs_onnx = ManifestNeedsOnnx(*manifest);
+  if (needs_onnx && !fs::is_regular_file(onnx_path, ec)) {
+    return NotFoundError("model " + name + ":" + std::to_string(version) + ": missing " +
+                         onnx_path.string());
+  }
+  if (!manifest->head.file.empty() && !fs::is_regular_file(dir / manifest->head.file, ec)) {
+    return NotFoundError("model " + name + ":" + std::to_string(version) + ": missing head file " +
+                         (dir / manifest->head.file).string());
+  }
+  return ModelEntry{std::move(*manifest), dir.string(), needs_onnx ? onnx_path.string() : ""};
 }
 
 }  // namespace
@@ -156,10 +161,23 @@ int ModelRepository::NextVersion(const std::string& name) const {
 }
 
 Result<ModelEntry> ModelRepository::Add(const ModelManifest& manifest, const std::string& onnx_file,
-                                        bool overwrite) const {
+                                        bool overwrite,
+                                        const std::vector<std::string>& extra_files) const {
   VIGIL_RETURN_IF_ERROR(ValidateManifest(manifest));
   std::error_code ec;
-  if (!fs::is_regular_file(onnx_file, ec)) return NotFoundError("no ONNX file at " + onnx_file);
+  if (!onnx_file.empty() && !fs::is_regular_file(onnx_file, ec)) {
+    return NotFoundError("no ONNX file at " + onnx_file);
+  }
+  if (onnx_file.empty() && ManifestNeedsOnnx(manifest)) {
+    return InvalidArgumentError("model " + manifest.name + " needs an ONNX file");
+  }
+  for (const std::string& f : extra_files) {
+    const std::string base = fs::path(f).filename().string();
+    if (!fs::is_regular_file(f, ec)) return NotFoundError("no file at " + f);
+    if (base == "model.onnx" || base == "manifest.json") {
+      return InvalidArgumentError("extra model file " + f + " would replace " + base);
+    }
+  }
   fs::path model_dir = fs::path(root_) / manifest.name;
   fs::path final_dir = model_dir / std::to_string(manifest.version);
   if (fs::exists(final_dir, ec) && !overwrite) {
@@ -171,10 +189,16 @@ Result<ModelEntry> ModelRepository::Add(const ModelManifest& manifest, const std
                                   std::to_string(std::rand()));
   fs::create_directories(tmp_dir, ec);
   if (ec) return InternalError("cannot create " + tmp_dir.string() + ": " + ec.message());
-  fs::copy_file(onnx_file, tmp_dir / "model.onnx", fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    fs::remove_all(tmp_dir, ec);
-    return InternalError("cannot copy " + onnx_file + ": " + ec.message());
+  std::vector<std::pair<std::string, fs::path>> copies;
+  if (!onnx_file.empty()) copies.emplace_back(onnx_file, tmp_dir / "model.onnx");
+  for (const std::string& f : extra_files) copies.emplace_back(f, tmp_dir / fs::path(f).filename());
+  for (const auto& [from, to] : copies) {
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      const std::string why = ec.message();
+      fs::remove_all(tmp_dir, ec);
+      return InternalError("cannot copy " + from + ": " + why);
+    }
   }
   {
     std::ofstream out(tmp_dir / "manifest.json", std::ios::binary);

@@ -4,7 +4,7 @@
 # Checks: the summary JSON (5 classes, test split evaluated, test macro-F1 above a floor well above
 # chance: 0.6, measured about 0.7), the installed manifest, `vigil classify --models TMP --model NAME` on test images
 # (5 labels from the new class list, scores summing to 1, at least 4 of 10 right: chance is 2), the embedding cache (a
-# second run computes nothing), and a clear error for an L2 head that cannot be exported.
+# second run computes nothing), and a clear error for two ONNX backbones (they cannot be one model.onnx).
 set -euo pipefail
 VIGIL_BIN=${VIGIL_BIN:?}
 SRC=${VIGIL_SOURCE_DIR:?}
@@ -71,9 +71,9 @@ if (a.c !== b.c || Math.abs(a.test.macro_f1 - b.test.macro_f1) > 1e-9) throw new
 [ ! -d "$TMP/repo/stellarium_dso/2" ] || fail "dry run installed a model"
 
 set +e
-"$VIGIL_BIN" train "$DSO" --out l2 --norm l2 --models "$TMP/repo" --cache "$TMP/cache" -q 2> "$TMP/err.txt"
+"$VIGIL_BIN" train "$DSO" --out two --backbone nsfw_mobilenet_v2,nsfw_inception_v3 --models "$TMP/repo" -q 2> "$TMP/err.txt"
 code=$?
 set -e
-[ $code -eq 3 ] || fail "l2 export: exit $code, expected 3"
-grep -q "l2" "$TMP/err.txt" || fail "l2 error message: $(cat "$TMP/err.txt")"
+[ $code -eq 3 ] || fail "two ONNX backbones: exit $code, expected 3"
+grep -q "at most one ONNX backbone" "$TMP/err.txt" || fail "two-backbone error message: $(cat "$TMP/err.txt")"
 echo "PASS"

@@ -177,8 +177,20 @@ TEST(LinearHead, FoldedWeightsGiveTheSameLogits) {
       EXPECT_NEAR(s, z[k], 1e-3 * (1 + std::fabs(z[k])));
     }
   }
+  // L2: the temperature is folded, the normalisation is not (the exporter normalises first).
   h.norm = FeatureNorm::kL2;
-  EXPECT_FALSE(h.Folded(&w, &b).ok());
+  ASSERT_TRUE(h.Folded(&w, &b).ok());
+  for (size_t i = 0; i < x.size(); ++i) {
+    std::vector<float> z = h.Logits(x[i].data());
+    double n = 0;
+    for (int d = 0; d < 4; ++d) n += static_cast<double>(x[i][d]) * x[i][d];
+    n = std::sqrt(n);
+    for (int k = 0; k < 3; ++k) {
+      double s = b[k];
+      for (int d = 0; d < 4; ++d) s += static_cast<double>(w[k * 4 + d]) * x[i][d] / n;
+      EXPECT_NEAR(s, z[k], 1e-4 * (1 + std::fabs(z[k])));
+    }
+  }
 }
 
 TEST(LinearHead, RejectsBadInput) {

@@ -102,8 +102,18 @@ TEST_F(TrainerTest, OptionErrors) {
   o.output_name = "";
   EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
   o = Options();
-  o.normalization = "l2";
+  o.normalization = "cube";
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
+  o = Options();
+  o.head = "prototype";
+  o.normalization = "standardize";  // prototypes always L2-normalise
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
+  o = Options();
+  o.backbone = "nsfw_mobilenet_v2,nsfw_mobilenet_v2";  // two ONNX graphs cannot be one model.onnx
   EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kUnsupported);
+  o = Options();
+  o.shots = -1;
+  EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);
   o = Options();
   o.views = 3;  // no augmentation given
   EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kInvalidArgument);

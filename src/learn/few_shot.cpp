@@ -1,0 +1,83 @@
+// EvaluateFewShot: the few-shot curve of prototype heads (see include/vigil/learn.h). Embeds the
+// training and test images once, then for each K and seed samples K images per class
+// (SampleShots), builds the prototypes and scores the test split.
+#include <chrono>
+#include <cmath>
+
+#include "learn/prototype_head.h"
+#include "learn/training_data.h"
+#include "vigil/eval.h"
+#include "vigil/learn.h"
+
+namespace vigil {
+
+Result<FewShotCurve> EvaluateFewShot(const TrainOptions& options, const std::vector<int>& shots, int seeds) {
+  const auto start = std::chrono::steady_clock::now();
+  if (shots.empty()) return InvalidArgumentError("few-shot curve: no K values");
+  for (int k : shots) if (k < 1) return InvalidArgumentError("few-shot curve: K must be >= 1");
+  if (seeds < 1 || seeds > 1000) return InvalidArgumentError("few-shot curve: seeds must be in 1..1000");
+  VIGIL_ASSIGN_OR_RETURN(Splits splits, LoadSplits(options.data, 0, options.seed));
+  if (splits.test.items.empty()) return InvalidArgumentError("few-shot curve: the data has no test/ split");
+  VIGIL_ASSIGN_OR_RETURN(PreparedSource source, PrepareFeatureSource(options.backbone, options.backbone_version,
+                                                                     options.model_repository, options.backend));
+  std::vector<EmbedJob> jobs;
+  for (const auto& item : splits.train.items) jobs.push_back({item.path, 0});
+  for (const auto& item : splits.test.items) jobs.push_back({item.path, 0});
+  EmbedOptions eopts;
+  eopts.threads = options.threads;
+  eopts.cache_dir = options.cache_dir;
+  eopts.seed = options.seed;
+  if (options.progress) eopts.progress = [&](size_t d, size_t t) { options.progress("embed", d, t); };
+  VIGIL_ASSIGN_OR_RETURN(auto x, EmbedAll(source.source, jobs, eopts, nullptr));
+  const size_t n_train = splits.train.items.size();
+  std::vector<std::vector<float>> test_x(x.begin() + n_train, x.end());
+  std::vector<int> test_y;
+  for (const auto& item : splits.test.items) test_y.push_back(item.label);
+  // Row of each training path (SampleShots keeps items, so match by position in the dataset).
+  FewShotCurve curve;
+  curve.backbone = source.name;
+  curve.test_count = static_cast<int>(test_y.size());
+  const int num_classes = static_cast<int>(splits.train.classes.size());
+  size_t done = 0;
+  for (int k : shots) {
+    FewShotPoint point;
+    point.shots = k;
+    std::vector<double> acc;
+    for (int s = 0; s < seeds; ++s) {
+      const Dataset sample = SampleShots(splits.train, k, options.seed + static_cast<uint64_t>(s));
+      std::vector<std::vector<float>> tx;
+      std::vector<int> ty;
+      size_t j = 0;
+      for (size_t i = 0; i < n_train && j < sample.items.size(); ++i) {
+        if (splits.train.items[i].path == sample.items[j].path) {
+          tx.push_back(x[i]);
+          ty.push_back(sample.items[j].label);
+          ++j;
+        }
+      }
+      VIGIL_ASSIGN_OR_RETURN(auto head, PrototypeHead::Train(tx, ty, num_classes, PrototypeOptions()));
+      std::vector<std::vector<float>> p;
+      for (const auto& r : test_x) p.push_back(head->Probabilities(r.data()));
+      VIGIL_ASSIGN_OR_RETURN(Evaluation e, Evaluate(test_y, p, splits.train.classes));
+      acc.push_back(e.accuracy);
+      point.macro_f1.push_back(e.macro.f1);
+      if (options.progress) options.progress("fit", ++done, shots.size() * seeds);
+    }
+    auto mean_sd = [](const std::vector<double>& v, double* mean, double* sd) {
+      double m = 0, ss = 0;
+      for (double a : v) m += a;
+      m /= v.size();
+      for (double a : v) ss += (a - m) * (a - m);
+      *mean = m;
+      *sd = v.size() > 1 ? std::sqrt(ss / (v.size() - 1)) : 0.0;
+    };
+    point.runs = seeds;
+    mean_sd(acc, &point.accuracy_mean, &point.accuracy_sd);
+    mean_sd(point.macro_f1, &point.macro_f1_mean, &point.macro_f1_sd);
+    curve.points.push_back(point);
+  }
+  curve.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return curve;
+}
+
+}  // namespace vigil
