@@ -2,10 +2,13 @@
 // the XNNPACK, OpenCV and oneDNN backends, gives the probabilities the in-process head computes from the
 // embedding of the same run (within 1e-5). Needs models/nsfw_mobilenet_v2 (skipped otherwise).
 #include "learn/onnx_export.h"
+#include "learn/prototype_head.h"
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -106,6 +109,98 @@ TEST(OnnxExport, RoundTripMatchesInProcessHead) {
         EXPECT_NEAR(ls.score, expected[k], 1e-5) << backend << " " << path << " " << ls.label;
       }
     }
+  }
+  fs::remove_all(tmp);
+}
+
+// Prototype and L2-normalised linear heads: ReduceL2 + Div before the Gemm. OpenCV DNN must run
+// them; XNNPACK / oneDNN may not lower ReduceL2 / Div (kUnsupported is then accepted and
+// reported), but where they load the model they must agree too.
+TEST(OnnxExport, NormalisedHeadsRoundTrip) {
+  const fs::path backbone = kModels / "nsfw_mobilenet_v2" / "1";
+  std::vector<std::string> classes;
+  auto images = SomeImages(&classes);
+  if (!fs::exists(backbone / "model.onnx") || images.empty()) GTEST_SKIP() << "backbone model or images absent";
+  ClassifierOptions copts;
+  copts.model_repository = kModels.string();
+  copts.model = "nsfw_mobilenet_v2";
+  auto classifier = ImageClassifier::Create(copts);
+  ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+  std::vector<std::vector<float>> x;
+  std::vector<int> y;
+  for (const auto& [path, label] : images) {
+    auto p = (*classifier)->ClassifyFile(path);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    x.push_back(p->embedding);
+    y.push_back(label);
+  }
+  const int k = static_cast<int>(classes.size());
+  auto proto = PrototypeHead::Train(x, y, k, PrototypeOptions());
+  ASSERT_TRUE(proto.ok()) << proto.status().ToString();
+  LinearHeadOptions hopts;
+  hopts.c_grid = {1};
+  hopts.norm = FeatureNorm::kL2;
+  auto fit = TrainLinearHead(x, y, k, hopts);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  LinearHead l2 = fit->head;
+  l2.temperature = 0.8f;
+
+  const fs::path tmp = fs::temp_directory_path() / ("vigil_export_norm_" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  auto repo = ModelRepository::OpenOrCreate((tmp / "repo").string());
+  ASSERT_TRUE(repo.ok());
+  const std::pair<const char*, const Head*> heads[] = {{"proto", proto->get()}, {"l2", &l2}};
+  for (const auto& [name, head] : heads) {
+    const fs::path onnx = tmp / (std::string(name) + ".onnx");
+    Status exported = std::string(name) == "proto"
+                          ? ExportHeadModel((backbone / "model.onnx").string(), **proto, {}, onnx.string())
+                          : ExportHeadModel((backbone / "model.onnx").string(), l2, {}, onnx.string());
+    ASSERT_TRUE(exported.ok()) << exported.ToString();
+    onnx::ModelProto model;
+    {
+      std::ifstream in(onnx, std::ios::binary);
+      ASSERT_TRUE(model.ParseFromIstream(&in));
+    }
+    const int n = model.graph().node_size();
+    ASSERT_GE(n, 4);
+    EXPECT_EQ(model.graph().node(n - 4).op_type(), "ReduceL2");
+    EXPECT_EQ(model.graph().node(n - 3).op_type(), "Div");
+    EXPECT_EQ(model.graph().node(n - 2).op_type(), "Gemm");
+    EXPECT_EQ(model.graph().node(n - 1).op_type(), "Softmax");
+    ModelManifest m = (*classifier)->manifest();
+    m.name = name;
+    m.version = 1;
+    m.labels = classes;
+    ASSERT_TRUE((*repo)->Add(m, onnx.string()).ok());
+    int backends_run = 0;
+    for (const char* backend : {"opencv", "xnnpack", "onednn"}) {
+      ClassifierOptions o;
+      o.model_repository = (tmp / "repo").string();
+      o.model = name;
+      o.backend = backend;
+      auto c = ImageClassifier::Create(o);
+      if (!c.ok() && std::string(backend) != "opencv" && c.status().code() == StatusCode::kUnsupported) {
+        std::printf("[ info ] %s head on %s: %s\n", name, backend, c.status().ToString().c_str());
+        continue;
+      }
+      ASSERT_TRUE(c.ok()) << backend << ": " << c.status().ToString();
+      ++backends_run;
+      double worst = 0;
+      for (const auto& [path, label] : images) {
+        auto p = (*c)->ClassifyFile(path);
+        ASSERT_TRUE(p.ok()) << p.status().ToString();
+        std::vector<float> expected = head->Probabilities(p->embedding.data());
+        for (const LabelScore& ls : p->labels) {
+          const size_t j = std::find(classes.begin(), classes.end(), ls.label) - classes.begin();
+          ASSERT_LT(j, classes.size());
+          EXPECT_NEAR(ls.score, expected[j], 1e-5) << name << " " << backend << " " << path << " " << ls.label;
+          worst = std::max(worst, static_cast<double>(std::fabs(ls.score - expected[j])));
+        }
+      }
+      std::printf("[ info ] %s head on %s: max |dp| %.2g\n", name, backend, worst);
+    }
+    EXPECT_GE(backends_run, 1);
   }
   fs::remove_all(tmp);
 }

@@ -8,7 +8,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <random>
 
+#include "learn/head_file.h"
 #include "vigil/classifier.h"
+#include "vigil/features.h"
 #include "vigil/learn.h"
 
 namespace vigil {
@@ -123,6 +125,97 @@ TEST_F(TrainerTest, OptionErrors) {
   o = Options();
   o.backbone = "no_such_model";
   EXPECT_EQ(TrainClassifier(o).status().code(), StatusCode::kNotFound);
+}
+
+// Heads on classical descriptors (no network) and on MobileNetV2 + classical: installed as head
+// files, loaded by ImageClassifier, whose probabilities equal the saved head's on the descriptors
+// of the image decoded the classifier's way.
+TEST_F(TrainerTest, HeadFileModelsClassifyLikeTheirHead) {
+  struct Case {
+    const char* backbone;
+    const char* head;
+    std::vector<std::string> inputs;
+    bool has_onnx;
+  };
+  const Case cases[] = {{"classical", "rbf-svm", {"classical"}, false},
+                        {"classical", "knn", {"classical"}, false},
+                        {"classical", "prototype", {"classical"}, false},
+                        {"nsfw_mobilenet_v2,classical", "logistic", {"embedding", "classical"}, true},
+                        {"mobilenet_v2", "knn", {"embedding"}, true}};
+  for (const Case& c : cases) {
+    TrainOptions o = Options();
+    o.backbone = c.backbone;
+    o.head = c.head;
+    o.output_name = std::string("colours_") + c.head;
+    o.c_grid = {};
+    o.folds = 3;
+    auto r = TrainClassifier(o);
+    ASSERT_TRUE(r.ok()) << c.backbone << " " << c.head << ": " << r.status().ToString();
+    EXPECT_EQ(r->export_format, "head file");
+    EXPECT_EQ(r->validation.accuracy, 1.0) << c.backbone << " " << c.head;
+    const fs::path dir = r->model_directory;
+    EXPECT_TRUE(fs::exists(dir / "head.json"));
+    EXPECT_EQ(fs::exists(dir / "model.onnx"), c.has_onnx) << dir;
+    ClassifierOptions co;
+    co.model_repository = o.model_repository;
+    co.model = o.output_name;
+    auto classifier = ImageClassifier::Create(co);
+    ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+    EXPECT_EQ((*classifier)->manifest().head.inputs, c.inputs);
+    if (!c.has_onnx) EXPECT_EQ((*classifier)->backend_name(), "none");
+    auto head = LoadHeadFile((dir / "head.json").string());
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    EXPECT_EQ((*head)->type_name(), c.head);
+    for (const char* cls : {"blue", "red"}) {
+      const std::string path = (dir_ / "data" / cls / "3.png").string();
+      auto p = (*classifier)->ClassifyFile(path);
+      ASSERT_TRUE(p.ok()) << p.status().ToString();
+      EXPECT_EQ(p->labels[0].label, cls) << c.head;
+      ASSERT_EQ(static_cast<int>(p->embedding.size()), (*head)->input_dim());
+      if (!c.has_onnx) {
+        // The classifier's head input is exactly the descriptor vector of the decoded image.
+        auto image = ReadImageFile(path, (*classifier)->decode_options());
+        ASSERT_TRUE(image.ok());
+        auto f = ComputeFeatureVector(*image);
+        ASSERT_TRUE(f.ok());
+        EXPECT_EQ(*f, p->embedding);
+      }
+      std::vector<float> expected = (*head)->Probabilities(p->embedding.data());
+      for (const LabelScore& ls : p->labels) {
+        const int k = ls.label == "blue" ? 0 : 1;
+        EXPECT_NEAR(ls.score, expected[k], 1e-6);
+      }
+    }
+  }
+}
+
+TEST_F(TrainerTest, FewShotTrainingAndCurve) {
+  // 3 shots per class of the 8 training images left after the validation split.
+  TrainOptions o = Options();
+  o.head = "prototype";
+  o.shots = 3;
+  o.install = false;
+  auto r = TrainClassifier(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->train.count, 6);
+  EXPECT_EQ(r->validation.accuracy, 1.0);
+  // The curve needs a test split.
+  EXPECT_EQ(EvaluateFewShot(o, {1, 3}, 2).status().code(), StatusCode::kInvalidArgument);
+  fs::create_directories(dir_ / "split");
+  fs::create_directory_symlink(dir_ / "data", dir_ / "split" / "train");
+  fs::create_directory_symlink(dir_ / "data", dir_ / "split" / "test");
+  o.data = (dir_ / "split").string();
+  auto curve = EvaluateFewShot(o, {1, 3}, 3);
+  ASSERT_TRUE(curve.ok()) << curve.status().ToString();
+  ASSERT_EQ(curve->points.size(), 2u);
+  EXPECT_EQ(curve->test_count, 20);
+  EXPECT_EQ(curve->points[1].shots, 3);
+  EXPECT_EQ(curve->points[1].macro_f1.size(), 3u);
+  EXPECT_GE(curve->points[1].macro_f1_mean, 0.9);
+  // Same seeds, same curve.
+  auto again = EvaluateFewShot(o, {1, 3}, 3);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->points[0].macro_f1, curve->points[0].macro_f1);
 }
 
 }  // namespace
