@@ -212,7 +212,7 @@ async function checkCase(tf, model, m, args, spec) {
     if (!used.has(j) && Math.abs(v.score - thr) > tol) problems.push(`vigil ${v.label} ${v.score.toFixed(4)} [${v.box.map((x) => x.toFixed(1))}] not in the reference`);
   });
   process.stdout.write(`${path.basename(vigilLine.path)} ${m.name}: ${ref.length} reference boxes, ${got.length} vigil boxes, ${matched} matched, ` +
-                       `min IoU ${minIou.toFixed(5)}, max |Δscore| ${maxDs.toExponential(2)} ` +
+                       `min IoU ${minIou.toFixed(7)}, max |Δscore| ${maxDs.toExponential(2)} ` +
                        `(${[...new Set(ref.map((r) => r.label))].join(', ') || 'none'})${problems.length ? ' FAIL' : ' ok'}\n`);
   for (const p of problems) process.stdout.write(`  ${p}\n`);
   return problems.length === 0;
