@@ -102,6 +102,7 @@ Status PlanBuilder::LowerResize(const OnnxNode& node) {
   const std::string coords = node.GetString("coordinate_transformation_mode", "half_pixel");
   if (mode != "linear") return UnsupportedError(node.Describe() + ": only mode 'linear' is supported, not '" + mode + "'");
   if (graph_.opset < 11) return UnsupportedError(node.Describe() + ": opset-10 (asymmetric) linear Resize");
+  if (node.GetInt("antialias", 0) != 0) return UnsupportedError(node.Describe() + ": antialiased Resize");
   const std::vector<int64_t>& in = shapes_.at(node.inputs[0]);
   const std::vector<int64_t>& out = shapes_.at(node.outputs.at(0));
   if (in.size() < 3 || in.size() > 5 || in[0] != out[0] || in[1] != out[1]) {
@@ -114,11 +115,13 @@ Status PlanBuilder::LowerResize(const OnnxNode& node) {
   }
   // With scales (not sizes), ONNX maps coordinates with the given scale: equal to oneDNN's
   // out/in only when in * scale is a whole number.
-  const bool has_sizes = node.inputs.size() > 3 && !node.inputs[3].empty() &&
-                         graph_.FindInitializer(node.inputs[3]) && !graph_.FindInitializer(node.inputs[3])->int_data.empty();
-  if (!has_sizes) {
-    const OnnxInitializer* scales = graph_.FindInitializer(node.inputs.at(2));
-    for (size_t i = 2; scales && i < in.size(); ++i) {
+  auto initializer = [&](size_t i) {
+    return i < node.inputs.size() && !node.inputs[i].empty() ? graph_.FindInitializer(node.inputs[i]) : nullptr;
+  };
+  const OnnxInitializer* sizes = initializer(3);
+  const OnnxInitializer* scales = initializer(2);
+  if ((!sizes || sizes->int_data.empty()) && scales && scales->data.size() == in.size()) {
+    for (size_t i = 2; i < in.size(); ++i) {
       if (static_cast<double>(in[i]) * scales->data[i] != static_cast<double>(out[i])) {
         return UnsupportedError(node.Describe() + ": a scale that does not give a whole output size");
       }
