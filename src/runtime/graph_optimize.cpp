@@ -1,5 +1,5 @@
 // Graph rewrites: Identity/Dropout removal, BatchNormalization→Conv folding, Pad→Conv/MaxPool fusion,
-// Relu/Clip→producer bounds fusion.
+// Conv+Split→one Conv per part, Relu/Clip→producer bounds fusion.
 #include "runtime/graph_optimize.h"
 
 #include <cmath>
@@ -204,6 +204,72 @@ int FusePads(OnnxGraph* graph) {
   return fused;
 }
 
+// A Split along the channels of a Conv output read by nothing else becomes one Conv per part
+// (weights and bias sliced by output channel): no split copies, and each part can take its own
+// activation as a post-op (detector heads: class scores -> Sigmoid, box logits as they are).
+int SplitConvs(OnnxGraph* graph) {
+  Usage u = ComputeUsage(*graph);
+  std::vector<OnnxNode> nodes;
+  std::vector<bool> drop(graph->nodes.size(), false);
+  std::map<size_t, std::vector<OnnxNode>> replacement;  // split index → its convs
+  int split = 0;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    const OnnxNode& sp = graph->nodes[i];
+    if (sp.op_type != "Split" || sp.inputs.empty() || !SingleUseIntermediate(u, sp.inputs[0])) continue;
+    const int p = u.producer.at(sp.inputs[0]);
+    const OnnxNode& conv = graph->nodes[p];
+    if (conv.op_type != "Conv" || conv.outputs.size() != 1 || conv.GetInt("group", 1) != 1 || conv.inputs.size() < 2) {
+      continue;
+    }
+    const OnnxInitializer* w = graph->FindInitializer(conv.inputs[1]);
+    const OnnxInitializer* b = conv.inputs.size() > 2 && !conv.inputs[2].empty()
+                                   ? graph->FindInitializer(conv.inputs[2]) : nullptr;
+    if (!w || !w->is_float || w->shape.size() != 4 || (conv.inputs.size() > 2 && !conv.inputs[2].empty() && !b)) {
+      continue;
+    }
+    if (b && (!b->is_float || static_cast<int64_t>(b->data.size()) != w->shape[0])) continue;
+    int64_t axis = 0;
+    auto sizes = SplitSizes(*graph, sp, {1, w->shape[0], 1, 1}, &axis);
+    if (!sizes.ok() || axis != 1) continue;
+    const size_t per_out = w->data.size() / static_cast<size_t>(w->shape[0]);
+    int64_t offset = 0;
+    for (size_t k = 0; k < sizes->size(); ++k) {
+      const int64_t c = (*sizes)[k];
+      if (!sp.outputs[k].empty() && c > 0) {
+        OnnxNode part = conv;
+        part.name = conv.name + "/split" + std::to_string(k);
+        part.outputs = {sp.outputs[k]};
+        OnnxInitializer pw;
+        pw.shape = {c, w->shape[1], w->shape[2], w->shape[3]};
+        pw.data.assign(w->data.begin() + offset * per_out, w->data.begin() + (offset + c) * per_out);
+        graph->initializers[part.name + "/W"] = std::move(pw);
+        part.inputs[1] = part.name + "/W";
+        if (b) {
+          OnnxInitializer pb;
+          pb.shape = {c};
+          pb.data.assign(b->data.begin() + offset, b->data.begin() + offset + c);
+          graph->initializers[part.name + "/B"] = std::move(pb);
+          part.inputs[2] = part.name + "/B";
+        }
+        replacement[i].push_back(std::move(part));
+      }
+      offset += c;
+    }
+    drop[p] = true;
+    ++split;
+  }
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    auto r = replacement.find(i);
+    if (r != replacement.end()) {
+      for (OnnxNode& n : r->second) nodes.push_back(std::move(n));
+    } else if (!drop[i]) {
+      nodes.push_back(std::move(graph->nodes[i]));
+    }
+  }
+  graph->nodes = std::move(nodes);
+  return split;
+}
+
 int FuseActivations(OnnxGraph* graph) {
   static const std::set<std::string> kProducers = {"Conv", "Add", "Gemm", "MaxPool", "AveragePool",
                                                    "GlobalAveragePool"};
@@ -260,6 +326,7 @@ Status OptimizeGraph(OnnxGraph* graph, OptimizeStats* stats) {
   local.identities_removed = RemoveIdentities(graph);
   local.batch_norms_folded = FoldBatchNorms(graph);
   local.pads_fused = FusePads(graph);
+  local.convs_split = SplitConvs(graph);
   local.activations_fused = FuseActivations(graph);
   if (stats) *stats = local;
   return Status::Ok();

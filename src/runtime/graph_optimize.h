@@ -1,7 +1,7 @@
 // Graph rewrites applied before lowering a model to a backend: remove Identity/Dropout, fold
 // BatchNormalization into the preceding Conv, fuse a zero Pad into the following Conv's padding
-// (and a -inf Pad into the following MaxPool's), and fuse Relu/Clip into the producing op's
-// output bounds. The result keeps ONNX semantics with
+// (and a -inf Pad into the following MaxPool's), turn a Conv whose output only a channel Split
+// reads into one Conv per part, and fuse Relu/Clip into the producing op's output bounds. The result keeps ONNX semantics with
 // two extra float attributes on fused producers: "vigil_output_min" and "vigil_output_max".
 // Thread-safety: pure functions on a graph the caller owns.
 #pragma once
@@ -19,6 +19,7 @@ struct OptimizeStats {
   int identities_removed = 0;
   int batch_norms_folded = 0;
   int pads_fused = 0;
+  int convs_split = 0;  // Conv outputs split by channel that became one Conv per part
   int activations_fused = 0;
 };
 

@@ -71,6 +71,7 @@ class Lowering : public PlanBuilder {
       out.desc = PlainDesc(Dims(name));
       out.buffer = kExternalOutput;
       out.output_index = static_cast<int>(i);
+      if (WriteOutputInPlace(it->second, out)) continue;
       const int v = AddValue(out);
       VIGIL_RETURN_IF_ERROR(AddReorder("output " + name, it->second, v));
       plan_.output_values.push_back(v);
@@ -79,6 +80,35 @@ class Lowering : public PlanBuilder {
     return std::move(plan_);
   }
 
+
+  // When `value` is the whole of a planned buffer, in exactly the plain layout of graph output
+  // `out`, and written by one step only, that buffer becomes the caller's output tensor: the
+  // producer writes the output directly (no final reorder). E.g. a detector head's NHWC conv
+  // output seen through Reshape + Transpose as [N, H*W, C].
+  bool WriteOutputInPlace(int value, const PlanValue& out) {
+    const int b = plan_.values[value].buffer;
+    if (b < 0 || redirected_buffers_.count(b) || !(plan_.values[value].desc == out.desc) ||
+        plan_.buffer_bytes[b] != out.desc.get_size()) {
+      return false;
+    }
+    int writes = 0;
+    for (const PlanStep& step : plan_.steps) {
+      for (const auto& arg : step.value_args) {
+        if (arg.first == DNNL_ARG_DST && plan_.values[arg.second].buffer == b) ++writes;
+      }
+      if (step.fill_value >= 0 && plan_.values[step.fill_value].buffer == b) ++writes;
+    }
+    if (writes != 1) return false;
+    for (PlanValue& v : plan_.values) {
+      if (v.buffer != b) continue;
+      v.buffer = kExternalOutput;
+      v.output_index = out.output_index;
+    }
+    plan_.buffer_bytes[b] = 0;
+    redirected_buffers_.insert(b);
+    plan_.output_values.push_back(value);
+    return true;
+  }
 
   // ---- residual Add → sum post-op planning (on the graph, before lowering)
 
@@ -630,7 +660,8 @@ class Lowering : public PlanBuilder {
   WeightCache* weights_;
   size_t node_index_ = 0;
   std::map<size_t, ResidualFusion> fusion_of_conv_;
-  std::map<size_t, size_t> activation_of_conv_;  // Conv node → its fused activation node
+  std::map<size_t, size_t> activation_of_conv_;
+  std::set<int> redirected_buffers_;  // planned buffers that became graph output tensors  // Conv node → its fused activation node
   std::set<size_t> done_nodes_;
   std::list<std::vector<float>> owned_floats_;  // weights computed during lowering (stable addresses)
 };
