@@ -206,3 +206,27 @@ TEST(AggregateRangesTest, ShotsWithAndWithoutFrames) {
 
 }  // namespace
 }  // namespace vigil
+
+// Temporal pooling for the trainable temporal head, on a hand-worked 3-step sequence.
+#include "video/temporal_pool.h"
+
+namespace vigil {
+namespace {
+
+TEST(TemporalPoolTest, MeanStdMaxStep) {
+  // Dimension 0: 1, 3, 2 -> mean 2, std sqrt(2/3), max 3, steps |2| + |-1| -> 1.5.
+  // Dimension 1: 0, 0, 0 -> all zero.
+  auto f = video::TemporalPoolFeatures({{1, 0}, {3, 0}, {2, 0}});
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->size(), 8u);
+  EXPECT_FLOAT_EQ((*f)[0], 2.0f);
+  EXPECT_NEAR((*f)[2], std::sqrt(2.0 / 3.0), 1e-6);
+  EXPECT_FLOAT_EQ((*f)[4], 3.0f);
+  EXPECT_FLOAT_EQ((*f)[6], 1.5f);
+  for (int i : {1, 3, 5, 7}) EXPECT_FLOAT_EQ((*f)[i], 0.0f);
+  EXPECT_FALSE(video::TemporalPoolFeatures({}).ok());
+  EXPECT_FALSE(video::TemporalPoolFeatures({{1, 2}, {3}}).ok());
+}
+
+}  // namespace
+}  // namespace vigil
