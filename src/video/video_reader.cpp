@@ -66,6 +66,27 @@ void OutputSize(const VideoReaderOptions& o, int display_w, int display_h, int* 
   }
 }
 
+// Codecs whose demuxed packets carry the key flag of the frame inside (set from the bitstream by
+// FFmpeg's parsers or the container's sync-sample tables), so key-frame sampling may drop the other
+// packets unseen. For any other codec every packet is sent and the decoder decides (skip_frame).
+bool PacketKeyFlagsReliable(AVCodecID id) {
+  switch (id) {
+    case AV_CODEC_ID_H264: case AV_CODEC_ID_HEVC: case AV_CODEC_ID_VP8: case AV_CODEC_ID_VP9:
+    case AV_CODEC_ID_AV1: case AV_CODEC_ID_MPEG4: case AV_CODEC_ID_MPEG1VIDEO: case AV_CODEC_ID_MPEG2VIDEO:
+    case AV_CODEC_ID_THEORA: case AV_CODEC_ID_MSMPEG4V3: case AV_CODEC_ID_MJPEG:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Demuxers whose seek index lists every key frame up front with exact timestamps (MP4/MOV sample
+// tables, Matroska/WebM cues, AVI idx1). Others (MPEG-PS, Ogg, ...) seek by bisection or bytes and
+// may land after the requested time, so the interval sampler does not seek there.
+bool ContainerHasExactIndex(const std::string& demuxer) {
+  return demuxer.rfind("mov,mp4", 0) == 0 || demuxer.rfind("matroska", 0) == 0 || demuxer == "avi";
+}
+
 bool IsStillImageDemuxer(const char* name) {
   const std::string n = name ? name : "";
   return n == "image2" || n == "image2pipe" ||
@@ -287,14 +308,19 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   const SamplerSpec& sampler = options_.sampler;
   const bool want_shots = options_.detect_shots || sampler.kind == SamplerKind::kScene;
   if (sampler.kind == SamplerKind::kKeyframes && !want_shots) {
+    // The decoder skips non-key frames; for codecs whose packets carry reliable key flags the
+    // non-key packets do not even reach it.
     codec_->skip_frame = AVDISCARD_NONKEY;
-    skip_non_key_packets_ = true;
+    skip_non_key_packets_ = PacketKeyFlagsReliable(decoder->id);
     const AVCodecDescriptor* desc = avcodec_descriptor_get(decoder->id);
     if (desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY)) AddNote(info_.codec + ": intra-only codec, every frame is a key frame");
   }
   if (sampler.kind == SamplerKind::kInterval && !want_shots) {
-    has_index_ = avformat_index_get_entries_count(stream_) > 1 && (format_->pb && (format_->pb->seekable & AVIO_SEEKABLE_NORMAL));
-    if (!has_index_) AddNote(info_.container + ": no seek index, interval sampling decodes every frame and drops the unneeded ones");
+    has_index_ = ContainerHasExactIndex(demuxer) && avformat_index_get_entries_count(stream_) > 1 &&
+                 format_->pb && (format_->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    if (!has_index_) {
+      AddNote(info_.container + ": no exact seek index, interval sampling decodes every frame and converts only the chosen ones");
+    }
   }
 
   int out_w = 0, out_h = 0;
