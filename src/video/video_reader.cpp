@@ -10,6 +10,7 @@
 #include <deque>
 #include <thread>
 
+#include "video/disposable_packet.h"
 #include "video/ffmpeg_handles.h"
 #include "video/frame_converter.h"
 #include "video/shot_detector.h"
@@ -139,6 +140,7 @@ class FFmpegVideoReader final : public VideoReader {
   Result<AVFrame*> DecodeNext();
   Status SendPacket(AVPacket* packet);
   Status MaybeSeek();
+  bool NearRequestedTime(int64_t pts) const;
   Status OnFrame(AVFrame* frame, double t, int64_t index);
   void OnEndOfStream();
   Status FeedShots(AVFrame* frame, double t, int64_t index);
@@ -189,8 +191,14 @@ class FFmpegVideoReader final : public VideoReader {
   std::deque<PendingFrame> recent_;  // scene: frames still in the detector's look-ahead
   double last_score_ = 0;
   bool has_index_ = false;  // the stream has a seek index with key frames (interval may seek)
+  video::BitstreamKind disposable_kind_ = video::BitstreamKind::kOther;  // interval: packets we may drop
+  int nal_length_size_ = 0;
+  int64_t dropped_packets_ = 0;
   int64_t seek_target_ = -1;               // interval: the requested time of the last seek
   int64_t last_seek_ts_ = AV_NOPTS_VALUE;  // interval: index timestamp of the last seek
+  int64_t last_read_ts_ = AV_NOPTS_VALUE;  // interval: decode timestamp of the last packet read
+  int64_t key_pts_offset_ = 0;             // interval: max (pts - dts) over key packets read
+  int64_t seek_expected_ts_ = AV_NOPTS_VALUE;  // interval: index timestamp the last seek aimed at
 };
 
 Status FFmpegVideoReader::CheckBudget() const {
@@ -321,6 +329,12 @@ Status FFmpegVideoReader::Init(const std::string& path) {
     if (!has_index_) {
       AddNote(info_.container + ": no exact seek index, interval sampling decodes every frame and converts only the chosen ones");
     }
+    if (decoder->id == AV_CODEC_ID_H264) {
+      disposable_kind_ = video::BitstreamKind::kH264;
+      if (par->extradata_size >= 7 && par->extradata[0] == 1) nal_length_size_ = (par->extradata[4] & 3) + 1;
+    } else if (decoder->id == AV_CODEC_ID_MPEG1VIDEO || decoder->id == AV_CODEC_ID_MPEG2VIDEO) {
+      disposable_kind_ = video::BitstreamKind::kMpeg12Video;
+    }
   }
 
   int out_w = 0, out_h = 0;
@@ -336,25 +350,27 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   return CheckBudget();
 }
 
-// interval sampler: when the next requested time lies beyond the next key frame (per the stream's
-// seek index), seek there instead of decoding the frames in between. At most one seek per requested
-// time, and only forwards, so a demuxer that lands earlier than asked cannot make it loop.
+// interval sampler: when the key frame that starts the GOP of the next requested time T has not been
+// read yet, seek to it instead of decoding the frames in between. The key frame K qualifies when
+// K <= T + 0.4 frame: then no frame before K can be nearer to T than K itself. Index timestamps
+// may be decode times; key_pts_offset_ (the largest presentation - decode time seen on key packets)
+// turns them into an upper bound of the presentation time, so the test stays safe. A seek that lands
+// after the key frame it aimed at turns seeking off (decoding forward is always correct).
+// At most one seek per requested time, and only forwards.
 Status FFmpegVideoReader::MaybeSeek() {
-  if (!has_index_ || start_pts_ == AV_NOPTS_VALUE || last_t_ < 0 || seek_target_ == next_target_) {
+  if (!has_index_ || start_pts_ == AV_NOPTS_VALUE || last_t_ < 0 || seek_target_ == next_target_ ||
+      last_read_ts_ == AV_NOPTS_VALUE) {
     return Status::Ok();
   }
-  // Index timestamps may be decode times (a few frames before presentation): keep a margin.
-  const double target_t = next_target_ * options_.sampler.interval_s - 5 * FrameDuration();
-  if (target_t <= last_t_) return Status::Ok();
-  const int64_t target_ts = start_pts_ + static_cast<int64_t>(std::floor(target_t / time_base_));
-  const int idx = av_index_search_timestamp(stream_, target_ts, AVSEEK_FLAG_BACKWARD);
+  const double target_t = next_target_ * options_.sampler.interval_s + 0.4 * FrameDuration();
+  const int64_t search_ts = start_pts_ + static_cast<int64_t>(std::floor(target_t / time_base_)) - key_pts_offset_;
+  const int idx = av_index_search_timestamp(stream_, search_ts, AVSEEK_FLAG_BACKWARD);
   if (idx < 0) return Status::Ok();
   const AVIndexEntry* entry = avformat_index_get_entry(stream_, idx);
-  if (!entry || entry->timestamp <= last_seek_ts_) return Status::Ok();
-  const double key_t = (entry->timestamp - start_pts_) * time_base_;
-  // Only worth it when the key frame is well past what the decoder already has.
-  if (key_t <= last_t_ + 4 * FrameDuration()) return Status::Ok();
-  const int ret = av_seek_frame(format_.get(), stream_index_, entry->timestamp, AVSEEK_FLAG_BACKWARD);
+  // Worth it only when the demuxer has not reached that key frame yet.
+  if (!entry || entry->timestamp <= last_read_ts_ || entry->timestamp <= last_seek_ts_) return Status::Ok();
+  // Demuxers seek by presentation time: aim at the key frame's (upper-bound) presentation time.
+  const int ret = av_seek_frame(format_.get(), stream_index_, entry->timestamp + key_pts_offset_, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
     if (ret == AVERROR_EXIT) return CheckBudget();
     has_index_ = false;
@@ -365,9 +381,25 @@ Status FFmpegVideoReader::MaybeSeek() {
   ++seeks_;
   seek_target_ = next_target_;
   last_seek_ts_ = entry->timestamp;
+  seek_expected_ts_ = entry->timestamp;
+  last_read_ts_ = AV_NOPTS_VALUE;
   skipped_anything_ = true;
   previous_ = PendingFrame();
   return Status::Ok();
+}
+
+// interval sampler: whether a frame presented at `pts` could be the nearest to a requested time
+// still to come (within two frame durations of one).
+bool FFmpegVideoReader::NearRequestedTime(int64_t pts) const {
+  if (pts == AV_NOPTS_VALUE || start_pts_ == AV_NOPTS_VALUE) return true;
+  const double t = (pts - start_pts_) * time_base_;
+  const double interval = options_.sampler.interval_s;
+  const double margin = 2 * FrameDuration();
+  const double k = std::max(std::round(t / interval), static_cast<double>(next_target_));
+  for (double j : {k - 1, k, k + 1}) {
+    if (j >= next_target_ && std::fabs(t - j * interval) <= margin) return true;
+  }
+  return false;
 }
 
 Status FFmpegVideoReader::SendPacket(AVPacket* packet) {
@@ -412,6 +444,25 @@ Result<AVFrame*> FFmpegVideoReader::DecodeNext() {
         continue;
       }
       if (start_pts_ == AV_NOPTS_VALUE && packet_->pts != AV_NOPTS_VALUE) start_pts_ = packet_->pts;
+      const int64_t read_ts = packet_->dts != AV_NOPTS_VALUE ? packet_->dts : packet_->pts;
+      if (read_ts != AV_NOPTS_VALUE) {
+        if (last_read_ts_ == AV_NOPTS_VALUE && seek_expected_ts_ != AV_NOPTS_VALUE && read_ts > seek_expected_ts_) {
+          has_index_ = false;  // the seek landed after the key frame it aimed at: stop seeking
+          AddNote("interval: a seek overshot its key frame; decoding forward from there on");
+        }
+        seek_expected_ts_ = AV_NOPTS_VALUE;
+        last_read_ts_ = std::max(last_read_ts_ == AV_NOPTS_VALUE ? read_ts : last_read_ts_, read_ts);
+      }
+      if ((packet_->flags & AV_PKT_FLAG_KEY) && packet_->pts != AV_NOPTS_VALUE && packet_->dts != AV_NOPTS_VALUE) {
+        key_pts_offset_ = std::max(key_pts_offset_, packet_->pts - packet_->dts);
+      }
+      if (disposable_kind_ != video::BitstreamKind::kOther && !NearRequestedTime(packet_->pts) &&
+          video::IsDisposablePacket(disposable_kind_, packet_->data, packet_->size, nal_length_size_)) {
+        ++dropped_packets_;  // no other frame refers to it and it is not near a requested time
+        skipped_anything_ = true;
+        av_packet_unref(packet_.get());
+        continue;
+      }
       Status s = SendPacket(packet_.get());
       av_packet_unref(packet_.get());
       VIGIL_RETURN_IF_ERROR(s);
@@ -528,6 +579,10 @@ void FFmpegVideoReader::OnEndOfStream() {
   if (options_.sampler.kind == SamplerKind::kKeyframes && non_key_decoded_ > 0) {
     AddNote(info_.codec + ": key-frame skipping unavailable, decoded every frame (" +
             std::to_string(non_key_decoded_) + " non-key frames dropped)");
+  }
+  if (dropped_packets_ > 0) {
+    AddNote("interval: " + std::to_string(dropped_packets_) +
+            " non-reference frames far from the requested times were not decoded");
   }
   if (seeks_ > 0) AddNote("interval: " + std::to_string(seeks_) + " seek(s) to key frames");
 }

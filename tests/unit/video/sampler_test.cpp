@@ -170,9 +170,13 @@ TEST(IntervalSampler, SeeksOverLongGopsAndMatchesFullDecode) {
     EXPECT_EQ(f.image.pixels, all.frames[i].image.pixels) << "frame " << i << " differs after seeking";
   }
   EXPECT_LT(sparse.decoded, kFrames);  // skipped what was not needed
-  bool noted_seek = false;
-  for (const std::string& n : sparse.notes) noted_seek |= n.find("seek") != std::string::npos;
+  bool noted_seek = false, noted_drop = false;
+  for (const std::string& n : sparse.notes) {
+    noted_seek |= n.find("seek") != std::string::npos;
+    noted_drop |= n.find("non-reference frames") != std::string::npos;
+  }
   EXPECT_TRUE(noted_seek);
+  EXPECT_TRUE(noted_drop);  // -bf 2: disposable B frames between the requested times
 }
 
 TEST(Rotation, DisplayMatrixIsApplied) {
