@@ -11,6 +11,7 @@
 #include "../server/callback_sender.h"
 #include "../server/http_server.h"
 #include "../server/upload_file.h"
+#include "vigil/video_tag_job.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -83,7 +84,14 @@ int RunServe(const ServeArgs& args) {
     auto created = JobRunner::Create(store.get(), runner_options);
     if (!created.ok()) return ReportError(created.status());
     runner = std::move(*created);
-    // TODO(jobs): register the video.tag handler once VideoTagger lands.
+    VideoTagJobOptions video_options;
+    video_options.model_repository = config.service.model_repository;
+    video_options.default_models = {config.service.default_model};
+    video_options.time_budget_s = config.jobs.time_budget_seconds;
+    auto video_handler = CreateVideoTagJobHandler(video_options);
+    if (!video_handler.ok()) return ReportError(video_handler.status());
+    Status registered = runner->RegisterHandler(kVideoTagJobKind, std::move(*video_handler));
+    if (!registered.ok()) return ReportError(registered);
     Status started = runner->Start();
     if (!started.ok()) return ReportError(started);
     // After Start: jobs that ran out of attempts while recovering are final, their uploads orphans.

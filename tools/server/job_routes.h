@@ -8,6 +8,7 @@
 #include "http_util.h"
 #include "server_config.h"
 #include "vigil/jobs.h"
+#include "vigil/video_tag_job.h"
 
 namespace vigil::server {
 
@@ -15,9 +16,6 @@ struct JobServices {
   JobStore* store = nullptr;
   JobRunner* runner = nullptr;  // null: jobs disabled, the routes answer 503
 };
-
-// The job kind POST /v1/videos:tag queues.
-inline constexpr const char* kVideoTagJobKind = "video.tag";
 
 void RegisterJobRoutes(httplib::Server& http, const ServerConfig& config, const JobServices& jobs,
                        RequestMetrics& metrics);

@@ -1,0 +1,40 @@
+// The "video.tag" job kind: a JobHandler that tags the job's input video with VideoTagger and
+// stores VideoTagsToJson as the result. Options (the job's options JSON, all optional):
+//   {"sampler": "keyframes" | "interval:1.5" | "scene[:T]" | "all", "models": ["name[:version]", ...],
+//    "max_frames": N, "threshold": 0..1, "detect_shots": bool, "frames": bool (per-frame labels)}
+// Taggers (loaded models) are cached per distinct option set, so repeated jobs do not reload models.
+//
+//   vigil::VideoTagJobOptions options;                 // models/, nsfw_mobilenet_v2, keyframes
+//   VIGIL_ASSIGN_OR_RETURN(auto handler, vigil::CreateVideoTagJobHandler(options));
+//   VIGIL_RETURN_IF_ERROR(runner->RegisterHandler(vigil::kVideoTagJobKind, std::move(handler)));
+//
+// Thread-safety: the handler may run several jobs at once (JobHandler contract).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/jobs.h"
+
+namespace vigil {
+
+inline constexpr const char* kVideoTagJobKind = "video.tag";
+
+struct VideoTagJobOptions {
+  // Root of the model repository.
+  std::string model_repository = "models";
+  // Models used when a job names none.
+  std::vector<std::string> default_models = {"nsfw_mobilenet_v2"};
+  // Sampler used when a job names none (ParseSampler text).
+  std::string default_sampler = "keyframes";
+  // Wall-clock budget per video in seconds (0 = none): a video taking longer fails kDeadlineExceeded.
+  double time_budget_s = 600;
+  // Distinct option sets whose taggers (loaded models) stay cached; the oldest is dropped beyond.
+  int max_cached_taggers = 4;
+};
+
+// kInvalidArgument for an empty repository path or a bad default sampler.
+Result<std::unique_ptr<JobHandler>> CreateVideoTagJobHandler(const VideoTagJobOptions& options);
+
+}  // namespace vigil
