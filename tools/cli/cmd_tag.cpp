@@ -3,6 +3,8 @@
 // each uses two threads (decode, inference). Per-file errors are reported (JSON with --json) and
 // the run continues; exit code 1 if any video failed.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -112,10 +114,20 @@ int RunTag(const TagArgs& args) {
   json_options.frame_top_k = args.frame_top_k;
   json_options.pretty = args.pretty;
   ProgressBar progress(files.size(), true);
+  // Within one video: a percentage line on a terminal (the bar above counts whole videos).
+  const bool tty = isatty(STDERR_FILENO) != 0;
   size_t failed = 0;
   double video_seconds = 0, wall_seconds = 0;
   for (const std::string& path : files) {
-    Result<VideoTags> tags = (*tagger)->Tag(path);
+    TagControl control;
+    if (tty) {
+      control.progress = [&](double f) {
+        std::fprintf(stderr, "\r%3d%% %s ", int(f * 100), path.c_str());
+        std::fflush(stderr);
+      };
+    }
+    Result<VideoTags> tags = (*tagger)->Tag(path, control);
+    if (tty) std::fprintf(stderr, "\r\033[K");
     progress.Tick(!tags.ok());
     if (!tags.ok()) {
       ++failed;
