@@ -30,8 +30,9 @@ struct VideoTagJobOptions {
   std::string default_sampler = "keyframes";
   // Wall-clock budget per video in seconds (0 = none): a video taking longer fails kDeadlineExceeded.
   double time_budget_s = 600;
-  // Distinct option sets whose taggers (loaded models) stay cached; the oldest is dropped beyond.
-  int max_cached_taggers = 4;
+  // Distinct option sets whose taggers (loaded models) stay cached; the least recently used is
+  // dropped beyond. Each tagger holds its own copy of its models.
+  int max_cached_taggers = 2;
 };
 
 // kInvalidArgument for an empty repository path or a bad default sampler.

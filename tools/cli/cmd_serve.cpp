@@ -88,6 +88,7 @@ int RunServe(const ServeArgs& args) {
     video_options.model_repository = config.service.model_repository;
     video_options.default_models = {config.service.default_model};
     video_options.time_budget_s = config.jobs.time_budget_seconds;
+    video_options.max_cached_taggers = config.jobs.cached_taggers;
     auto video_handler = CreateVideoTagJobHandler(video_options);
     if (!video_handler.ok()) return ReportError(video_handler.status());
     Status registered = runner->RegisterHandler(kVideoTagJobKind, std::move(*video_handler));

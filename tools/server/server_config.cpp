@@ -75,7 +75,7 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(path, "jobs", j,
                                       {"enabled", "database", "data_dir", "workers", "max_attempts",
                                        "drain_timeout_seconds", "max_upload_bytes", "allowed_content_types",
-                                       "input_dirs", "keep_uploads", "time_budget_seconds"}));
+                                       "input_dirs", "keep_uploads", "time_budget_seconds", "cached_taggers"}));
       Read(j, "enabled", &c->jobs.enabled);
       Read(j, "database", &c->jobs.database);
       Read(j, "data_dir", &c->jobs.data_dir);
@@ -87,6 +87,7 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
       Read(j, "input_dirs", &c->jobs.input_dirs);
       Read(j, "keep_uploads", &c->jobs.keep_uploads);
       Read(j, "time_budget_seconds", &c->jobs.time_budget_seconds);
+      Read(j, "cached_taggers", &c->jobs.cached_taggers);
     }
     if (YAML::Node cb = root["callbacks"]) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(path, "callbacks", cb,
@@ -144,6 +145,7 @@ Status ValidateServerConfig(const ServerConfig& c) {
   if (j.max_upload_bytes < 1024) return InvalidArgumentError("jobs.max_upload_bytes must be >= 1024");
   if (j.allowed_content_types.empty()) return InvalidArgumentError("jobs.allowed_content_types must not be empty");
   if (j.time_budget_seconds < 0) return InvalidArgumentError("jobs.time_budget_seconds must be >= 0");
+  if (j.cached_taggers < 1 || j.cached_taggers > 64) return InvalidArgumentError("jobs.cached_taggers must be in 1..64");
   const CallbacksConfig& cb = c.callbacks;
   if (cb.timeout_seconds < 1 || cb.timeout_seconds > 300) {
     return InvalidArgumentError("callbacks.timeout_seconds must be in 1..300");
