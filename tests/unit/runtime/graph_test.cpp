@@ -134,6 +134,44 @@ TEST(GraphOptimize, KeepsValuesThatAreGraphOutputs) {
   EXPECT_EQ(g->nodes.size(), 2u);
 }
 
+// A Conv whose output only a channel Split reads becomes one Conv per part with the weights and
+// bias rows of that part; a Conv output read by anything else stays split by a Split; a -inf Pad
+// before MaxPool becomes the pooling's padding.
+TEST(GraphOptimize, SplitsConvsAtChannelSplitsAndFoldsMinusInfinityPads) {
+  ModelBuilder mb(13);
+  mb.Input("x", {-1, 3, 6, 6});
+  mb.Conv("x", "head", 3, 5, 1, {1, 1}, {0, 0, 0, 0});
+  ModelBuilder::Int(mb.Node("Split", {"head", mb.InitInt64("sizes", {2}, {3, 2})}, {"scores", "boxes"}), "axis", 1);
+  mb.Conv("x", "shared", 3, 4, 1, {1, 1}, {0, 0, 0, 0}, 1, {1, 1}, /*bias=*/false);
+  ModelBuilder::Int(mb.Node("Split", {"shared"}, {"s0", "s1"}), "axis", 1);
+  mb.Node("Relu", {"shared"}, {"shared_relu"});  // a second reader: not rewritten
+  mb.Node("Pad", {"x", mb.InitInt64("pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1}), mb.Init("ninf", {}, {-INFINITY})}, {"xp"});
+  auto* pool = mb.Node("MaxPool", {"xp"}, {"pool"});
+  ModelBuilder::Ints(pool, "kernel_shape", {3, 3});
+  for (const char* o : {"scores", "boxes", "s0", "s1", "shared_relu", "pool"}) mb.Output(o, 4);
+  auto g = LoadOnnxGraph(mb.Save(TempPath("split_convs.onnx")));
+  ASSERT_TRUE(g.ok());
+  OnnxGraph graph = *g;
+  OptimizeStats stats;
+  ASSERT_TRUE(OptimizeGraph(&graph, &stats).ok());
+  EXPECT_EQ(stats.convs_split, 1);
+  EXPECT_EQ(stats.pads_fused, 1);
+  std::vector<std::string> ops;
+  for (const auto& n : graph.nodes) ops.push_back(n.op_type);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Conv", "Conv", "Conv", "Split", "Relu", "MaxPool"}));
+  const OnnxInitializer* w = g->FindInitializer("head_W");
+  const OnnxInitializer* b = g->FindInitializer("head_B");
+  const OnnxInitializer* w1 = graph.FindInitializer(graph.nodes[1].inputs[1]);
+  const OnnxInitializer* b1 = graph.FindInitializer(graph.nodes[1].inputs[2]);
+  ASSERT_TRUE(w && b && w1 && b1);
+  EXPECT_EQ(graph.nodes[1].outputs[0], "boxes");
+  EXPECT_EQ(w1->shape, (std::vector<int64_t>{2, 3, 1, 1}));
+  EXPECT_EQ(w1->data, std::vector<float>(w->data.begin() + 9, w->data.end()));
+  EXPECT_EQ(b1->data, std::vector<float>(b->data.begin() + 3, b->data.end()));
+  EXPECT_EQ(graph.nodes[5].GetInts("pads"), (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(graph.nodes[5].inputs[0], "x");
+}
+
 TEST(XnnpackLowering, LayoutTransposesAreFreeAndConcatWritesSlices) {
   ModelBuilder mb;
   mb.Input("input_1", {-1, 6, 6, 4});
