@@ -5,10 +5,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "detector_fixture.h"
 #include "vigil/detector.h"
+#include "vigil/model_import.h"
 
 namespace vigil {
 namespace {
@@ -177,6 +179,45 @@ TEST(Detector, BadOptionsModelsAndImagesAreClearErrors) {
   const uint8_t junk[] = {1, 2, 3, 4, 5, 6, 7, 8};
   EXPECT_FALSE(detector->DetectBytes(junk, sizeof(junk)).ok());
   EXPECT_FALSE(detector->DetectFile(SamplesDir() + "/does_not_exist.jpg").ok());
+}
+
+TEST(Detector, ManifestThatDoesNotFitTheGraphIsAClearError) {
+  using testing_detect::HumanModelsDir;
+  const std::string root = DetectorRepository() + "-bad";
+  auto text = ReadFileBytes(std::string(VIGIL_SOURCE_DIR) + "/scripts/manifests/nanodet_coco.json", 1 << 20);
+  ASSERT_TRUE(text.ok());
+  auto manifest = ParseManifest(std::string(text->begin(), text->end()));
+  ASSERT_TRUE(manifest.ok());
+  // reg_max 7 (8 bins) against the graph's 11 bins: installs, but Detect names the output.
+  TfjsGraphInstallRequest request;
+  request.model_json = HumanModelsDir() + "/nanodet.json";
+  request.manifest = *manifest;
+  request.manifest.name = "nanodet_wrong_bins";
+  request.manifest.detection.reg_max = 7;
+  ASSERT_TRUE(InstallTfjsGraphModel(root, request).ok());
+  DetectorOptions options;
+  options.model_repository = root;
+  options.model = "nanodet_wrong_bins";
+  auto detector = Detector::Create(options);
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  auto r = (*detector)->Detect(Read("chelsea.png"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("Identity_3"), std::string::npos) << r.status().ToString();
+  // 52x52 cells x 4 x 11 bins in the graph; the manifest implies 4 x 8 bins.
+  EXPECT_NE(r.status().message().find("118976"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("86528"), std::string::npos) << r.status().ToString();
+  // An output the graph does not have: the install fails, naming it.
+  request.manifest.name = "nanodet_wrong_output";
+  request.manifest.detection = manifest->detection;
+  request.manifest.detection.box_outputs[0] = "NoSuchNode";
+  auto bad = InstallTfjsGraphModel(root, request);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("NoSuchNode"), std::string::npos) << bad.status().ToString();
+  // A detection manifest cannot be installed as a classifier-style graph import.
+  request.manifest.task = "classification";
+  EXPECT_EQ(InstallTfjsGraphModel(root, request).status().code(), StatusCode::kInvalidArgument);
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
 }
 
 TEST(Detector, CenterNetDecodesInCpp) {
