@@ -22,6 +22,10 @@ using video::FFmpegError;
 using video::FramePtr;
 using Clock = std::chrono::steady_clock;
 
+// interval sampler: key frames closer than this are reached by reading past packets, farther ones by
+// seeking (reading a few seconds of packets costs less than flushing the decoder's frame threads).
+constexpr double kSkipByReadingSeconds = 10.0;
+
 // Wall-clock deadline shared with FFmpeg's I/O through AVIOInterruptCB.
 struct Deadline {
   bool enabled = false;
@@ -114,9 +118,13 @@ Status ValidateOptions(const VideoReaderOptions& o) {
   return Status::Ok();
 }
 
-// A decoded frame waiting to be returned (a reference to the decoder's picture: no copy).
+// A decoded frame waiting to be returned: a reference to the decoder's picture (no copy), or the
+// already converted output image.
 struct PendingFrame {
   FramePtr frame;
+  bool converted = false;  // `image` holds the output (then `frame` is null)
+  Image image;
+  bool key_frame = false;
   int64_t index = 0;
   double time_s = 0;
   double score = 0;
@@ -189,6 +197,7 @@ class FFmpegVideoReader final : public VideoReader {
   PendingFrame previous_;    // interval: the last decoded frame (candidate for the next target)
   double last_emitted_t_ = -1;
   std::deque<PendingFrame> recent_;  // scene: frames still in the detector's look-ahead
+  bool convert_look_ahead_ = false;  // scene: keep look-ahead frames converted (smaller than references)
   double last_score_ = 0;
   bool has_index_ = false;  // the stream has a seek index with key frames (interval may seek)
   video::BitstreamKind disposable_kind_ = video::BitstreamKind::kOther;  // interval: packets we may drop
@@ -199,6 +208,9 @@ class FFmpegVideoReader final : public VideoReader {
   int64_t last_read_ts_ = AV_NOPTS_VALUE;  // interval: decode timestamp of the last packet read
   int64_t key_pts_offset_ = 0;             // interval: max (pts - dts) over key packets read
   int64_t seek_expected_ts_ = AV_NOPTS_VALUE;  // interval: index timestamp the last seek aimed at
+  int64_t skip_until_ts_ = AV_NOPTS_VALUE;     // interval: drop packets read before this key frame
+  int64_t skips_ = 0;                          // interval: jumps made by reading past packets
+  int64_t skipped_packets_ = 0;
 };
 
 Status FFmpegVideoReader::CheckBudget() const {
@@ -324,8 +336,13 @@ Status FFmpegVideoReader::Init(const std::string& path) {
     if (desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY)) AddNote(info_.codec + ": intra-only codec, every frame is a key frame");
   }
   if (sampler.kind == SamplerKind::kInterval && !want_shots) {
-    has_index_ = ContainerHasExactIndex(demuxer) && avformat_index_get_entries_count(stream_) > 1 &&
-                 format_->pb && (format_->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    const bool seekable = format_->pb && (format_->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    if (seekable && ContainerHasExactIndex(demuxer) && avformat_index_get_entries_count(stream_) <= 1) {
+      // Matroska reads its cues on the first seek: seek to the start once to load them.
+      av_seek_frame(format_.get(), stream_index_, stream_->start_time != AV_NOPTS_VALUE ? stream_->start_time : 0,
+                    AVSEEK_FLAG_BACKWARD);
+    }
+    has_index_ = seekable && ContainerHasExactIndex(demuxer) && avformat_index_get_entries_count(stream_) > 1;
     if (!has_index_) {
       AddNote(info_.container + ": no exact seek index, interval sampling decodes every frame and converts only the chosen ones");
     }
@@ -340,6 +357,8 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   int out_w = 0, out_h = 0;
   OutputSize(options_, info_.width, info_.height, &out_w, &out_h);
   converter_ = std::make_unique<video::FrameConverter>(out_w, out_h, info_.rotation_deg, SWS_BILINEAR);
+  // RGB output bytes vs an 8-bit 4:2:0 decoded picture.
+  convert_look_ahead_ = 3LL * out_w * out_h < 3LL * par->width * par->height / 2;
   if (want_shots) {
     ShotDetectorOptions detector_options = options_.shot_detector;
     if (sampler.kind == SamplerKind::kScene && sampler.scene_threshold > 0) detector_options.threshold = sampler.scene_threshold;
@@ -351,7 +370,8 @@ Status FFmpegVideoReader::Init(const std::string& path) {
 }
 
 // interval sampler: when the key frame that starts the GOP of the next requested time T has not been
-// read yet, seek to it instead of decoding the frames in between. The key frame K qualifies when
+// read yet, jump to it instead of decoding the frames in between: by dropping the packets before it
+// when it is near (under kSkipByReadingSeconds), else by seeking. The key frame K qualifies when
 // K <= T + 0.4 frame: then no frame before K can be nearer to T than K itself. Index timestamps
 // may be decode times; key_pts_offset_ (the largest presentation - decode time seen on key packets)
 // turns them into an upper bound of the presentation time, so the test stays safe. A seek that lands
@@ -369,6 +389,16 @@ Status FFmpegVideoReader::MaybeSeek() {
   const AVIndexEntry* entry = avformat_index_get_entry(stream_, idx);
   // Worth it only when the demuxer has not reached that key frame yet.
   if (!entry || entry->timestamp <= last_read_ts_ || entry->timestamp <= last_seek_ts_) return Status::Ok();
+  seek_target_ = next_target_;
+  last_seek_ts_ = entry->timestamp;
+  skipped_anything_ = true;
+  if ((entry->timestamp - last_read_ts_) * time_base_ < kSkipByReadingSeconds) {
+    // Near: read past the packets before the key frame. The decoder is not flushed, so frame
+    // threads stay busy (a seek + flush serialises them).
+    skip_until_ts_ = entry->timestamp;
+    ++skips_;
+    return Status::Ok();
+  }
   // Demuxers seek by presentation time: aim at the key frame's (upper-bound) presentation time.
   const int ret = av_seek_frame(format_.get(), stream_index_, entry->timestamp + key_pts_offset_, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
@@ -379,11 +409,8 @@ Status FFmpegVideoReader::MaybeSeek() {
   }
   avcodec_flush_buffers(codec_.get());
   ++seeks_;
-  seek_target_ = next_target_;
-  last_seek_ts_ = entry->timestamp;
   seek_expected_ts_ = entry->timestamp;
   last_read_ts_ = AV_NOPTS_VALUE;
-  skipped_anything_ = true;
   previous_ = PendingFrame();
   return Status::Ok();
 }
@@ -456,6 +483,14 @@ Result<AVFrame*> FFmpegVideoReader::DecodeNext() {
       if ((packet_->flags & AV_PKT_FLAG_KEY) && packet_->pts != AV_NOPTS_VALUE && packet_->dts != AV_NOPTS_VALUE) {
         key_pts_offset_ = std::max(key_pts_offset_, packet_->pts - packet_->dts);
       }
+      if (skip_until_ts_ != AV_NOPTS_VALUE) {
+        if (read_ts != AV_NOPTS_VALUE && read_ts < skip_until_ts_) {
+          ++skipped_packets_;
+          av_packet_unref(packet_.get());
+          continue;
+        }
+        skip_until_ts_ = AV_NOPTS_VALUE;
+      }
       if (disposable_kind_ != video::BitstreamKind::kOther && !NearRequestedTime(packet_->pts) &&
           video::IsDisposablePacket(disposable_kind_, packet_->data, packet_->size, nal_length_size_)) {
         ++dropped_packets_;  // no other frame refers to it and it is not near a requested time
@@ -493,10 +528,10 @@ void FFmpegVideoReader::EmitBoundaries() {
   for (const video::ShotBoundary& b : detector_->TakeBoundaries()) {
     if (options_.sampler.kind != SamplerKind::kScene) continue;
     for (PendingFrame& r : recent_) {
-      if (r.index == b.frame && r.frame) {
+      if (r.index == b.frame && (r.frame || r.converted)) {
         r.score = b.score;
         pending_.push_back(std::move(r));
-        r.frame.reset();
+        r = PendingFrame();
         break;
       }
     }
@@ -508,10 +543,20 @@ Status FFmpegVideoReader::OnFrame(AVFrame* frame, double t, int64_t index) {
   if (detector_) {
     VIGIL_RETURN_IF_ERROR(FeedShots(frame, t, index));
     if (kind == SamplerKind::kScene) {
+      // Each frame in the detector's look-ahead may become a shot start. Kept as the smaller of a
+      // decoder reference and the converted output (e.g. 224x224 RGB beats a 1080p YUV picture).
       PendingFrame r;
-      r.frame = index == 0 ? nullptr : video::RefFrame(frame);  // frame 0 is emitted at once
       r.index = index;
       r.time_s = t;
+      r.key_frame = frame->key_frame != 0;
+      if (index != 0) {  // frame 0 is emitted at once
+        if (convert_look_ahead_) {
+          VIGIL_RETURN_IF_ERROR(converter_->Convert(frame, &r.image));
+          r.converted = true;
+        } else {
+          r.frame = video::RefFrame(frame);
+        }
+      }
       recent_.push_back(std::move(r));
       while (static_cast<int>(recent_.size()) > detector_->lookahead() + 2) recent_.pop_front();
       if (index == 0) Push(frame, t, index, 0);
@@ -584,6 +629,10 @@ void FFmpegVideoReader::OnEndOfStream() {
     AddNote("interval: " + std::to_string(dropped_packets_) +
             " non-reference frames far from the requested times were not decoded");
   }
+  if (skips_ > 0) {
+    AddNote("interval: read past " + std::to_string(skipped_packets_) + " packets in " + std::to_string(skips_) +
+            " jump(s) to key frames");
+  }
   if (seeks_ > 0) AddNote("interval: " + std::to_string(seeks_) + " seek(s) to key frames");
 }
 
@@ -624,9 +673,14 @@ Result<bool> FFmpegVideoReader::Next(VideoFrame* out) {
   pending_.pop_front();
   out->index = p.index;
   out->timestamp_s = p.time_s;
-  out->key_frame = p.frame->key_frame != 0;
   out->scene_score = p.score;
-  VIGIL_RETURN_IF_ERROR(converter_->Convert(p.frame.get(), &out->image));
+  if (p.converted) {
+    out->key_frame = p.key_frame;
+    out->image = std::move(p.image);
+  } else {
+    out->key_frame = p.frame->key_frame != 0;
+    VIGIL_RETURN_IF_ERROR(converter_->Convert(p.frame.get(), &out->image));
+  }
   ++emitted_;
   return true;
 }

@@ -172,11 +172,31 @@ TEST(IntervalSampler, SeeksOverLongGopsAndMatchesFullDecode) {
   EXPECT_LT(sparse.decoded, kFrames);  // skipped what was not needed
   bool noted_seek = false, noted_drop = false;
   for (const std::string& n : sparse.notes) {
-    noted_seek |= n.find("seek") != std::string::npos;
+    noted_seek |= n.find("jump(s) to key frames") != std::string::npos;
     noted_drop |= n.find("non-reference frames") != std::string::npos;
   }
   EXPECT_TRUE(noted_seek);
   EXPECT_TRUE(noted_drop);  // -bf 2: disposable B frames between the requested times
+}
+
+// Requested times more than 10 s apart: the reader seeks (av_seek_frame + flush) instead of reading
+// past the packets; the frames are still those of a full decode.
+TEST(IntervalSampler, FarTargetsSeekAndMatchFullDecode) {
+  const std::string clip = testing::Generate(
+      "long.mkv", "-f lavfi -i testsrc2=s=640x480:r=25:d=30 -c:v mpeg4 -q:v 4");
+  ASSERT_FALSE(clip.empty());
+  testing::Sampled far = ReadAll(clip, WithSampler("interval:11", 16, 16));
+  testing::Sampled all = ReadAll(clip, WithSampler("all", 16, 16));
+  ASSERT_EQ(far.frames.size(), 3u);  // 0, 11, 22
+  for (const VideoFrame& f : far.frames) {
+    const int i = static_cast<int>(std::lround(f.timestamp_s / kFrame));
+    EXPECT_NEAR(f.timestamp_s, std::round(f.timestamp_s / 11) * 11, 1e-3);
+    EXPECT_EQ(f.image.pixels, all.frames[i].image.pixels) << "frame " << i;
+  }
+  EXPECT_LT(far.decoded, 100);
+  bool noted_seek = false;
+  for (const std::string& n : far.notes) noted_seek |= n.find("seek(s) to key frames") != std::string::npos;
+  EXPECT_TRUE(noted_seek);
 }
 
 TEST(Rotation, DisplayMatrixIsApplied) {
