@@ -53,6 +53,18 @@ Status ParallelFor(size_t count, int threads, const std::function<Status(size_t)
   return Status::Ok();
 }
 
+Result<std::vector<double>> ClassWeights(const std::vector<int>& y, const std::vector<int>& indices,
+                                         int num_classes, bool balance) {
+  std::vector<int> counts(num_classes, 0);
+  for (int i : indices) counts[y[i]]++;
+  std::vector<double> w(num_classes, 1.0);
+  for (int k = 0; k < num_classes; ++k) {
+    if (counts[k] == 0) return InvalidArgumentError("class " + std::to_string(k) + " has no training items");
+    if (balance) w[k] = static_cast<double>(indices.size()) / (static_cast<double>(num_classes) * counts[k]);
+  }
+  return w;
+}
+
 double MacroF1(const std::vector<int>& truth, const std::vector<int>& predicted, int num_classes) {
   std::vector<int> tp(num_classes, 0), fp(num_classes, 0), fn(num_classes, 0);
   std::vector<bool> present(num_classes, false);

@@ -23,6 +23,11 @@ Result<std::vector<int>> StratifiedFolds(const std::vector<int>& y, const std::v
 // failing job's status (by index).
 Status ParallelFor(size_t count, int threads, const std::function<Status(size_t)>& job);
 
+// Class weights over the items `indices` of y: n / (K * n_k) when `balance`, else 1 (the scheme of
+// every head). kInvalidArgument naming the class if one has no item.
+Result<std::vector<double>> ClassWeights(const std::vector<int>& y, const std::vector<int>& indices,
+                                         int num_classes, bool balance);
+
 // Macro-averaged F1 over the classes that occur in truth or predictions (as scikit-learn).
 double MacroF1(const std::vector<int>& truth, const std::vector<int>& predicted, int num_classes);
 

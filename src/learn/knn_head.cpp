@@ -54,17 +54,10 @@ std::vector<float> Vote(KnnMetric metric, int k, const float* scores, const fais
   return p;
 }
 
-std::vector<float> ClassWeights(const std::vector<int>& y, const std::vector<int>& indices, int num_classes,
-                                bool balance) {
-  std::vector<int> counts(num_classes, 0);
-  for (int i : indices) counts[y[i]]++;
-  std::vector<float> w(num_classes, 1.f);
-  if (balance) {
-    for (int c = 0; c < num_classes; ++c) {
-      w[c] = counts[c] > 0 ? static_cast<float>(static_cast<double>(indices.size()) / (num_classes * counts[c])) : 1.f;
-    }
-  }
-  return w;
+Result<std::vector<float>> VoteWeights(const std::vector<int>& y, const std::vector<int>& indices, int num_classes,
+                                       bool balance) {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<double> w, ClassWeights(y, indices, num_classes, balance));
+  return std::vector<float>(w.begin(), w.end());
 }
 
 }  // namespace
@@ -122,7 +115,8 @@ Result<std::unique_ptr<KnnHead>> KnnHead::Train(const std::vector<std::vector<fl
           std::vector<float> scores(te.size() * kk);
           std::vector<faiss::Index::idx_t> ids(te.size() * kk);
           index->search(static_cast<faiss::Index::idx_t>(te.size()), queries.data(), kk, scores.data(), ids.data());
-          const std::vector<float> weights = ClassWeights(y, tr, num_classes, options.balance_classes);
+          VIGIL_ASSIGN_OR_RETURN(const std::vector<float> weights,
+                                 VoteWeights(y, tr, num_classes, options.balance_classes));
           for (size_t gi = 0; gi < options.k_grid.size(); ++gi) {
             const int k = std::min(options.k_grid[gi], kk);
             for (size_t q = 0; q < te.size(); ++q) {
@@ -151,7 +145,7 @@ Result<std::unique_ptr<KnnHead>> KnnHead::Train(const std::vector<std::vector<fl
     }
     head->index_->add(static_cast<faiss::Index::idx_t>(x.size()), base.data());
     head->labels_ = y;
-    head->class_weights_ = ClassWeights(y, all, num_classes, options.balance_classes);
+    VIGIL_ASSIGN_OR_RETURN(head->class_weights_, VoteWeights(y, all, num_classes, options.balance_classes));
   } catch (const faiss::FaissException& e) {
     return InternalError(std::string("faiss: ") + e.what());
   }

@@ -8,13 +8,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <atomic>
 #include <cmath>
-#include <map>
 #include <mutex>
 #include <numeric>
-#include <random>
-#include <thread>
 
 namespace vigil {
 
@@ -71,15 +67,9 @@ Result<Weights> Fit(const std::vector<std::vector<double>>& z, const std::vector
   Problem p;
   BuildProblem(z, y, indices, &p);
   const int dim = static_cast<int>(z[0].size());
-  std::vector<int> counts(num_classes, 0);
-  for (int i : indices) counts[y[i]]++;
-  std::vector<int> weight_label;
-  std::vector<double> weight;
-  for (int k = 0; k < num_classes; ++k) {
-    if (counts[k] == 0) return InvalidArgumentError("class " + std::to_string(k) + " has no training items");
-    weight_label.push_back(k);
-    weight.push_back(o.balance_classes ? static_cast<double>(indices.size()) / (num_classes * counts[k]) : 1.0);
-  }
+  VIGIL_ASSIGN_OR_RETURN(std::vector<double> weight, ClassWeights(y, indices, num_classes, o.balance_classes));
+  std::vector<int> weight_label(num_classes);
+  for (int k = 0; k < num_classes; ++k) weight_label[k] = k;
   parameter param{};
   param.solver_type = o.kind == HeadKind::kLogistic ? L2R_LR : L2R_L2LOSS_SVC_DUAL;
   param.eps = o.eps;

@@ -39,29 +39,19 @@ std::vector<std::vector<svm_node>> Rows(const std::vector<std::vector<float>>& x
   return rows;
 }
 
-struct Fitted {
-  std::unique_ptr<svm_model, RbfSvmHead::ModelDeleter> model;
-};
-
 // Trains on rows[indices]; the model points into `rows` (keep them alive while it is used).
 Result<std::unique_ptr<svm_model, RbfSvmHead::ModelDeleter>> Fit(
     std::vector<std::vector<svm_node>>& rows, const std::vector<int>& y, const std::vector<int>& indices,
     int num_classes, const RbfSvmOptions& o, double c, double gamma, bool probability) {
   std::vector<svm_node*> px;
   std::vector<double> py;
-  std::vector<int> counts(num_classes, 0);
   for (int i : indices) {
     px.push_back(rows[i].data());
     py.push_back(y[i]);
-    counts[y[i]]++;
   }
-  std::vector<int> weight_label;
-  std::vector<double> weight;
-  for (int k = 0; k < num_classes; ++k) {
-    if (counts[k] == 0) return InvalidArgumentError("class " + std::to_string(k) + " has no training items");
-    weight_label.push_back(k);
-    weight.push_back(o.balance_classes ? static_cast<double>(indices.size()) / (num_classes * counts[k]) : 1.0);
-  }
+  VIGIL_ASSIGN_OR_RETURN(std::vector<double> weight, ClassWeights(y, indices, num_classes, o.balance_classes));
+  std::vector<int> weight_label(num_classes);
+  for (int k = 0; k < num_classes; ++k) weight_label[k] = k;
   svm_problem prob{};
   prob.l = static_cast<int>(indices.size());
   prob.y = py.data();

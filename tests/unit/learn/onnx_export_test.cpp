@@ -37,24 +37,32 @@ std::vector<std::pair<std::string, int>> SomeImages(std::vector<std::string>* cl
   return out;
 }
 
+// MobileNetV2 embeddings of `images` (the backbone classifier is returned too).
+void EmbedImages(const std::vector<std::pair<std::string, int>>& images, std::unique_ptr<ImageClassifier>* classifier,
+                 std::vector<std::vector<float>>* x, std::vector<int>* y) {
+  ClassifierOptions copts;
+  copts.model_repository = kModels.string();
+  copts.model = "nsfw_mobilenet_v2";
+  auto created = ImageClassifier::Create(copts);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  *classifier = std::move(*created);
+  for (const auto& [path, label] : images) {
+    auto p = (*classifier)->ClassifyFile(path);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    x->push_back(p->embedding);
+    y->push_back(label);
+  }
+}
+
 TEST(OnnxExport, RoundTripMatchesInProcessHead) {
   const fs::path backbone = kModels / "nsfw_mobilenet_v2" / "1";
   std::vector<std::string> classes;
   auto images = SomeImages(&classes);
   if (!fs::exists(backbone / "model.onnx") || images.empty()) GTEST_SKIP() << "backbone model or images absent";
-  ClassifierOptions copts;
-  copts.model_repository = kModels.string();
-  copts.model = "nsfw_mobilenet_v2";
-  auto classifier = ImageClassifier::Create(copts);
-  ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+  std::unique_ptr<ImageClassifier> classifier;
   std::vector<std::vector<float>> x;
   std::vector<int> y;
-  for (const auto& [path, label] : images) {
-    auto p = (*classifier)->ClassifyFile(path);
-    ASSERT_TRUE(p.ok()) << p.status().ToString();
-    x.push_back(p->embedding);
-    y.push_back(label);
-  }
+  ASSERT_NO_FATAL_FAILURE(EmbedImages(images, &classifier, &x, &y));
   LinearHeadOptions hopts;
   hopts.c_grid = {0.1};
   auto fit = TrainLinearHead(x, y, static_cast<int>(classes.size()), hopts);
@@ -84,7 +92,7 @@ TEST(OnnxExport, RoundTripMatchesInProcessHead) {
 
   auto repo = ModelRepository::OpenOrCreate((tmp / "repo").string());
   ASSERT_TRUE(repo.ok());
-  ModelManifest m = (*classifier)->manifest();
+  ModelManifest m = classifier->manifest();
   m.name = "exported";
   m.version = 1;
   m.labels = classes;
@@ -121,19 +129,10 @@ TEST(OnnxExport, NormalisedHeadsRoundTrip) {
   std::vector<std::string> classes;
   auto images = SomeImages(&classes);
   if (!fs::exists(backbone / "model.onnx") || images.empty()) GTEST_SKIP() << "backbone model or images absent";
-  ClassifierOptions copts;
-  copts.model_repository = kModels.string();
-  copts.model = "nsfw_mobilenet_v2";
-  auto classifier = ImageClassifier::Create(copts);
-  ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+  std::unique_ptr<ImageClassifier> classifier;
   std::vector<std::vector<float>> x;
   std::vector<int> y;
-  for (const auto& [path, label] : images) {
-    auto p = (*classifier)->ClassifyFile(path);
-    ASSERT_TRUE(p.ok()) << p.status().ToString();
-    x.push_back(p->embedding);
-    y.push_back(label);
-  }
+  ASSERT_NO_FATAL_FAILURE(EmbedImages(images, &classifier, &x, &y));
   const int k = static_cast<int>(classes.size());
   auto proto = PrototypeHead::Train(x, y, k, PrototypeOptions());
   ASSERT_TRUE(proto.ok()) << proto.status().ToString();
@@ -168,7 +167,7 @@ TEST(OnnxExport, NormalisedHeadsRoundTrip) {
     EXPECT_EQ(model.graph().node(n - 3).op_type(), "Div");
     EXPECT_EQ(model.graph().node(n - 2).op_type(), "Gemm");
     EXPECT_EQ(model.graph().node(n - 1).op_type(), "Softmax");
-    ModelManifest m = (*classifier)->manifest();
+    ModelManifest m = classifier->manifest();
     m.name = name;
     m.version = 1;
     m.labels = classes;
