@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "unit/video/conv3d_model.h"
@@ -73,6 +74,24 @@ TEST_F(ClipModelTest, AutoBackendFallsBackToOneThatRunsIt) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const std::vector<float> ref = Reference(frames, weights_);
   EXPECT_NEAR((*out)[0].scores[1], ref[1], 1e-4);
+}
+
+TEST_F(ClipModelTest, BackendsWithoutFiveDimensionalOpsSaySo) {
+  for (const char* backend : {"onednn", "xnnpack"}) {
+    auto model = Load(backend);
+    if (model.ok()) {
+      // A backend that accepts it must compute the same thing.
+      std::vector<Image> frames;
+      for (int t = 0; t < kT; ++t) frames.push_back(Bar(2 + 3 * t));
+      auto out = (*model)->Run(frames);
+      ASSERT_TRUE(out.ok()) << backend << ": " << out.status().ToString();
+      EXPECT_NEAR((*out)[0].scores[1], Reference(frames, weights_)[1], 1e-4) << backend;
+    } else {
+      EXPECT_EQ(model.status().code(), StatusCode::kUnsupported) << backend << ": "
+                                                                 << model.status().ToString();
+      std::printf("%s: %s\n", backend, model.status().message().c_str());
+    }
+  }
 }
 
 TEST_F(ClipModelTest, ImageClassifierRefusesClipModels) {
