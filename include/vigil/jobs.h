@@ -130,6 +130,10 @@ class JobStore {
   // kFailedPrecondition if the job is already final.
   Result<Job> RequestCancel(const std::string& id);
 
+  // Deletes final jobs that finished before `finished_before_ms` (Unix ms) and have no callback
+  // still pending; returns how many went.
+  Result<int64_t> PurgeFinished(int64_t finished_before_ms);
+
   // Final jobs whose callback is still to be delivered (oldest first).
   Result<std::vector<Job>> PendingCallbacks(int limit) const;
   Status SetCallbackState(const std::string& id, CallbackState state, int attempts);
@@ -166,6 +170,9 @@ struct JobRunnerOptions {
   std::chrono::milliseconds drain_timeout{30000};
   // Minimum time between two progress writes for one job.
   std::chrono::milliseconds progress_interval{250};
+  // Final jobs older than this are deleted (checked at Start() and about once a minute);
+  // 0 = keep every job.
+  std::chrono::hours retention{0};
   // Optional: job metrics (vigil_jobs{state}, vigil_job_duration_seconds{kind,state},
   // vigil_jobs_finished_total{kind,state}) are registered here. Must outlive the runner.
   MetricsRegistry* metrics = nullptr;

@@ -52,6 +52,31 @@ struct JobRunner::Impl {
   bool shut_down = false;
   std::unordered_map<std::string, std::shared_ptr<RunningJob>> running;
   std::vector<std::thread> workers;
+  Clock::time_point last_purge{};
+
+  // Unix ms before which final jobs are past the retention.
+  int64_t RetentionCutoffMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               (std::chrono::system_clock::now() - options.retention).time_since_epoch())
+               .count();
+  }
+
+  // Deletes final jobs past the retention (at most once a minute; any worker may do it).
+  void MaybePurge() {
+    if (options.retention.count() <= 0) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      const auto now = Clock::now();
+      if (now - last_purge < std::chrono::minutes(1)) return;
+      last_purge = now;
+    }
+    Result<int64_t> purged = store->PurgeFinished(RetentionCutoffMs());
+    if (!purged.ok()) {
+      Log(LogLevel::kWarning, "jobs: purging old jobs: " + purged.status().ToString());
+    } else if (*purged > 0) {
+      Log(LogLevel::kInfo, "jobs: deleted " + std::to_string(*purged) + " job(s) past the retention");
+    }
+  }
 
   void WorkerLoop() {
     for (;;) {
@@ -61,6 +86,7 @@ struct JobRunner::Impl {
         if (stopping) return;
         seen = submitted;
       }
+      MaybePurge();
       Result<std::optional<Job>> claimed = store->ClaimNext(kinds);
       if (!claimed.ok()) {
         Log(LogLevel::kError, "jobs: cannot claim a job: " + claimed.status().ToString());
@@ -154,7 +180,7 @@ Result<std::unique_ptr<JobRunner>> JobRunner::Create(JobStore* store, const JobR
   }
   if (options.max_attempts < 1) return InvalidArgumentError("job runner: max_attempts must be >= 1");
   if (options.poll_interval.count() <= 0 || options.drain_timeout.count() < 0 ||
-      options.progress_interval.count() < 0) {
+      options.progress_interval.count() < 0 || options.retention.count() < 0) {
     return InvalidArgumentError("job runner: poll_interval must be > 0, drain and progress intervals >= 0");
   }
   auto impl = std::make_unique<Impl>();
@@ -191,6 +217,10 @@ Status JobRunner::Start() {
                              std::to_string(impl_->options.max_attempts) + " attempts");
   }
   impl_->started = true;
+  impl_->last_purge = Clock::now();
+  if (impl_->options.retention.count() > 0) {
+    VIGIL_RETURN_IF_ERROR(impl_->store->PurgeFinished(impl_->RetentionCutoffMs()).status());
+  }
   for (int i = 0; i < impl_->options.workers; ++i) {
     impl_->workers.emplace_back([impl = impl_.get()] { impl->WorkerLoop(); });
   }

@@ -430,6 +430,17 @@ Result<Job> JobStore::RequestCancel(const std::string& id) {
   return impl_->GetLocked(id);
 }
 
+Result<int64_t> JobStore::PurgeFinished(int64_t finished_before_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  VIGIL_ASSIGN_OR_RETURN(
+      sqlite::Statement d,
+      impl_->db->Prepare("DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') "
+                         "AND finished_ms < ? AND callback_state != 'pending'"));
+  d.Bind(1, finished_before_ms);
+  VIGIL_RETURN_IF_ERROR(d.Run());
+  return impl_->db->Changes();
+}
+
 Result<std::vector<Job>> JobStore::PendingCallbacks(int limit) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   VIGIL_ASSIGN_OR_RETURN(

@@ -70,6 +70,7 @@ int RunServe(const ServeArgs& args) {
     runner_options.max_attempts = config.jobs.max_attempts;
     runner_options.drain_timeout = std::chrono::seconds(config.jobs.drain_timeout_seconds);
     runner_options.metrics = &(*service)->metrics();
+    runner_options.retention = std::chrono::hours(config.jobs.retention_hours);
     const std::filesystem::path uploads = std::filesystem::absolute(config.jobs.data_dir).lexically_normal();
     const bool keep_uploads = config.jobs.keep_uploads;
     server::CallbackSender* sender = callbacks.get();

@@ -75,7 +75,7 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(path, "jobs", j,
                                       {"enabled", "database", "data_dir", "workers", "max_attempts",
                                        "drain_timeout_seconds", "max_upload_bytes", "allowed_content_types",
-                                       "input_dirs", "keep_uploads", "time_budget_seconds", "cached_taggers"}));
+                                       "input_dirs", "keep_uploads", "time_budget_seconds", "cached_taggers", "retention_hours"}));
       Read(j, "enabled", &c->jobs.enabled);
       Read(j, "database", &c->jobs.database);
       Read(j, "data_dir", &c->jobs.data_dir);
@@ -88,6 +88,7 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
       Read(j, "keep_uploads", &c->jobs.keep_uploads);
       Read(j, "time_budget_seconds", &c->jobs.time_budget_seconds);
       Read(j, "cached_taggers", &c->jobs.cached_taggers);
+      Read(j, "retention_hours", &c->jobs.retention_hours);
     }
     if (YAML::Node cb = root["callbacks"]) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(path, "callbacks", cb,
@@ -145,6 +146,7 @@ Status ValidateServerConfig(const ServerConfig& c) {
   if (j.max_upload_bytes < 1024) return InvalidArgumentError("jobs.max_upload_bytes must be >= 1024");
   if (j.allowed_content_types.empty()) return InvalidArgumentError("jobs.allowed_content_types must not be empty");
   if (j.time_budget_seconds < 0) return InvalidArgumentError("jobs.time_budget_seconds must be >= 0");
+  if (j.retention_hours < 0) return InvalidArgumentError("jobs.retention_hours must be >= 0");
   if (j.cached_taggers < 1 || j.cached_taggers > 64) return InvalidArgumentError("jobs.cached_taggers must be in 1..64");
   const CallbacksConfig& cb = c.callbacks;
   if (cb.timeout_seconds < 1 || cb.timeout_seconds > 300) {

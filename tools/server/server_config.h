@@ -33,6 +33,7 @@ struct JobsConfig {
   std::vector<std::string> input_dirs;
   bool keep_uploads = false;               // keep uploaded files after their job ends
   double time_budget_seconds = 600;        // wall-clock budget per video (0 = none)
+  int retention_hours = 168;               // finished jobs older than this are deleted (0 = keep)
   int cached_taggers = 2;                  // option sets whose loaded models stay cached (each
                                            // holds its own copy of its models: ~50 MB MobileNetV2)
 };

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "jobs/sqlite_db.h"
 #include "jobs_test_util.h"
 #include "vigil/jobs.h"
 
@@ -234,6 +235,29 @@ TEST(JobRunner, ResumesJobsADeadProcessLeftRunning) {
   EXPECT_EQ(job.attempts, 2);
   EXPECT_EQ(f.store->Get(cancelled_id)->state, JobState::kCancelled);
   EXPECT_EQ(handler->runs(), 1) << "the cancelled job must not run again";
+}
+
+TEST(JobRunner, StartDeletesJobsPastTheRetention) {
+  Fixture f;
+  NewJob n;
+  n.kind = "test";
+  const std::string id = f.store->Create(n)->id;
+  ASSERT_TRUE(f.store->Succeed(**f.store->ClaimNext({"test"}), "{}").ok());
+  const std::string fresh = f.store->Create(n)->id;
+  ASSERT_TRUE(f.store->Succeed(**f.store->ClaimNext({"test"}), "{}").ok());
+  {
+    auto db = sqlite::Database::Open(f.tmp.db(), 1000, false);
+    auto age = (*db)->Prepare("UPDATE jobs SET finished_ms = finished_ms - 2 * 3600 * 1000 WHERE id = ?");
+    age->Bind(1, id);
+    ASSERT_TRUE(age->Run().ok());
+  }
+  JobRunnerOptions o;
+  o.retention = std::chrono::hours(1);
+  auto runner = JobRunner::Create(f.store.get(), o);
+  ASSERT_TRUE(runner.ok());
+  ASSERT_TRUE((*runner)->Start().ok());
+  EXPECT_EQ(f.store->Get(id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(f.store->Get(fresh).ok());
 }
 
 TEST(JobRunner, RejectsBadOptionsAndLateRegistration) {

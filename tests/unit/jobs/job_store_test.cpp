@@ -265,6 +265,33 @@ TEST(JobStore, CallbacksBecomePendingWhenFinalAndAreTracked) {
             StatusCode::kNotFound);
 }
 
+TEST(JobStore, PurgeDeletesOnlyOldFinishedJobsWithoutPendingCallbacks) {
+  TempDbDir tmp;
+  auto store = OpenStore(tmp.db());
+  Job old_done = MustCreate(*store);
+  Job old_callback = MustCreate(*store, "test", "http://127.0.0.1:9/hook");
+  Job recent_done = MustCreate(*store);
+  Job running = MustCreate(*store);
+  Job queued = MustCreate(*store);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->Succeed(MustClaim(*store), "{}").ok());
+  MustClaim(*store);  // `running` stays running
+  {
+    auto db = sqlite::Database::Open(tmp.db(), 1000, false);
+    ASSERT_TRUE(db.ok());
+    auto age = (*db)->Prepare("UPDATE jobs SET finished_ms = 1000 WHERE id IN (?, ?)");
+    age->Bind(1, old_done.id).Bind(2, old_callback.id);
+    ASSERT_TRUE(age->Run().ok());
+  }
+  auto purged = store->PurgeFinished(/*finished_before_ms=*/5000);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 1);
+  EXPECT_EQ(store->Get(old_done.id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->Get(old_callback.id).ok()) << "its callback is still pending";
+  ASSERT_TRUE(store->SetCallbackState(old_callback.id, CallbackState::kDelivered, 1).ok());
+  EXPECT_EQ(*store->PurgeFinished(5000), 1);
+  for (const Job& j : {recent_done, running, queued}) EXPECT_TRUE(store->Get(j.id).ok());
+}
+
 TEST(JobStore, RejectsBadIdsAndKinds) {
   TempDbDir tmp;
   auto store = OpenStore(tmp.db());
