@@ -23,17 +23,6 @@ struct ImageClassifier::Impl : LoadedModel {
                                           const std::vector<Tensor>& outputs) const;
 };
 
-namespace {
-
-const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name) {
-  for (const Tensor& t : outputs) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
 Result<std::vector<Prediction>> ImageClassifier::Impl::RunChunk(const Image* images,
                                                                 size_t count) const {
   const ModelManifest& m = entry.manifest;

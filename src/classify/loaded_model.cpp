@@ -3,6 +3,13 @@
 
 namespace vigil {
 
+const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name) {
+  for (const Tensor& t : outputs) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
 Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel* out) {
   out->entry = std::move(entry);
   const ModelManifest& m = out->entry.manifest;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "media/preprocess.h"
 #include "runtime/backend.h"
@@ -31,6 +32,9 @@ struct LoadedModel {
   std::unique_ptr<Backend> backend;       // null when the entry has no model.onnx (onnx_path "")
   std::unique_ptr<SessionPool> sessions;  // null with backend
 };
+
+// The output named `name` among a session's outputs, or nullptr.
+const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name);
 
 // Fills `out` for `entry` (whose manifest has been validated).
 Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel* out);

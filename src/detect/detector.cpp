@@ -21,17 +21,6 @@ struct Detector::Impl : LoadedModel {
   Status CheckOutput(const Tensor* t, const std::string& name, size_t count, int64_t per_image) const;
 };
 
-namespace {
-
-const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name) {
-  for (const Tensor& t : outputs) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
 Status Detector::Impl::CheckOutput(const Tensor* t, const std::string& name, size_t count,
                                    int64_t per_image) const {
   const ModelManifest& m = entry.manifest;
