@@ -133,5 +133,8 @@ struct FewShotCurve {
   double seconds = 0;
 };
 Result<FewShotCurve> EvaluateFewShot(const TrainOptions& options, const std::vector<int>& shots, int seeds);
+// Writes dir/few_shot.html: the table and an SVG plot of macro-F1 and accuracy (mean, and mean ± sd
+// of macro-F1) against K (self-contained, no script). Creates dir if needed.
+Status WriteFewShotReport(const FewShotCurve& curve, const std::string& dir);
 
 }  // namespace vigil

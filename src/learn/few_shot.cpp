@@ -1,8 +1,14 @@
 // EvaluateFewShot: the few-shot curve of prototype heads (see include/vigil/learn.h). Embeds the
 // training and test images once, then for each K and seed samples K images per class
 // (SampleShots), builds the prototypes and scores the test split.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "eval/svg_plot.h"
 
 #include "learn/prototype_head.h"
 #include "learn/training_data.h"
@@ -78,6 +84,46 @@ Result<FewShotCurve> EvaluateFewShot(const TrainOptions& options, const std::vec
   }
   curve.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return curve;
+}
+
+Status WriteFewShotReport(const FewShotCurve& curve, const std::string& dir) {
+  if (curve.points.empty()) return InvalidArgumentError("few-shot report: empty curve");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return InternalError("cannot create " + dir + ": " + ec.message());
+  int k_max = 1;
+  for (const auto& p : curve.points) k_max = std::max(k_max, p.shots);
+  svg::Series f1{"macro-F1 (mean)", {}, {}}, lo{"macro-F1 − sd", {}, {}}, hi{"macro-F1 + sd", {}, {}},
+      acc{"accuracy (mean)", {}, {}};
+  for (const auto& p : curve.points) {
+    const double x = static_cast<double>(p.shots) / k_max;
+    f1.x.push_back(x), f1.y.push_back(p.macro_f1_mean);
+    lo.x.push_back(x), lo.y.push_back(std::max(0.0, p.macro_f1_mean - p.macro_f1_sd));
+    hi.x.push_back(x), hi.y.push_back(std::min(1.0, p.macro_f1_mean + p.macro_f1_sd));
+    acc.x.push_back(x), acc.y.push_back(p.accuracy_mean);
+  }
+  svg::LinePlotOptions plot;
+  plot.title = "Few-shot: prototype head on " + curve.backbone;
+  plot.x_label = "shots per class K / " + std::to_string(k_max);
+  plot.y_label = "score on the test split";
+  std::ostringstream o;
+  o << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>vigil few-shot curve</title>"
+    << "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+    << "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body>"
+    << "<h1>Few-shot curve</h1><p>Prototype head on <b>" << svg::Escape(curve.backbone) << "</b>, "
+    << curve.test_count << " test images; mean ± sample standard deviation over the seeds.</p>"
+    << "<table><tr><th>K</th><th>runs</th><th>accuracy</th><th>macro-F1</th></tr>";
+  for (const auto& p : curve.points) {
+    o << "<tr><td>" << p.shots << "</td><td>" << p.runs << "</td><td>" << svg::Fixed(p.accuracy_mean, 4) << " ± "
+      << svg::Fixed(p.accuracy_sd, 4) << "</td><td>" << svg::Fixed(p.macro_f1_mean, 4) << " ± "
+      << svg::Fixed(p.macro_f1_sd, 4) << "</td></tr>";
+  }
+  o << "</table>" << svg::LinePlot({f1, lo, hi, acc}, plot) << "</body></html>\n";
+  const std::string path = (std::filesystem::path(dir) / "few_shot.html").string();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << o.str();
+  if (!out) return InternalError("cannot write " + path);
+  return Status::Ok();
 }
 
 }  // namespace vigil

@@ -3,7 +3,8 @@
 # 4 test images per class, symlinked; seconds): classical + rbf-svm and classical + knn install as
 # head files (no model.onnx; head.svm / head.faiss beside head.json), MobileNetV2 + prototype as one
 # ONNX file; `vigil eval` of each installed model reproduces the test macro-F1 `vigil train` reported
-# (the export round trip through ImageClassifier); `--shots-curve` prints K = 1, 3 over 2 seeds;
+# (the export round trip through ImageClassifier); `--shots-curve` prints K = 1, 3 over 2 seeds (and
+# writes few_shot.html with its plot);
 # unknown heads get a clear error.
 set -euo pipefail
 VIGIL_BIN=${VIGIL_BIN:?}
@@ -22,7 +23,8 @@ for split in train:8 test:4; do
   s=${split%%:*}; n=${split##*:}
   for c in bright_nebula galaxy globular_cluster open_cluster planetary_nebula; do
     mkdir -p "$TMP/dso/$s/$c"
-    find "$DSO/$s/$c" -name '*.png' | sort | head -"$n" | while read -r f; do ln -s "$f" "$TMP/dso/$s/$c/"; done
+    mapfile -t files < <(find "$DSO/$s/$c" -name '*.png' | sort)  # no `| head`: SIGPIPE under pipefail
+    for f in "${files[@]:0:$n}"; do ln -s "$f" "$TMP/dso/$s/$c/"; done
   done
 done
 
@@ -58,7 +60,8 @@ train_and_eval mb_proto nsfw_mobilenet_v2 prototype "onnx"
 [ -s "$TMP/repo/mb_proto/1/model.onnx" ] && [ ! -e "$TMP/repo/mb_proto/1/head.json" ] || fail "prototype not one ONNX file"
 
 "$VIGIL_BIN" train "$TMP/dso" --models "$TMP/repo" --cache "$TMP/cache" --shots-curve 1,3 --curve-seeds 2 \
-  --json -q > "$TMP/curve.json"
+  --report "$TMP/fs" --json -q > "$TMP/curve.json"
+grep -q "<svg" "$TMP/fs/few_shot.html" && grep -q "<td>3</td>" "$TMP/fs/few_shot.html" || fail "few_shot.html"
 node -e '
   const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   if (c.points.length !== 2 || c.points[0].shots !== 1 || c.points[1].shots !== 3) throw new Error("points");

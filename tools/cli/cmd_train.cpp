@@ -55,6 +55,10 @@ void PrintSplit(const char* name, const SplitScore& s) {
 int RunFewShotCurve(const TrainArgs& args, const TrainOptions& options) {
   auto curve = EvaluateFewShot(options, args.shots_curve, args.curve_seeds);
   if (!curve.ok()) return ReportError(curve.status());
+  if (!args.report_dir.empty()) {
+    Status written = WriteFewShotReport(*curve, args.report_dir);
+    if (!written.ok()) return ReportError(written);
+  }
   if (args.json) {
     nlohmann::json points = nlohmann::json::array();
     for (const auto& p : curve->points) {
@@ -75,6 +79,7 @@ int RunFewShotCurve(const TrainArgs& args, const TrainOptions& options) {
                 p.macro_f1_sd);
   }
   std::printf("  (mean ± sample sd over seeds; %.1f s)\n", curve->seconds);
+  if (!args.report_dir.empty()) std::printf("  report     %s/few_shot.html\n", args.report_dir.c_str());
   return kExitOk;
 }
 
@@ -208,7 +213,7 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Seed for folds, splits and augmentation")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Worker threads")->capture_default_str();
   cmd->add_option("--cache", args->cache_dir, "Embedding cache folder");
-  cmd->add_option("--report", args->report_dir, "Write the HTML evaluation report (test split) here");
+  cmd->add_option("--report", args->report_dir, "Write the HTML evaluation report (test split; few_shot.html with --shots-curve) here");
   cmd->add_option("--backend", args->backend, "Backbone backend: auto | xnnpack | opencv")->capture_default_str();
   cmd->add_option("--c", args->c_grid, "C values to cross-validate (linear and RBF heads)")->delimiter(',');
   cmd->add_option("--gamma", args->gamma_grid, "RBF gamma values to cross-validate, in units of 1/features")
