@@ -26,6 +26,10 @@ using Clock = std::chrono::steady_clock;
 // seeking (reading a few seconds of packets costs less than flushing the decoder's frame threads).
 constexpr double kSkipByReadingSeconds = 10.0;
 
+// scene sampler: decoder references held for the detector's look-ahead may take this much memory
+// (640x480: ~26 MB at 25 fps); above it the look-ahead keeps converted output frames instead.
+constexpr int64_t kLookAheadBudgetBytes = 64LL << 20;
+
 // Wall-clock deadline shared with FFmpeg's I/O through AVIOInterruptCB.
 struct Deadline {
   bool enabled = false;
@@ -357,14 +361,16 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   int out_w = 0, out_h = 0;
   OutputSize(options_, info_.width, info_.height, &out_w, &out_h);
   converter_ = std::make_unique<video::FrameConverter>(out_w, out_h, info_.rotation_deg, SWS_BILINEAR);
-  // RGB output bytes vs an 8-bit 4:2:0 decoded picture.
-  convert_look_ahead_ = 3LL * out_w * out_h < 3LL * par->width * par->height / 2;
   if (want_shots) {
     ShotDetectorOptions detector_options = options_.shot_detector;
     if (sampler.kind == SamplerKind::kScene && sampler.scene_threshold > 0) detector_options.threshold = sampler.scene_threshold;
     detector_ = std::make_unique<video::ShotDetector>(detector_options, info_.fps > 0 ? info_.fps : 25.0);
     // The analysis copy ignores rotation: the scores do not depend on orientation.
     analysis_converter_ = std::make_unique<video::FrameConverter>(video::kAnalysisWidth, video::kAnalysisHeight, 0, SWS_AREA);
+    // scene: hold decoder references for the look-ahead while they fit kLookAheadBudgetBytes (8-bit
+    // 4:2:0 pictures), else keep converted outputs when smaller (costs a conversion per frame).
+    const int64_t picture = 3LL * par->width * par->height / 2, output = 3LL * out_w * out_h;
+    convert_look_ahead_ = picture * (detector_->lookahead() + 2) > kLookAheadBudgetBytes && output < picture;
   }
   return CheckBudget();
 }
