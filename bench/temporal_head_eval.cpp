@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
     for (const Window& w : windows) {
       if (w.train) continue;
       const std::vector<float> f = window_features(w, full);
-      probs.push_back(head->head.Probabilities(f.data()));
+      probs.push_back(head->head.Probabilities(f.data()).value());
     }
   }
   for (const Window& w : windows) {
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     truth.push_back(w.clip);
     std::vector<float> mean(size_t(k), 0.0f);
     for (size_t i = 0; i < window; ++i) {
-      const auto p = frame_head->head.Probabilities(clips[w.clip].embeddings[w.first + i].data());
+      const auto p = frame_head->head.Probabilities(clips[w.clip].embeddings[w.first + i].data()).value();
       for (int c = 0; c < k; ++c) mean[size_t(c)] += p[size_t(c)] / float(window);
     }
     test_probs["frame_average"].push_back(mean);

@@ -106,7 +106,7 @@ Result<std::vector<Prediction>> ImageClassifier::Impl::RunHead(const Image* imag
       return InternalError("model " + m.name + ": the head expects " + std::to_string(head->input_dim()) +
                            " values, its inputs give " + std::to_string(x.size()));
     }
-    const std::vector<float> probs = head->Probabilities(x.data());
+    VIGIL_ASSIGN_OR_RETURN(const std::vector<float> probs, head->Probabilities(x.data()));
     Prediction& p = predictions[i];
     p.model = m.name;
     p.version = m.version;

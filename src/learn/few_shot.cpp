@@ -63,7 +63,10 @@ Result<FewShotCurve> EvaluateFewShot(const TrainOptions& options, const std::vec
       }
       VIGIL_ASSIGN_OR_RETURN(auto head, PrototypeHead::Train(tx, ty, num_classes, PrototypeOptions()));
       std::vector<std::vector<float>> p;
-      for (const auto& r : test_x) p.push_back(head->Probabilities(r.data()));
+      for (const auto& r : test_x) {
+        VIGIL_ASSIGN_OR_RETURN(std::vector<float> probs, head->Probabilities(r.data()));
+        p.push_back(std::move(probs));
+      }
       VIGIL_ASSIGN_OR_RETURN(Evaluation e, Evaluate(test_y, p, splits.train.classes));
       acc.push_back(e.accuracy);
       point.macro_f1.push_back(e.macro.f1);

@@ -20,8 +20,9 @@ class Head {
   virtual std::string type_name() const = 0;
   virtual int input_dim() const = 0;
   virtual int class_count() const = 0;
-  // x holds input_dim() values; returns class_count() probabilities summing to 1.
-  virtual std::vector<float> Probabilities(const float* x) const = 0;
+  // x holds input_dim() values; returns class_count() probabilities summing to 1, or the error that
+  // stopped the head (e.g. a failed k-NN index search) instead of made-up probabilities.
+  virtual Result<std::vector<float>> Probabilities(const float* x) const = 0;
   // One line for manifests, summaries and reports, e.g. "rbf-svm (C=10, gamma=0.0004, standardize)".
   virtual std::string Describe() const = 0;
   // Adds the head's parameters to `j` (SaveHeadFile writes "type", "dim" and "classes") and writes

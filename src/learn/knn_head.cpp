@@ -193,15 +193,15 @@ Result<std::unique_ptr<Head>> KnnHead::Load(const nlohmann::json& j, const std::
   return std::unique_ptr<Head>(std::move(head));
 }
 
-std::vector<float> KnnHead::Probabilities(const float* x) const {
+Result<std::vector<float>> KnnHead::Probabilities(const float* x) const {
   const std::vector<float> z = Prepare(scaler_, metric_, x, dim_);
   const int kk = static_cast<int>(std::min<int64_t>(k_, index_->ntotal));
   std::vector<float> scores(kk);
   std::vector<faiss::Index::idx_t> ids(kk);
   try {
     index_->search(1, z.data(), kk, scores.data(), ids.data());
-  } catch (const faiss::FaissException&) {
-    return std::vector<float>(num_classes_, 1.f / num_classes_);
+  } catch (const faiss::FaissException& e) {
+    return InternalError(std::string("k-NN search failed: ") + e.what());
   }
   return Vote(metric_, kk, scores.data(), ids.data(), labels_, class_weights_);
 }

@@ -130,7 +130,7 @@ std::vector<float> LinearHead::Logits(const float* x) const {
   return out;
 }
 
-std::vector<float> LinearHead::Probabilities(const float* x) const { return Softmax(Logits(x)); }
+Result<std::vector<float>> LinearHead::Probabilities(const float* x) const { return Softmax(Logits(x)); }
 
 int LinearHead::Predict(const float* x) const { return ArgMax(Logits(x)); }
 

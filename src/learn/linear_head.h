@@ -46,7 +46,7 @@ struct LinearHead : Head {
 
   // x has `dim` values. Logits already divided by the temperature.
   std::vector<float> Logits(const float* x) const;
-  std::vector<float> Probabilities(const float* x) const override;
+  Result<std::vector<float>> Probabilities(const float* x) const override;
   int Predict(const float* x) const;
   // W' [K * D], b' [K] with logits = W' x' + b' (computed in double), the temperature folded in;
   // x' = the raw features for kNone/kStandardize (the standardisation folded in too), and

@@ -94,7 +94,7 @@ Result<std::unique_ptr<PrototypeHead>> PrototypeHead::Train(const std::vector<st
   return head;
 }
 
-std::vector<float> PrototypeHead::Probabilities(const float* x) const {
+Result<std::vector<float>> PrototypeHead::Probabilities(const float* x) const {
   const std::vector<double> u = Unit(x, dim_);
   std::vector<float> logits(num_classes_);
   for (int k = 0; k < num_classes_; ++k) {

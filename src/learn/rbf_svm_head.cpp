@@ -198,7 +198,7 @@ Result<std::unique_ptr<Head>> RbfSvmHead::Load(const nlohmann::json& j, const st
   return std::unique_ptr<Head>(std::move(head));
 }
 
-std::vector<float> RbfSvmHead::Probabilities(const float* x) const {
+Result<std::vector<float>> RbfSvmHead::Probabilities(const float* x) const {
   const std::vector<double> z = scaler_.Apply(x, dim_);
   std::vector<svm_node> row(dim_ + 1);
   for (int i = 0; i < dim_; ++i) row[i] = {i + 1, z[i]};

@@ -64,7 +64,7 @@ class RbfSvmHead : public Head {
   std::string type_name() const override { return "rbf-svm"; }
   int input_dim() const override { return dim_; }
   int class_count() const override { return num_classes_; }
-  std::vector<float> Probabilities(const float* x) const override;
+  Result<std::vector<float>> Probabilities(const float* x) const override;
   std::string Describe() const override;
   Status SaveParameters(const std::string& dir, nlohmann::json* j,
                         std::vector<std::string>* sidecars) const override;

@@ -40,7 +40,10 @@ Result<Evaluation> EvaluateSplit(const Head& head, const std::vector<std::vector
                                  SplitScore* score) {
   std::vector<std::vector<float>> p;
   p.reserve(x.size());
-  for (const auto& r : x) p.push_back(head.Probabilities(r.data()));
+  for (const auto& r : x) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<float> probs, head.Probabilities(r.data()));
+    p.push_back(std::move(probs));
+  }
   VIGIL_ASSIGN_OR_RETURN(Evaluation e, Evaluate(y, p, classes));
   score->count = static_cast<int>(y.size());
   score->accuracy = e.accuracy;

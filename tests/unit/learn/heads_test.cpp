@@ -53,7 +53,7 @@ void Directions(int per_class, uint64_t seed, std::vector<std::vector<float>>* x
 double Accuracy(const Head& h, const std::vector<std::vector<float>>& x, const std::vector<int>& y) {
   int right = 0;
   for (size_t i = 0; i < x.size(); ++i) {
-    std::vector<float> p = h.Probabilities(x[i].data());
+    std::vector<float> p = h.Probabilities(x[i].data()).value();
     double sum = 0;
     for (float v : p) sum += v;
     EXPECT_NEAR(sum, 1.0, 1e-5);
@@ -81,7 +81,7 @@ void ExpectSameProbabilities(const Head& a, const Head& b, const std::vector<std
   ASSERT_EQ(a.input_dim(), b.input_dim());
   ASSERT_EQ(a.class_count(), b.class_count());
   for (const auto& r : x) {
-    std::vector<float> pa = a.Probabilities(r.data()), pb = b.Probabilities(r.data());
+    std::vector<float> pa = a.Probabilities(r.data()).value(), pb = b.Probabilities(r.data()).value();
     for (size_t k = 0; k < pa.size(); ++k) EXPECT_NEAR(pa[k], pb[k], tol);
   }
 }
@@ -108,7 +108,7 @@ TEST(RbfSvmHead, LearnsRingsThatALinearHeadCannot) {
   EXPECT_LT(Accuracy(linear->head, test_x, test_y), 0.8);
   // A confident inner point: the probability of class 0 is high.
   const float inner[4] = {0.f, 1.f, 0.f, 5.f};
-  EXPECT_GT((*head)->Probabilities(inner)[0], 0.8f);
+  EXPECT_GT((*head)->Probabilities(inner).value()[0], 0.8f);
 }
 
 TEST(RbfSvmHead, HeadFileRoundTrip) {
@@ -153,7 +153,7 @@ TEST(KnnHead, BlobsAndCrossValidatedK) {
   o.metrics = {KnnMetric::kL2};
   auto one = KnnHead::Train(x, y, 3, o);
   ASSERT_TRUE(one.ok());
-  EXPECT_GT((*one)->Probabilities(x[0].data())[y[0]], 0.999f);
+  EXPECT_GT((*one)->Probabilities(x[0].data()).value()[y[0]], 0.999f);
 }
 
 TEST(KnnHead, DistanceWeightedVotesByHand) {
@@ -168,7 +168,7 @@ TEST(KnnHead, DistanceWeightedVotesByHand) {
   auto head = KnnHead::Train(x, y, 2, o);
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   const float q[2] = {1.5f, 0.f};
-  std::vector<float> p = (*head)->Probabilities(q);
+  std::vector<float> p = (*head)->Probabilities(q).value();
   const double w0 = 1 / (1.5 + 1e-6) + 1 / (0.5 + 1e-6), w1 = 1 / (1.5 + 1e-6);
   EXPECT_NEAR(p[0], w0 / (w0 + w1), 1e-5);
   EXPECT_NEAR(p[1], w1 / (w0 + w1), 1e-5);
@@ -214,10 +214,10 @@ TEST(PrototypeHead, CosineToClassMeansByHand) {
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_FALSE((*head)->scale_fitted());
   const float q[2] = {1, 1};  // cos 1/sqrt(2) to both
-  std::vector<float> p = (*head)->Probabilities(q);
+  std::vector<float> p = (*head)->Probabilities(q).value();
   EXPECT_NEAR(p[0], 0.5, 1e-6);
   const float q2[2] = {2, 1};  // cos 2/sqrt(5) and 1/sqrt(5)
-  p = (*head)->Probabilities(q2);
+  p = (*head)->Probabilities(q2).value();
   const double l0 = 5 * 2 / std::sqrt(5.0), l1 = 5 * 1 / std::sqrt(5.0);
   EXPECT_NEAR(p[0], std::exp(l0) / (std::exp(l0) + std::exp(l1)), 1e-6);
   // Scaled prototypes are the Gemm weights: scale * unit rows.
@@ -240,7 +240,7 @@ TEST(PrototypeHead, FitsScaleLeaveOneOutAndRoundTrips) {
   // Scale-invariant input: x and 10 x give the same probabilities.
   std::vector<float> big = test_x[0];
   for (float& v : big) v *= 10;
-  EXPECT_NEAR((*head)->Probabilities(big.data())[test_y[0]], (*head)->Probabilities(test_x[0].data())[test_y[0]], 1e-6);
+  EXPECT_NEAR((*head)->Probabilities(big.data()).value()[test_y[0]], (*head)->Probabilities(test_x[0].data()).value()[test_y[0]], 1e-6);
   TempDir dir("proto");
   ASSERT_TRUE(SaveHeadFile(**head, dir.path().string()).ok());
   auto loaded = LoadHeadFile((dir.path() / kHeadFileName).string());

@@ -60,7 +60,7 @@ TEST(LinearHead, L2HeadIsScaleInvariant) {
   for (const auto& r : x) {
     std::vector<float> r3 = r;
     for (float& v : r3) v *= 3.f;
-    std::vector<float> a = fit->head.Probabilities(r.data()), b = fit->head.Probabilities(r3.data());
+    std::vector<float> a = fit->head.Probabilities(r.data()).value(), b = fit->head.Probabilities(r3.data()).value();
     for (int k = 0; k < 3; ++k) EXPECT_NEAR(a[k], b[k], 1e-6);
   }
 }
@@ -78,7 +78,7 @@ TEST(LinearHead, ProbabilitiesAreSoftmaxOfWxPlusB) {
   const double z0 = (1 * 0.7 + 2 * -0.4 + 0.1) / 2, z1 = (-1 * 0.7 + 0.5 * -0.4 - 0.2) / 2,
                z2 = (0 * 0.7 - 3 * -0.4 + 0.3) / 2;
   const double s = std::exp(z0) + std::exp(z1) + std::exp(z2);
-  std::vector<float> p = h.Probabilities(x);
+  std::vector<float> p = h.Probabilities(x).value();
   ASSERT_EQ(p.size(), 3u);
   EXPECT_NEAR(p[0], std::exp(z0) / s, 1e-7);
   EXPECT_NEAR(p[1], std::exp(z1) / s, 1e-7);
@@ -102,7 +102,7 @@ TEST(LinearHead, TrainedLogisticProbabilitiesMatchSoftmaxOfItsWeights) {
       for (int d = 0; d < 4; ++d) z[k] += h.weights[k * 4 + d] * (x[i][d] - h.mean[d]) * h.inv_std[d];
       s += std::exp(z[k]);
     }
-    std::vector<float> p = h.Probabilities(x[i].data());
+    std::vector<float> p = h.Probabilities(x[i].data()).value();
     for (int k = 0; k < 3; ++k) EXPECT_NEAR(p[k], std::exp(z[k]) / s, 1e-6);
   }
 }

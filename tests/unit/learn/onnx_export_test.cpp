@@ -109,7 +109,7 @@ TEST(OnnxExport, RoundTripMatchesInProcessHead) {
       auto p = (*c)->ClassifyFile(path);
       ASSERT_TRUE(p.ok()) << p.status().ToString();
       ASSERT_EQ(p->embedding.size(), 1280u);
-      std::vector<float> expected = head.Probabilities(p->embedding.data());
+      std::vector<float> expected = head.Probabilities(p->embedding.data()).value();
       ASSERT_EQ(p->labels.size(), classes.size());
       for (const LabelScore& ls : p->labels) {
         const size_t k = std::find(classes.begin(), classes.end(), ls.label) - classes.begin();
@@ -189,7 +189,7 @@ TEST(OnnxExport, NormalisedHeadsRoundTrip) {
       for (const auto& [path, label] : images) {
         auto p = (*c)->ClassifyFile(path);
         ASSERT_TRUE(p.ok()) << p.status().ToString();
-        std::vector<float> expected = head->Probabilities(p->embedding.data());
+        std::vector<float> expected = head->Probabilities(p->embedding.data()).value();
         for (const LabelScore& ls : p->labels) {
           const size_t j = std::find(classes.begin(), classes.end(), ls.label) - classes.begin();
           ASSERT_LT(j, classes.size());

@@ -180,7 +180,7 @@ TEST_F(TrainerTest, HeadFileModelsClassifyLikeTheirHead) {
         ASSERT_TRUE(f.ok());
         EXPECT_EQ(*f, p->embedding);
       }
-      std::vector<float> expected = (*head)->Probabilities(p->embedding.data());
+      std::vector<float> expected = (*head)->Probabilities(p->embedding.data()).value();
       for (const LabelScore& ls : p->labels) {
         const int k = ls.label == "blue" ? 0 : 1;
         EXPECT_NEAR(ls.score, expected[k], 1e-6);
