@@ -60,12 +60,12 @@ struct VideoInfo {
 };
 
 struct VideoFrame {
-  int64_t index = 0;         // decoded-frame index in presentation order (best effort; counts frames
-                             // the decoder produced, so with the keyframes sampler it is the estimate
-                             // round(timestamp_s * fps))
+  int64_t index = 0;         // index in presentation order: the decoder's count when every frame is
+                             // decoded (all, scene, detect_shots), else round(timestamp_s * fps)
   double timestamp_s = 0;    // presentation time, seconds from the start of the stream
   bool key_frame = false;    // the decoder marked this frame as a key (intra) frame
-  double scene_score = 0;    // content change vs the previous analysed frame, 0..1 (0 if not computed)
+  double scene_score = 0;    // scene sampler: the boundary's detector score; all with detect_shots: change
+                             // vs the previous frame, 0..1; otherwise 0
   Image image;               // RGB8, rotation applied, scaled as requested
 };
 
