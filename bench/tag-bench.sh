@@ -8,7 +8,7 @@
 #  3. one frame per second: the naive pipeline (ffmpeg -vf fps=1 to JPEG files, then
 #     `vigil classify` on them) vs `vigil tag --sampler interval:1`, and checks that every tagged
 #     frame lies within one frame (1/30 s) of its requested time.
-# Usage: bench/tag-bench.sh [BUILD_DIR] [RUNS]   (env VIGIL_MODELS, VIGIL_TEST_DATA as for tests)
+# Usage: [GOP=250] bench/tag-bench.sh [BUILD_DIR] [RUNS]   (env VIGIL_MODELS, VIGIL_TEST_DATA as for tests)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -18,7 +18,10 @@ DATA=${VIGIL_TEST_DATA:-$ROOT/data}
 export VIGIL_MODELS=${VIGIL_MODELS:-$ROOT/models}
 OUT=${OUT:-$BUILD/bench-video}
 mkdir -p "$OUT"
-CLIP=$OUT/real_1080p_60s.mp4
+# GOP: frames between key frames (default 30 = 1 s; x264's own default is 250, what an encoder with
+# default settings writes, and the kind of clip the issue's ~270x ffmpeg figure comes from).
+GOP=${GOP:-30}
+CLIP=$OUT/real_1080p_60s_g$GOP.mp4
 MODEL=${MODEL:-nsfw_mobilenet_v2}
 
 if [ ! -f "$CLIP" ]; then
@@ -27,7 +30,7 @@ if [ ! -f "$CLIP" ]; then
     -filter_complex "[0:v]scale=1920:1080,fps=30,setsar=1[a];[1:v]scale=1920:1080,fps=30,setsar=1[b];[a][b]concat=n=2:v=1:a=0,format=yuv420p" \
     -c:v libx264 -preset veryfast -crf 20 "$OUT/seed.mp4"
   ffmpeg -nostdin -v error -y -stream_loop -1 -i "$OUT/seed.mp4" -t 60 -an -c:v libx264 -preset veryfast \
-    -crf 20 -g 30 -keyint_min 30 -sc_threshold 0 -r 30 "$CLIP"
+    -crf 20 -g "$GOP" -keyint_min "$GOP" -sc_threshold 0 -r 30 "$CLIP"
   rm -f "$OUT/seed.mp4"
 fi
 DUR=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$CLIP")
