@@ -1,7 +1,8 @@
 // ClassificationService: the serving core behind `vigil serve` (and usable in any C++ server).
 // Requests are queued to a pool of inference workers; each worker decodes, batches requests for
 // the same model (dynamic batching: up to max_batch images, waiting at most max_batch_delay for
-// more) and runs one single-thread session per model. A full queue refuses new work at once
+// more) and runs one single-thread session per model. Detection models (manifest task "detection")
+// are served by the same workers with a fixed batch of 1 (SubmitDetection). A full queue refuses new work at once
 // (kUnavailable) instead of growing; Shutdown() drains what was accepted.
 //
 //   vigil::ServiceOptions options;              // models/, all models, one worker per core
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "vigil/classifier.h"
+#include "vigil/detector.h"
 #include "vigil/metrics.h"
 #include "vigil/model_manifest.h"
 #include "vigil/status.h"
@@ -31,7 +33,8 @@ namespace vigil {
 struct ServiceOptions {
   // Root of the model repository.
   std::string model_repository = "models";
-  // Models to load ("name" or "name:version"); empty = every model in the repository.
+  // Models to load ("name" or "name:version"), classifiers or detectors; empty = every model in
+  // the repository.
   std::vector<std::string> models;
   // Model used when a request names none (if loaded; else the first loaded model).
   std::string default_model = "nsfw_mobilenet_v2";
@@ -70,6 +73,12 @@ class ClassificationService {
   // Queues one image. The future is always valid; errors (unknown model, full queue, bad image,
   // deadline) arrive through it. Never blocks on inference.
   std::future<Result<Prediction>> Submit(ClassifyRequest request);
+  // Queues one image for a detection model (request.model must name a loaded detector; top_k and
+  // with_embedding are ignored). Boxes are in the image's full-resolution pixels (after EXIF
+  // orientation). Same queue, limits and errors as Submit; never blocks on inference.
+  std::future<Result<DetectionResult>> SubmitDetection(ClassifyRequest request);
+  // True if `model` (at `version`, 0 = any) names a loaded detection model.
+  bool IsDetector(const std::string& model, int version = 0) const;
 
   // Re-reads the model repository and loads new or changed versions; keeps serving meanwhile.
   Status Reload();
@@ -81,7 +90,8 @@ class ClassificationService {
   // Stops accepting (Submit → kUnavailable), finishes accepted work, joins the workers.
   void Shutdown();
 
-  // Library-side metrics (queue depth, batch sizes, decode and inference time by model/version);
+  // Library-side metrics (queue depth, batch sizes, decode and inference time by model/version,
+  // detectors included);
   // the server registers its HTTP metrics in the same registry.
   MetricsRegistry& metrics();
 

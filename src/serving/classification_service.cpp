@@ -1,10 +1,12 @@
 // ClassificationService: bounded request queue, inference worker pool with dynamic batching per
-// model, hot model reload (copy-on-write model set), and serving metrics.
+// classification model, detection models one image per call, hot model reload (copy-on-write
+// model set), and serving metrics.
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "vigil/model_repository.h"
 #include "vigil/service.h"
@@ -16,16 +18,35 @@ using Clock = std::chrono::steady_clock;
 
 struct ModelSet {
   std::vector<std::shared_ptr<const ImageClassifier>> classifiers;  // sorted by name, version
+  std::vector<std::shared_ptr<const Detector>> detectors;
 };
 
+// One queued image: for a classifier (classifier + promise) or a detector (detector +
+// detection_promise).
 struct Item {
   std::shared_ptr<const ImageClassifier> classifier;
+  std::shared_ptr<const Detector> detector;
   ClassifyRequest request;
   std::promise<Result<Prediction>> promise;
+  std::promise<Result<DetectionResult>> detection_promise;
   Clock::time_point enqueued;
 };
 
-std::string VersionLabel(const ImageClassifier& c) { return std::to_string(c.manifest().version); }
+template <typename Model>
+std::string VersionLabel(const Model& m) { return std::to_string(m.manifest().version); }
+
+// The highest loaded version of `name` (any version when `version` is 0) among `models`.
+template <typename Model>
+std::shared_ptr<const Model> FindLoaded(const std::vector<std::shared_ptr<const Model>>& models,
+                                        const std::string& name, int version) {
+  std::shared_ptr<const Model> best;
+  for (const auto& c : models) {
+    const ModelManifest& m = c->manifest();
+    if (m.name != name || (version != 0 && m.version != version)) continue;
+    if (!best || m.version > best->manifest().version) best = c;
+  }
+  return best;
+}
 
 }  // namespace
 
@@ -64,27 +85,51 @@ struct ClassificationService::Impl {
         if (c->manifest().name == options.default_model) wanted = options.default_model;
       }
     }
-    std::shared_ptr<const ImageClassifier> best;
-    for (const auto& c : set->classifiers) {
-      const ModelManifest& m = c->manifest();
-      if (m.name != wanted || (version != 0 && m.version != version)) continue;
-      if (!best || m.version > best->manifest().version) best = c;
-    }
-    if (!best) {
-      std::string known;
-      for (const auto& c : set->classifiers) {
-        known += (known.empty() ? "" : ", ") + c->manifest().name + ":" + VersionLabel(*c);
-      }
-      return NotFoundError("model \"" + name + (version ? ":" + std::to_string(version) : "") +
-                           "\" is not loaded (loaded: " + (known.empty() ? "none" : known) + ")");
-    }
+    std::shared_ptr<const ImageClassifier> best = FindLoaded(set->classifiers, wanted, version);
+    if (!best) return NotLoaded(*set, name, version);
     return best;
+  }
+
+  Result<std::shared_ptr<const Detector>> ResolveDetector(const std::string& name, int version) const {
+    std::shared_ptr<const ModelSet> set = Snapshot();
+    std::shared_ptr<const Detector> best = FindLoaded(set->detectors, name, version);
+    if (!best) return NotLoaded(*set, name, version);
+    return best;
+  }
+
+  static Status NotLoaded(const ModelSet& set, const std::string& name, int version) {
+    std::string known;
+    for (const auto& c : set.classifiers) {
+      known += (known.empty() ? "" : ", ") + c->manifest().name + ":" + VersionLabel(*c);
+    }
+    for (const auto& d : set.detectors) {
+      known += (known.empty() ? "" : ", ") + d->manifest().name + ":" + VersionLabel(*d);
+    }
+    return NotFoundError("model \"" + name + (version ? ":" + std::to_string(version) : "") +
+                         "\" is not loaded (loaded: " + (known.empty() ? "none" : known) + ")");
+  }
+
+  // Queues `item` (moved from only on success) and wakes a worker; kUnavailable when shutting
+  // down or the queue is full.
+  Status Enqueue(Item* item) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stopping) return UnavailableError("the service is shutting down");
+      if (queue.size() >= options.max_queue) {
+        return UnavailableError("overloaded: " + std::to_string(queue.size()) +
+                                " images already queued (max_queue)");
+      }
+      queue.push_back(std::move(*item));
+      queue_depth->Set({}, double(queue.size()));
+    }
+    cv.notify_one();
+    return Status::Ok();
   }
 
   // Takes queued items for `classifier` into `batch` (caller holds `mutex`).
   void TakeMatching(const ImageClassifier* classifier, std::vector<Item>* batch) {
     for (auto it = queue.begin(); it != queue.end() && batch->size() < size_t(options.max_batch);) {
-      if (it->classifier.get() == classifier) {
+      if (it->classifier && it->classifier.get() == classifier) {
         batch->push_back(std::move(*it));
         it = queue.erase(it);
       } else {
@@ -103,10 +148,11 @@ struct ClassificationService::Impl {
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
         const ImageClassifier* classifier = batch[0].classifier.get();
-        TakeMatching(classifier, &batch);
+        // Detectors have a fixed batch of 1: no batching for them.
+        if (classifier) TakeMatching(classifier, &batch);
         const auto fill_until = Clock::now() + options.max_batch_delay;
-        while (batch.size() < size_t(options.max_batch) && options.max_batch_delay.count() > 0 &&
-               !stopping) {
+        while (classifier && batch.size() < size_t(options.max_batch) &&
+               options.max_batch_delay.count() > 0 && !stopping) {
           if (cv.wait_until(lock, fill_until) == std::cv_status::timeout) {
             TakeMatching(classifier, &batch);
             break;
@@ -115,8 +161,46 @@ struct ClassificationService::Impl {
         }
         queue_depth->Set({}, double(queue.size()));
       }
-      Process(&batch);
+      if (batch[0].detector) {
+        ProcessDetection(&batch[0]);
+      } else {
+        Process(&batch);
+      }
     }
+  }
+
+  // One image through a detector: decode (possibly DCT-scaled), detect, map the boxes back to the
+  // full-resolution image.
+  void ProcessDetection(Item* item) {
+    const Detector& detector = *item->detector;
+    const std::vector<std::string> labels = {detector.manifest().name, VersionLabel(detector)};
+    const auto start = Clock::now();
+    queue_seconds->Observe(labels, std::chrono::duration<double>(start - item->enqueued).count());
+    if (start > item->request.deadline) {
+      item->detection_promise.set_value(DeadlineExceededError("request timed out in the queue"));
+      return;
+    }
+    DecodeInfo info;
+    auto image = DecodeImage(item->request.image_bytes.data(), item->request.image_bytes.size(),
+                             detector.decode_options(), &info);
+    const auto decoded = Clock::now();
+    decode_seconds->Observe(labels, std::chrono::duration<double>(decoded - start).count());
+    if (!image.ok()) {
+      item->detection_promise.set_value(image.status());
+      images_total->Add({labels[0], labels[1], "error"});
+      return;
+    }
+    batch_size->Observe(labels, 1);
+    Result<DetectionResult> result = detector.Detect(*image);
+    inference_seconds->Observe(labels,
+                               std::chrono::duration<double>(Clock::now() - decoded).count());
+    if (result.ok()) {
+      int width = 0, height = 0;
+      OrientedSourceSize(info, &width, &height);
+      RescaleDetections(&*result, width, height);
+    }
+    images_total->Add({labels[0], labels[1], result.ok() ? "ok" : "error"});
+    item->detection_promise.set_value(std::move(result));
   }
 
   void Process(std::vector<Item>* batch) {
@@ -214,8 +298,7 @@ Status ClassificationService::Reload() {
   std::vector<ModelRef> wanted;
   if (impl.options.models.empty()) {
     for (const ModelEntry& e : repo->List()) {
-      // The service classifies; detectors in the same repository are served by other paths.
-      if (e.manifest.task != "classification") continue;
+      if (e.manifest.task != "classification" && e.manifest.task != "detection") continue;
       wanted.push_back({e.manifest.name, e.manifest.version});
     }
   } else {
@@ -225,10 +308,36 @@ Status ClassificationService::Reload() {
       wanted.push_back({e.manifest.name, e.manifest.version});
     }
   }
+  // Manifest task of each wanted model.
+  std::vector<bool> is_detector;
+  for (const ModelRef& ref : wanted) {
+    VIGIL_ASSIGN_OR_RETURN(ModelEntry e, repo->Find(ref));
+    is_detector.push_back(e.manifest.task == "detection");
+  }
   std::shared_ptr<const ModelSet> old = impl.Snapshot();
   auto next = std::make_shared<ModelSet>();
   std::string failures;
-  for (const ModelRef& ref : wanted) {
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    const ModelRef& ref = wanted[w];
+    if (is_detector[w]) {
+      if (auto reuse = FindLoaded(old->detectors, ref.name, ref.version)) {
+        next->detectors.push_back(reuse);
+        continue;
+      }
+      DetectorOptions dopt;
+      dopt.model_repository = impl.options.model_repository;
+      dopt.model = ref.name;
+      dopt.version = ref.version;
+      dopt.max_batch = 1;
+      dopt.decode = impl.options.decode;
+      auto d = Detector::Create(dopt);
+      if (d.ok()) {
+        next->detectors.push_back(std::move(*d));
+      } else {
+        failures += (failures.empty() ? "" : "; ") + d.status().ToString();
+      }
+      continue;
+    }
     std::shared_ptr<const ImageClassifier> reuse;
     for (const auto& c : old->classifiers) {
       if (c->manifest().name == ref.name && c->manifest().version == ref.version) reuse = c;
@@ -250,7 +359,7 @@ Status ClassificationService::Reload() {
       failures += (failures.empty() ? "" : "; ") + c.status().ToString();
     }
   }
-  if (next->classifiers.empty()) {
+  if (next->classifiers.empty() && next->detectors.empty()) {
     return FailedPreconditionError("no model could be loaded from " +
                                    impl.options.model_repository +
                                    (failures.empty() ? " (the repository is empty)" : ": " + failures));
@@ -283,27 +392,44 @@ std::future<Result<Prediction>> ClassificationService::Submit(ClassifyRequest re
   item.classifier = std::move(*classifier);
   item.request = std::move(request);
   item.enqueued = Clock::now();
-  {
-    std::lock_guard<std::mutex> lock(impl.mutex);
-    if (impl.stopping) {
-      item.promise.set_value(UnavailableError("the service is shutting down"));
-      return future;
-    }
-    if (impl.queue.size() >= impl.options.max_queue) {
-      item.promise.set_value(UnavailableError("overloaded: " + std::to_string(impl.queue.size()) +
-                                              " images already queued (max_queue)"));
-      return future;
-    }
-    impl.queue.push_back(std::move(item));
-    impl.queue_depth->Set({}, double(impl.queue.size()));
-  }
-  impl.cv.notify_one();
+  Status queued = impl.Enqueue(&item);
+  if (!queued.ok()) item.promise.set_value(queued);
   return future;
+}
+
+std::future<Result<DetectionResult>> ClassificationService::SubmitDetection(ClassifyRequest request) {
+  Impl& impl = *impl_;
+  Item item;
+  std::future<Result<DetectionResult>> future = item.detection_promise.get_future();
+  auto detector = impl.ResolveDetector(request.model, request.version);
+  if (!detector.ok()) {
+    item.detection_promise.set_value(detector.status());
+    return future;
+  }
+  if (request.image_bytes.empty()) {
+    item.detection_promise.set_value(InvalidArgumentError("the image is empty"));
+    return future;
+  }
+  item.detector = std::move(*detector);
+  item.request = std::move(request);
+  item.enqueued = Clock::now();
+  Status queued = impl.Enqueue(&item);
+  if (!queued.ok()) item.detection_promise.set_value(queued);
+  return future;
+}
+
+bool ClassificationService::IsDetector(const std::string& model, int version) const {
+  return FindLoaded(impl_->Snapshot()->detectors, model, version) != nullptr;
 }
 
 std::vector<LoadedModel> ClassificationService::Models() const {
   std::vector<LoadedModel> out;
-  for (const auto& c : impl_->Snapshot()->classifiers) out.push_back({c->manifest(), c->backend_name()});
+  std::shared_ptr<const ModelSet> set = impl_->Snapshot();
+  for (const auto& c : set->classifiers) out.push_back({c->manifest(), c->backend_name()});
+  for (const auto& d : set->detectors) out.push_back({d->manifest(), d->backend_name()});
+  std::sort(out.begin(), out.end(), [](const LoadedModel& a, const LoadedModel& b) {
+    return std::tie(a.manifest.name, a.manifest.version) < std::tie(b.manifest.name, b.manifest.version);
+  });
   return out;
 }
 
@@ -312,7 +438,8 @@ bool ClassificationService::Ready() const {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (impl_->stopping) return false;
   }
-  return !impl_->Snapshot()->classifiers.empty();
+  std::shared_ptr<const ModelSet> set = impl_->Snapshot();
+  return !set->classifiers.empty() || !set->detectors.empty();
 }
 
 size_t ClassificationService::QueueDepth() const {

@@ -65,7 +65,8 @@ request reload_admin 200 -H 'X-API-Key: admin-key-4567' --data "" "$URL/v1/model
 request raw 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify"
 request multipart 200 "${READ[@]}" -F "file=@$PHOTO" -F "file=@$PHOTO2" "$URL/v1/images:classify?model=nsfw_mobilenet_v2&version=1&top_k=2"
 request wrong_type 415 "${READ[@]}" -H 'Content-Type: text/plain' --data 'hello' "$URL/v1/images:classify"
-request junk 415 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @<(head -c 3000 /dev/urandom) "$URL/v1/images:classify"
+head -c 3000 /dev/urandom > "$TMP/junk.bin"
+request junk 415 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/junk.bin" "$URL/v1/images:classify"
 head -c 20000 "$PHOTO" > "$TMP/truncated.jpg"
 request truncated 422 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/truncated.jpg" "$URL/v1/images:classify"
 request bad_query 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?top_k=many"
@@ -73,6 +74,58 @@ request unknown_model 404 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-bina
 head -c 500000 /dev/urandom > "$TMP/big.bin"
 request oversized 413 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/big.bin" "$URL/v1/images:classify"
 request no_route 404 "$URL/v2/nothing"
+
+# Detection models on the same route: boxes and tags in the CLI's JSON shape; broken images get
+# the same 4xx JSON as with a classifier.
+DETECT=0
+if ls "$MODELS"/nanodet_coco/*/manifest.* >/dev/null 2>&1; then DETECT=1; fi
+if [ "$DETECT" = 1 ]; then
+  MESSI="$DATA/images/samples/messi5.jpg"
+  request detect_raw 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$URL/v1/images:classify?model=nanodet_coco"
+  request detect_multipart 200 "${READ[@]}" -F "file=@$MESSI" -F "file=@$PHOTO" "$URL/v1/images:classify?model=nanodet_coco"
+  request detect_junk 415 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/junk.bin" "$URL/v1/images:classify?model=nanodet_coco"
+  request detect_truncated 422 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/truncated.jpg" "$URL/v1/images:classify?model=nanodet_coco"
+  VIGIL_MODELS="$MODELS" "$VIGIL_BIN" classify "$MESSI" -m nanodet_coco --json > "$TMP/cli_detect.jsonl" 2>/dev/null
+  node - "$TMP" <<'JS' || fail "detection results"
+const fs = require('fs'), dir = process.argv[2];
+const read = n => JSON.parse(fs.readFileSync(dir + '/' + n + '.json'));
+const server = read('detect_raw').results[0];
+const cli = JSON.parse(fs.readFileSync(dir + '/cli_detect.jsonl', 'utf8').trim());
+const tags = server.tags.map(t => t.label);
+if (!tags.includes('person') || !tags.includes('sports ball')) throw new Error('messi5 tags ' + JSON.stringify(server.tags));
+if (server.results.length !== 1 || server.results[0].task !== 'detection' || server.results[0].model !== 'nanodet_coco')
+  throw new Error('detect result ' + JSON.stringify(server));
+// Same JSON keys and values as `vigil classify -m nanodet_coco --json` (minus "path").
+const keys = o => JSON.stringify(Object.keys(o).sort());
+if (keys(server) !== keys(Object.fromEntries(Object.entries(cli).filter(([k]) => k !== 'path'))))
+  throw new Error('keys ' + keys(server) + ' vs ' + keys(cli));
+if (server.width !== cli.width || server.height !== cli.height) throw new Error('size ' + server.width + 'x' + server.height);
+const sd = server.results[0].detections, cd = cli.results[0].detections;
+if (sd.length !== cd.length || sd.length === 0) throw new Error(sd.length + ' vs ' + cd.length + ' detections');
+for (let i = 0; i < sd.length; ++i) {
+  if (sd[i].label !== cd[i].label || Math.abs(sd[i].score - cd[i].score) > 1e-4) throw new Error('detection ' + i);
+  for (let k = 0; k < 4; ++k) if (Math.abs(sd[i].box[k] - cd[i].box[k]) > 0.5) throw new Error('box ' + i);
+  const [x0, y0, x1, y1] = sd[i].box;
+  if (!(0 <= x0 && x0 < x1 && x1 <= server.width && 0 <= y0 && y0 < y1 && y1 <= server.height)) throw new Error('box outside');
+}
+for (const t of server.tags) {
+  const n = sd.filter(d => d.label === t.label);
+  if (n.length !== t.count || Math.max(...n.map(d => d.score)) !== t.score) throw new Error('tag ' + t.label);
+}
+const multi = read('detect_multipart').results;
+if (multi.length !== 2 || multi[0].filename !== 'messi5.jpg' || multi[1].filename !== 'fruits.jpg' ||
+    JSON.stringify(multi[0].tags) !== JSON.stringify(server.tags)) throw new Error('detect multipart');
+for (const n of ['junk', 'truncated']) {
+  const c = read(n).error, d = read('detect_' + n).error;
+  if (!c || !d || c.code !== d.code) throw new Error(n + ': ' + JSON.stringify(c) + ' vs ' + JSON.stringify(d));
+}
+const models = read('models').models.filter(m => m.name === 'nanodet_coco');
+if (models.length !== 1 || models[0].task !== 'detection') throw new Error('nanodet_coco in /v1/models');
+console.log('ok  detection: ' + JSON.stringify(server.tags.map(t => t.label + ' ' + t.score.toFixed(2) + ' x' + t.count)) + ', same as the CLI');
+JS
+else
+  echo "note: no nanodet_coco in $MODELS (scripts/setup installs it): detection checks not run"
+fi
 
 # The server's scores equal the CLI's for the same photo and model.
 VIGIL_MODELS="$MODELS" "$VIGIL_BIN" classify "$PHOTO" --json > "$TMP/cli.jsonl" 2>/dev/null
@@ -87,7 +140,7 @@ for (const p of cli.predictions) {
 }
 const multi = JSON.parse(fs.readFileSync(dir + '/multipart.json')).results;
 if (multi.length !== 2 || multi[0].filename !== 'fruits.jpg' || multi[1].predictions.length !== 2) throw new Error('multipart ' + JSON.stringify(multi));
-const models = JSON.parse(fs.readFileSync(dir + '/models.json')).models.map(m => m.name).sort();
+const models = JSON.parse(fs.readFileSync(dir + '/models.json')).models.filter(m => m.task === 'classification').map(m => m.name).sort();
 if (JSON.stringify(models) !== '["nsfw_inception_v3","nsfw_mobilenet_v2"]') throw new Error('models ' + models);
 console.log('ok  server scores equal the CLI, multipart and models listing');
 JS
@@ -109,6 +162,13 @@ grep -q 'vigil_http_requests_total{route="/v1/images:classify",model="nsfw_mobil
 grep -q 'vigil_http_request_seconds_bucket{route="/v1/images:classify",model="nope",version="",status="404",le="+Inf"} 1' "$TMP/metrics.txt" || fail "metrics: 404 latency"
 grep -q '^vigil_queue_depth 0' "$TMP/metrics.txt" || fail "metrics: queue depth"
 grep -q '^vigil_batch_size_count{model="nsfw_mobilenet_v2",version="1"}' "$TMP/metrics.txt" || fail "metrics: batch size"
+if [ "$DETECT" = 1 ]; then
+  # Detectors run one image per call: every batch_size observation is 1 (3 images decoded).
+  grep -q '^vigil_batch_size_bucket{model="nanodet_coco",version="1",le="1"} 3$' "$TMP/metrics.txt" || fail "metrics: detector batches"
+  grep -q '^vigil_batch_size_count{model="nanodet_coco",version="1"} 3$' "$TMP/metrics.txt" || fail "metrics: detector batch count"
+  grep -q '^vigil_images_total{model="nanodet_coco",version="1",outcome="error"} 2$' "$TMP/metrics.txt" || fail "metrics: detector errors"
+  grep -q 'vigil_http_requests_total{route="/v1/images:classify",model="nanodet_coco",version="1",status="200"} 2' "$TMP/metrics.txt" || fail "metrics: detector requests"
+fi
 echo "ok  metrics"
 
 # OpenAPI: a 3.x document describing every route the server answers.

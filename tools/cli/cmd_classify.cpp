@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "../server/detection_json.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "vigil/analyzer.h"
@@ -50,25 +51,6 @@ nlohmann::json PredictionsJson(const Prediction& p) {
   return preds;
 }
 
-nlohmann::json TagsJson(const std::vector<DetectionTag>& tags) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const DetectionTag& t : tags) {
-    out.push_back({{"label", t.label}, {"score", t.score}, {"count", t.count}});
-  }
-  return out;
-}
-
-nlohmann::json DetectionsJson(const DetectionResult& r) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const Detection& d : r.detections) {
-    out.push_back({{"label", d.label},
-                   {"class_id", d.class_id},
-                   {"score", d.score},
-                   {"box", {d.box.x_min, d.box.y_min, d.box.x_max, d.box.y_max}}});
-  }
-  return out;
-}
-
 void PrintJson(const ClassifyArgs& args, const std::string& path, const Slot& slot,
                const Analyzer& analyzer) {
   nlohmann::json j;
@@ -99,14 +81,12 @@ void PrintJson(const ClassifyArgs& args, const std::string& path, const Slot& sl
         r["predictions"] = PredictionsJson(p);
         if (args.embedding) r["embedding"] = p.embedding;
       } else {
-        const DetectionResult& d = a.detections[next_detector++];
-        r["detections"] = DetectionsJson(d);
-        r["tags"] = TagsJson(d.tags);
+        r = server::DetectionModelJson(a.detections[next_detector++], m->backend);
       }
       results.push_back(std::move(r));
     }
     j["results"] = std::move(results);
-    j["tags"] = TagsJson(a.tags);
+    j["tags"] = server::TagsJson(a.tags);
   }
   std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }

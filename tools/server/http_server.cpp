@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "detection_json.h"
 #include "http_util.h"
 
 namespace vigil::server {
@@ -110,34 +111,64 @@ struct HttpServer::Routes {
                     std::to_string(config.max_images_per_request));
       return;
     }
+    // Detection models answer with boxes and tags, classifiers with labels; either way the
+    // inference runs on the service's workers, never on this HTTP thread.
+    const bool detector = !base.model.empty() && s.service_->IsDetector(base.model, base.version);
+    std::string backend;
+    if (detector) {
+      for (const LoadedModel& m : s.service_->Models()) {
+        if (m.manifest.name == base.model && m.manifest.task == "detection") backend = m.backend;
+      }
+    }
     std::vector<std::future<Result<Prediction>>> futures;
+    std::vector<std::future<Result<DetectionResult>>> detection_futures;
     for (const auto& [name, bytes] : images) {
       ClassifyRequest r = base;
       r.image_bytes.assign(bytes.begin(), bytes.end());
-      futures.push_back(s.service_->Submit(std::move(r)));
+      if (detector) {
+        detection_futures.push_back(s.service_->SubmitDetection(std::move(r)));
+      } else {
+        futures.push_back(s.service_->Submit(std::move(r)));
+      }
     }
     json results = json::array();
     Status first_error;
     size_t failed = 0;
-    for (size_t i = 0; i < futures.size(); ++i) {
-      Result<Prediction> p = futures[i].wait_until(base.deadline) == std::future_status::ready
-                                 ? futures[i].get()
-                                 : Result<Prediction>(DeadlineExceededError("request timed out"));
+    for (size_t i = 0; i < images.size(); ++i) {
       json item;
-      if (p.ok()) {
-        item = PredictionJson(*p);
-        *model_label = p->model;
-        *version_label = std::to_string(p->version);
+      Status status;
+      if (detector) {
+        Result<DetectionResult> d =
+            detection_futures[i].wait_until(base.deadline) == std::future_status::ready
+                ? detection_futures[i].get()
+                : Result<DetectionResult>(DeadlineExceededError("request timed out"));
+        status = d.status();
+        if (d.ok()) {
+          item = SingleDetectorJson(*d, backend);
+          *model_label = d->model;
+          *version_label = std::to_string(d->version);
+        }
       } else {
+        Result<Prediction> p = futures[i].wait_until(base.deadline) == std::future_status::ready
+                                   ? futures[i].get()
+                                   : Result<Prediction>(DeadlineExceededError("request timed out"));
+        status = p.status();
+        if (p.ok()) {
+          item = PredictionJson(*p);
+          *model_label = p->model;
+          *version_label = std::to_string(p->version);
+        }
+      }
+      if (!status.ok()) {
         ++failed;
-        if (first_error.ok()) first_error = p.status();
-        item["error"] = {{"code", StatusCodeName(p.status().code())}, {"message", p.status().message()}};
+        if (first_error.ok()) first_error = status;
+        item["error"] = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
       }
       if (!images[i].first.empty()) item["filename"] = images[i].first;
       results.push_back(std::move(item));
     }
     // A single image that failed is the request's failure; with several, each carries its own.
-    if (failed == futures.size() && (futures.size() == 1 || first_error.code() == StatusCode::kUnavailable)) {
+    if (failed == images.size() && (images.size() == 1 || first_error.code() == StatusCode::kUnavailable)) {
       SendStatus(res, first_error, config.retry_after_seconds);
       return;
     }

@@ -124,6 +124,69 @@ TEST(ClassificationService, FullQueueFailsFastAndShutdownDrains) {
   EXPECT_EQ((*service)->Submit(std::move(after)).get().status().code(), StatusCode::kUnavailable);
 }
 
+TEST(ClassificationService, ServesDetectorsOneImagePerCallWithFullResolutionBoxes) {
+  ServiceOptions o = Options();
+  o.models = {"nsfw_mobilenet_v2", "nanodet_coco"};
+  o.max_batch = 4;
+  o.max_batch_delay = std::chrono::milliseconds(50);
+  auto service = ClassificationService::Create(o);
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  EXPECT_TRUE((*service)->IsDetector("nanodet_coco"));
+  EXPECT_FALSE((*service)->IsDetector("nsfw_mobilenet_v2"));
+  bool listed = false;
+  for (const LoadedModel& m : (*service)->Models()) {
+    if (m.manifest.name == "nanodet_coco") listed = m.manifest.task == "detection";
+  }
+  EXPECT_TRUE(listed);
+
+  DetectorOptions dopt;
+  dopt.model_repository = ModelsDir();
+  dopt.model = "nanodet_coco";
+  auto detector = Detector::Create(dopt);
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  const std::string photo = Photo("messi5.jpg");
+  const std::vector<uint8_t> bytes = ReadAll(photo);
+  ASSERT_FALSE(bytes.empty()) << photo << ": run scripts/fetch-test-data";
+  std::vector<std::future<Result<DetectionResult>>> futures;
+  for (int i = 0; i < 3; ++i) {
+    ClassifyRequest r;
+    r.model = "nanodet_coco";
+    r.image_bytes = bytes;
+    futures.push_back((*service)->SubmitDetection(std::move(r)));
+  }
+  auto want = (*detector)->DetectFile(photo);
+  ASSERT_TRUE(want.ok());
+  for (auto& f : futures) {
+    Result<DetectionResult> got = f.get();
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->image_width, 548);
+    EXPECT_EQ(got->image_height, 342);
+    ASSERT_EQ(got->detections.size(), want->detections.size());
+    for (size_t d = 0; d < want->detections.size(); ++d) {
+      EXPECT_EQ(got->detections[d].label, want->detections[d].label);
+      EXPECT_FLOAT_EQ(got->detections[d].score, want->detections[d].score);
+      EXPECT_FLOAT_EQ(got->detections[d].box.x_max, want->detections[d].box.x_max);
+    }
+    ASSERT_FALSE(got->tags.empty());
+    EXPECT_EQ(got->tags[0].label, "person");
+  }
+  // Detectors are never batched: three images, three calls of one.
+  const std::string metrics = (*service)->metrics().Render();
+  EXPECT_NE(metrics.find("vigil_batch_size_bucket{model=\"nanodet_coco\",version=\"1\",le=\"1\"} 3"),
+            std::string::npos)
+      << metrics;
+
+  // A classifier is not a detector and vice versa; bad images fail like classification.
+  ClassifyRequest wrong;
+  wrong.model = "nsfw_mobilenet_v2";
+  wrong.image_bytes = bytes;
+  EXPECT_EQ((*service)->SubmitDetection(wrong).get().status().code(), StatusCode::kNotFound);
+  ClassifyRequest truncated;
+  truncated.model = "nanodet_coco";
+  truncated.image_bytes.assign(bytes.begin(), bytes.begin() + bytes.size() / 3);
+  EXPECT_EQ((*service)->SubmitDetection(truncated).get().status().code(), StatusCode::kDataLoss);
+}
+
 TEST(ClassificationService, RejectsBadOptionsAndEmptyRepositories) {
   ServiceOptions o = Options();
   o.max_batch = 0;

@@ -1,0 +1,40 @@
+// Detection results as JSON (see detection_json.h).
+#include "detection_json.h"
+
+namespace vigil::server {
+
+using nlohmann::json;
+
+json TagsJson(const std::vector<DetectionTag>& tags) {
+  json out = json::array();
+  for (const DetectionTag& t : tags) {
+    out.push_back({{"label", t.label}, {"score", t.score}, {"count", t.count}});
+  }
+  return out;
+}
+
+json DetectionsJson(const DetectionResult& result) {
+  json out = json::array();
+  for (const Detection& d : result.detections) {
+    out.push_back({{"label", d.label},
+                   {"class_id", d.class_id},
+                   {"score", d.score},
+                   {"box", {d.box.x_min, d.box.y_min, d.box.x_max, d.box.y_max}}});
+  }
+  return out;
+}
+
+json DetectionModelJson(const DetectionResult& result, const std::string& backend) {
+  return {{"model", result.model},         {"version", result.version},
+          {"task", "detection"},           {"backend", backend},
+          {"detections", DetectionsJson(result)}, {"tags", TagsJson(result.tags)}};
+}
+
+json SingleDetectorJson(const DetectionResult& result, const std::string& backend) {
+  return {{"width", result.image_width},
+          {"height", result.image_height},
+          {"results", json::array({DetectionModelJson(result, backend)})},
+          {"tags", TagsJson(result.tags)}};
+}
+
+}  // namespace vigil::server
