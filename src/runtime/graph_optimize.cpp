@@ -146,22 +146,10 @@ int FoldBatchNorms(OnnxGraph* graph) {
 // Pads of a constant Pad over NCHW that only pads H and W: {top, left, bottom, right}, and the
 // padding value.
 bool SpatialConstantPads(const OnnxGraph& graph, const OnnxNode& pad, std::vector<int64_t>* tlbr, float* value) {
-  if (pad.GetString("mode", "constant") != "constant") return false;
-  std::vector<int64_t> pads;
-  *value = 0.0f;
-  if (graph.opset >= 11) {
-    const OnnxInitializer* p = pad.inputs.size() > 1 ? graph.FindInitializer(pad.inputs[1]) : nullptr;
-    if (!p || p->is_float) return false;
-    pads = p->int_data;
-    if (pad.inputs.size() > 2 && !pad.inputs[2].empty()) {
-      const OnnxInitializer* v = graph.FindInitializer(pad.inputs[2]);
-      if (!v || !v->is_float || v->data.size() != 1) return false;
-      *value = v->data[0];
-    }
-  } else {
-    pads = pad.GetInts("pads");
-    *value = pad.GetFloat("value", 0.0f);
-  }
+  Result<OnnxGraph::ConstantPadding> padding = graph.ConstantPad(pad);
+  if (!padding.ok()) return false;
+  const std::vector<int64_t>& pads = padding->pads;
+  *value = padding->value;
   if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) return false;
   for (int64_t v : pads) {
     if (v < 0) return false;

@@ -512,21 +512,9 @@ class Lowering : public PlanBuilder {
   // interior.
   Status LowerPad(const OnnxNode& node) {
     VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
-    if (node.GetString("mode", "constant") != "constant") {
-      return UnsupportedError(node.Describe() + ": only constant padding is supported");
-    }
-    std::vector<int64_t> pads = node.GetInts("pads");
-    float value = node.GetFloat("value", 0.0f);
-    if (graph_.opset >= 11) {
-      const OnnxInitializer* p = graph_.FindInitializer(node.inputs.at(1));
-      if (!p || p->is_float) return UnsupportedError(node.Describe() + ": pads must be an int64 initializer");
-      pads = p->int_data;
-      if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-        VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* v, graph_.FloatInitializer(node, node.inputs[2]));
-        if (v->data.size() != 1) return InvalidArgumentError(node.Describe() + ": constant_value must be a scalar");
-        value = v->data[0];
-      }
-    }
+    VIGIL_ASSIGN_OR_RETURN(OnnxGraph::ConstantPadding padding, graph_.ConstantPad(node));
+    const std::vector<int64_t>& pads = padding.pads;
+    const float value = padding.value;
     const memory::dims in_dims = plan_.values[x].desc.dims();
     const size_t rank = in_dims.size();
     if (pads.size() != 2 * rank) return InvalidArgumentError(node.Describe() + ": pads size");

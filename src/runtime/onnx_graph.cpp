@@ -66,6 +66,26 @@ Result<const OnnxInitializer*> OnnxGraph::FloatInitializer(const OnnxNode& node,
   return init;
 }
 
+Result<OnnxGraph::ConstantPadding> OnnxGraph::ConstantPad(const OnnxNode& node) const {
+  if (node.GetString("mode", "constant") != "constant") {
+    return UnsupportedError(node.Describe() + ": only constant padding is supported");
+  }
+  ConstantPadding result;
+  result.pads = node.GetInts("pads");
+  result.value = node.GetFloat("value", 0.0f);
+  if (opset >= 11) {
+    const OnnxInitializer* p = node.inputs.size() > 1 ? FindInitializer(node.inputs[1]) : nullptr;
+    if (!p || p->is_float) return UnsupportedError(node.Describe() + ": pads must be an int64 initializer");
+    result.pads = p->int_data;
+    if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+      VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* v, FloatInitializer(node, node.inputs[2]));
+      if (v->data.size() != 1) return InvalidArgumentError(node.Describe() + ": constant_value must be a scalar");
+      result.value = v->data[0];
+    }
+  }
+  return result;
+}
+
 std::string ShapeToString(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);

@@ -67,6 +67,14 @@ struct OnnxGraph {
   const OnnxInitializer* FindInitializer(const std::string& name) const;
   // Returns the float initializer `name` or kInvalidArgument naming `node` and the input.
   Result<const OnnxInitializer*> FloatInitializer(const OnnxNode& node, const std::string& name) const;
+  // A constant-mode Pad `node`'s pads (ONNX order: all begins, then all ends) and fill value, read from
+  // attributes (opset < 11) or from its initializer inputs (opset >= 11). kUnsupported for other modes
+  // or computed pads.
+  struct ConstantPadding {
+    std::vector<int64_t> pads;
+    float value = 0.0f;
+  };
+  Result<ConstantPadding> ConstantPad(const OnnxNode& node) const;
 };
 
 struct OnnxLoadLimits {

@@ -380,21 +380,9 @@ class Lowering {
     VIGIL_ASSIGN_OR_RETURN(XnnTensorRef x0, Input(node, 0));
     if (x0.shape.size() != 4) return UnsupportedError(node.Describe() + ": only 4-D Pad is supported");
     VIGIL_ASSIGN_OR_RETURN(XnnTensorRef x, RequireNhwc(node, x0));
-    if (node.GetString("mode", "constant") != "constant") {
-      return UnsupportedError(node.Describe() + ": only constant padding is supported");
-    }
-    std::vector<int64_t> pads = node.GetInts("pads");
-    float value = node.GetFloat("value", 0.0f);
-    if (graph_.opset >= 11) {
-      const OnnxInitializer* p = graph_.FindInitializer(node.inputs.at(1));
-      if (!p || p->is_float) return UnsupportedError(node.Describe() + ": pads must be an int64 initializer");
-      pads = p->int_data;
-      if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-        VIGIL_ASSIGN_OR_RETURN(const OnnxInitializer* v, graph_.FloatInitializer(node, node.inputs[2]));
-        if (v->data.size() != 1) return InvalidArgumentError(node.Describe() + ": constant_value must be a scalar");
-        value = v->data[0];
-      }
-    }
+    VIGIL_ASSIGN_OR_RETURN(OnnxGraph::ConstantPadding padding, graph_.ConstantPad(node));
+    const std::vector<int64_t>& pads = padding.pads;
+    const float value = padding.value;
     if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) {
       return UnsupportedError(node.Describe() + ": only spatial (H, W) padding is supported");
     }
