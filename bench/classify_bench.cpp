@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ort_peer.h"
 #include "runtime/backend.h"
 #include "vigil/classifier.h"
 #include "vigil/model_repository.h"
@@ -69,23 +70,10 @@ double Rate(int workers, double seconds, Work work) {
   return items.load() / Seconds(start, Clock::now());
 }
 
+// ORT's images per second, or -1.
 double OrtRate(const Args& args, const std::string& onnx, int threads, int batch) {
-  std::string cmd = "NODE_PATH='" + args.node_modules + "' node '" + args.ort_script +
-                    "' --model '" + onnx + "' --threads " + std::to_string(threads) +
-                    " --batch " + std::to_string(batch) + " --seconds " +
-                    std::to_string(args.seconds) + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return -1;
-  std::string out;
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  if (pclose(pipe) != 0) return -1;
-  try {
-    size_t brace = out.rfind('{');
-    return nlohmann::json::parse(out.substr(brace)).at("img_per_s").get<double>();
-  } catch (...) {
-    return -1;
-  }
+  const nlohmann::json j = vigil_bench::RunOrtBench(args.node_modules, args.ort_script, onnx, threads, batch, args.seconds);
+  return j.is_object() && j.contains("img_per_s") ? j["img_per_s"].get<double>() : -1;
 }
 
 int Main(int argc, char** argv) {

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ort_peer.h"
 #include "detect/detection_decode.h"
 #include "detect/nms.h"
 #include "media/preprocess.h"
@@ -65,18 +66,8 @@ double MeanMs(double seconds, Work work) {
 
 // ORT's mean ms per run (batch 1), or -1.
 double OrtMs(const Args& args, const std::string& onnx, int threads) {
-  std::string cmd = "VIGIL_NODE_MODULES='" + args.node_modules + "' node '" + args.ort_script +
-                    "' --model '" + onnx + "' --threads " + std::to_string(threads) +
-                    " --batch 1 --seconds " + std::to_string(args.seconds) + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return -1;
-  std::string out;
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  if (pclose(pipe) != 0) return -1;
-  const nlohmann::json j = nlohmann::json::parse(out.substr(out.rfind('{')), nullptr, false);
-  if (!j.is_object() || !j.contains("ms_per_run")) return -1;
-  return j["ms_per_run"].get<double>();
+  const nlohmann::json j = vigil_bench::RunOrtBench(args.node_modules, args.ort_script, onnx, threads, 1, args.seconds);
+  return j.is_object() && j.contains("ms_per_run") ? j["ms_per_run"].get<double>() : -1;
 }
 
 std::string Ratio(double ours, double peer) {
