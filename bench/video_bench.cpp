@@ -21,12 +21,16 @@
 #include <string>
 #include <vector>
 
+#include "video_bench_util.h"
 #include "video/transition_matching.h"
 #include "vigil/video.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using vigil_bench::Median;
+using vigil_bench::Quote;
+using vigil_bench::TimeCommand;
 
 struct Args {
   std::string clip;
@@ -36,25 +40,6 @@ struct Args {
   int size = 224;
   int threads = 2;
 };
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// Wall seconds of a shell command (median of `repeats`); exits if it fails.
-double TimeCommand(const std::string& cmd, int repeats) {
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = Clock::now();
-    if (std::system(cmd.c_str()) != 0) {
-      std::fprintf(stderr, "command failed: %s\n", cmd.c_str());
-      std::exit(1);
-    }
-    t.push_back(std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return Median(t);
-}
 
 struct ReaderRun {
   double seconds = 0;      // median wall time
@@ -75,54 +60,28 @@ ReaderRun RunReader(const std::string& path, const std::string& sampler, int siz
     o.out_width = o.out_height = size;
     o.decode_threads = threads;
     const auto start = Clock::now();
-    auto reader = vigil::VideoReader::Open(path, o);
-    if (!reader.ok()) {
-      std::fprintf(stderr, "%s: %s\n", path.c_str(), reader.status().ToString().c_str());
-      std::exit(1);
-    }
-    vigil::VideoFrame frame;
     int64_t n = 0;
     double max_offset = 0;
-    while (true) {
-      auto more = (*reader)->Next(&frame);
-      if (!more.ok()) {
-        std::fprintf(stderr, "%s: %s\n", path.c_str(), more.status().ToString().c_str());
-        std::exit(1);
-      }
-      if (!*more) break;
+    auto reader = vigil_bench::ReadClipOrExit(path, o, [&](const vigil::VideoFrame& frame) {
       if (o.sampler.kind == vigil::SamplerKind::kInterval) {
         max_offset = std::max(max_offset, std::fabs(frame.timestamp_s - std::round(frame.timestamp_s / o.sampler.interval_s) * o.sampler.interval_s));
       }
       ++n;
-    }
+    });
     t.push_back(std::chrono::duration<double>(Clock::now() - start).count());
     run.frames = n;
-    run.decoded = (*reader)->decoded_frames();
-    run.duration_s = (*reader)->info().duration_s;
+    run.decoded = reader->decoded_frames();
+    run.duration_s = reader->info().duration_s;
     run.max_offset_s = max_offset;
-    run.shots = (*reader)->shots();
-    run.notes = (*reader)->notes();
+    run.shots = reader->shots();
+    run.notes = reader->notes();
   }
   run.seconds = Median(t);
   return run;
 }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 void PrintNotes(const ReaderRun& r) {
   for (const std::string& n : r.notes) std::printf("      note: %s\n", n.c_str());
-}
-
-// Times of the frames ffmpeg's select filter keeps, from a metadata=print file.
-std::vector<double> ReadSelectedTimes(const std::string& file) {
-  std::vector<double> times;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t p = line.find("pts_time:");
-    if (p != std::string::npos) times.push_back(std::strtod(line.c_str() + p + 9, nullptr));
-  }
-  return times;
 }
 
 }  // namespace
@@ -170,10 +129,8 @@ int main(int argc, char** argv) {
   // (c) scene detection.
   if (!a.scene_clip.empty()) {
     ReaderRun scene = RunReader(a.scene_clip, "scene", a.size, a.threads, a.repeats);
-    const std::string meta = "/tmp/vigil_video_bench_scene.txt";
-    const double ff_scene = TimeCommand(ff + "-i " + Quote(a.scene_clip) +
-                                            " -vf \"select='gt(scene,0.3)',metadata=print:file=" + meta + "\" -an -f null -",
-                                        a.repeats);
+    std::vector<double> ff_selected;
+    const double ff_scene = vigil_bench::RunFfmpegSceneSelect(a.scene_clip, 0.3, a.threads, a.repeats, &ff_selected);
     std::printf("(c) scene      %s: vigil %.3f s, %lld frames analysed, %.0f frames/s, %zu shots | ffmpeg select(scene>0.3) %.3f s, %.0f frames/s | vigil/ffmpeg speed %.2fx\n",
                 a.scene_clip.c_str(), scene.seconds, static_cast<long long>(scene.decoded), scene.decoded / scene.seconds,
                 scene.shots.size(), ff_scene, scene.decoded / ff_scene, ff_scene / scene.seconds);
@@ -187,12 +144,11 @@ int main(int argc, char** argv) {
       std::vector<double> ours;
       for (size_t i = 1; i < scene.shots.size(); ++i) ours.push_back(scene.shots[i].start_s);
       const auto s1 = vigil::video::ScoreTransitions(*truth, ours);
-      const auto s2 = vigil::video::ScoreTransitions(*truth, ReadSelectedTimes(meta));
+      const auto s2 = vigil::video::ScoreTransitions(*truth, ff_selected);
       std::printf("    quality vs %d hand-checked transitions: vigil scene recall %.2f precision %.2f (%d/%d detections) | ffmpeg scene>0.3 recall %.2f precision %.2f (%d/%d)\n",
                   s1.transitions, s1.recall, s1.precision, s1.matched, s1.detections, s2.recall, s2.precision,
                   s2.matched, s2.detections);
     }
-    std::remove(meta.c_str());
   }
   return 0;
 }
