@@ -13,7 +13,7 @@
 namespace vigil {
 
 // The loaded model (entry, decode options, preprocessing spec, backend, sessions) + options.
-struct ImageClassifier::Impl : LoadedModel {
+struct ImageClassifier::Impl : ModelRuntime {
   ClassifierOptions options;
   std::unique_ptr<Head> head;  // null when model.onnx gives the probabilities
 

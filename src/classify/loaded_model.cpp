@@ -10,7 +10,7 @@ const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& 
   return nullptr;
 }
 
-Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel* out) {
+Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, ModelRuntime* out) {
   out->entry = std::move(entry);
   const ModelManifest& m = out->entry.manifest;
   const std::string id = m.name + ":" + std::to_string(m.version);

@@ -1,8 +1,10 @@
-// LoadedModel: what every model front end (ImageClassifier, Detector) loads the same way from a
+// ModelRuntime: what every model front end (ImageClassifier, Detector) loads the same way from a
 // repository entry: the backend (manifest preference or the caller's choice), a session pool, the
 // decode options (DCT scaling down to the model input) and the preprocessing spec. Creating it
 // also creates one session, so a model the backend cannot run fails at load time.
 // Thread-safety: immutable after LoadModel; `sessions` is thread-safe.
+// (Not named LoadedModel: that is the service's public struct in vigil/service.h, and two classes
+// of one name in one namespace share their inline destructor symbol, so the linker keeps one.)
 #pragma once
 
 #include <memory>
@@ -25,7 +27,7 @@ struct ModelLoadOptions {
   bool scaled_decode = true;
 };
 
-struct LoadedModel {
+struct ModelRuntime {
   ModelEntry entry;
   DecodeOptions decode;
   PreprocessSpec spec;
@@ -37,6 +39,6 @@ struct LoadedModel {
 const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name);
 
 // Fills `out` for `entry` (whose manifest has been validated).
-Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, LoadedModel* out);
+Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, ModelRuntime* out);
 
 }  // namespace vigil

@@ -13,7 +13,7 @@ namespace vigil {
 
 // The loaded model (entry with the option overrides applied to its manifest, decode options,
 // preprocessing spec, backend, sessions) + options.
-struct Detector::Impl : LoadedModel {
+struct Detector::Impl : ModelRuntime {
   DetectorOptions options;
 
   Result<std::vector<DetectionResult>> RunChunk(const Image* images, size_t count) const;

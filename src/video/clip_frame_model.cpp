@@ -10,7 +10,7 @@ namespace {
 
 class ClipFrameModel : public FrameModel {
  public:
-  ClipFrameModel(std::unique_ptr<LoadedModel> loaded, int max_batch)
+  ClipFrameModel(std::unique_ptr<ModelRuntime> loaded, int max_batch)
       : loaded_(std::move(loaded)), entry_(loaded_->entry), spec_(loaded_->spec),
         max_batch_(size_t(max_batch)) {}
 
@@ -83,7 +83,7 @@ class ClipFrameModel : public FrameModel {
   }
 
  private:
-  std::unique_ptr<LoadedModel> loaded_;
+  std::unique_ptr<ModelRuntime> loaded_;
   const ModelEntry& entry_;
   const PreprocessSpec& spec_;
   size_t max_batch_;
@@ -101,7 +101,7 @@ Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions
   load.backend = options.backend;
   load.threads_per_session = options.threads;
   load.max_batch = options.max_batch;
-  auto loaded = std::make_unique<LoadedModel>();
+  auto loaded = std::make_unique<ModelRuntime>();
   Status status = LoadModel(std::move(entry), load, loaded.get());
   if (!status.ok()) return status.WithContext("loading clip model " + options.model);
   return std::unique_ptr<FrameModel>(new ClipFrameModel(std::move(loaded), options.max_batch));
