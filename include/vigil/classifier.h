@@ -73,8 +73,10 @@ class ImageClassifier {
   // The decode options this classifier uses (limits + the model's minimum size for DCT scaling).
   const DecodeOptions& decode_options() const;
   const ModelManifest& manifest() const;
-  // The backend actually in use: "xnnpack" or "opencv".
+  // The backend actually in use: "onednn", "xnnpack" or "opencv".
   std::string backend_name() const;
+  // The options it was created with.
+  const ClassifierOptions& options() const;
 
  private:
   struct Impl;

@@ -112,6 +112,8 @@ class Detector {
   const ModelManifest& manifest() const;
   // The backend actually in use: "onednn", "xnnpack" or "opencv".
   std::string backend_name() const;
+  // The options it was created with.
+  const DetectorOptions& options() const;
 
  private:
   struct Impl;

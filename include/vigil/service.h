@@ -12,8 +12,12 @@
 //   request.image_bytes = ReadBytes("photo.jpg");
 //   vigil::Result<vigil::Prediction> p = service->Submit(std::move(request)).get();
 //
+// The service is a ModelProvider: other front ends (the video tagger of `vigil serve`) run its
+// loaded classifiers and detectors instead of loading a second copy of the weights.
+//
 // Thread-safety: every method is thread-safe. Reload() swaps the model set atomically; requests
-// already accepted finish on the models they were accepted with.
+// already accepted finish on the models they were accepted with, and models handed out by
+// FindClassifier/FindDetector stay alive while their holders keep them.
 #pragma once
 
 #include <chrono>
@@ -26,6 +30,7 @@
 #include "vigil/detector.h"
 #include "vigil/metrics.h"
 #include "vigil/model_manifest.h"
+#include "vigil/model_provider.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -65,10 +70,10 @@ struct LoadedModel {
   std::string backend;  // "xnnpack", "opencv", ...
 };
 
-class ClassificationService {
+class ClassificationService : public ModelProvider {
  public:
   static Result<std::unique_ptr<ClassificationService>> Create(const ServiceOptions& options);
-  ~ClassificationService();  // Shutdown()
+  ~ClassificationService() override;  // Shutdown()
 
   // Queues one image. The future is always valid; errors (unknown model, full queue, bad image,
   // deadline) arrive through it. Never blocks on inference.
@@ -79,6 +84,10 @@ class ClassificationService {
   std::future<Result<DetectionResult>> SubmitDetection(ClassifyRequest request);
   // True if `model` (at `version`, 0 = any) names a loaded detection model.
   bool IsDetector(const std::string& model, int version = 0) const;
+  // ModelProvider: the loaded instances themselves (version 0 = the highest loaded).
+  std::shared_ptr<const ImageClassifier> FindClassifier(const std::string& name,
+                                                        int version) const override;
+  std::shared_ptr<const Detector> FindDetector(const std::string& name, int version) const override;
 
   // Re-reads the model repository and loads new or changed versions; keeps serving meanwhile.
   Status Reload();

@@ -2,7 +2,9 @@
 // stores VideoTagsToJson as the result. Options (the job's options JSON, all optional):
 //   {"sampler": "keyframes" | "interval:1.5" | "scene[:T]" | "all", "models": ["name[:version]", ...],
 //    "max_frames": N, "threshold": 0..1, "detect_shots": bool, "frames": bool (per-frame labels)}
-// Taggers (loaded models) are cached per distinct option set, so repeated jobs do not reload models.
+// Taggers are cached per distinct option set, so repeated jobs do not reload models; given a
+// ModelProvider (the server passes its ClassificationService), taggers run the provider's loaded
+// classifiers and detectors instead of loading their own copies (see VideoTagger::Create).
 //
 //   vigil::VideoTagJobOptions options;                 // models/, nsfw_mobilenet_v2, keyframes
 //   VIGIL_ASSIGN_OR_RETURN(auto handler, vigil::CreateVideoTagJobHandler(options));
@@ -16,6 +18,8 @@
 #include <vector>
 
 #include "vigil/jobs.h"
+#include "vigil/metrics.h"
+#include "vigil/model_provider.h"
 
 namespace vigil {
 
@@ -30,9 +34,15 @@ struct VideoTagJobOptions {
   std::string default_sampler = "keyframes";
   // Wall-clock budget per video in seconds (0 = none): a video taking longer fails kDeadlineExceeded.
   double time_budget_s = 600;
-  // Distinct option sets whose taggers (loaded models) stay cached; the least recently used is
-  // dropped beyond. Each tagger holds its own copy of its models.
+  // Distinct option sets whose taggers stay cached; the least recently used is dropped beyond.
+  // A tagger holds its own copy only of the models `models` does not provide.
   int max_cached_taggers = 2;
+  // Loaded models to share with the taggers (may be null: every tagger loads its own). Must
+  // outlive the handler's Run calls.
+  const ModelProvider* models = nullptr;
+  // When set: gauge vigil_video_tagger_models{source="shared"|"loaded"}, the models held by the
+  // cached taggers, shared with `models` or loaded as their own copy. Must outlive the handler.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // kInvalidArgument for an empty repository path or a bad default sampler.

@@ -17,6 +17,13 @@
 // aggregated like labels; a classification model whose input has frames > 1 (N x C x T x H x W)
 // is a clip model: consecutive sampled frames are grouped into clips of T and scored per clip.
 //
+// Loaded models: by default a VideoTagger loads its own copy of every model. Created with a
+// ModelProvider (e.g. the ClassificationService of `vigil serve`), it runs the provider's loaded
+// classifiers and detectors instead whenever they fit (same name and version, backend "auto" or
+// the one in use, inference_threads equal to the instance's threads per session, all labels and
+// the manifest's detection thresholds); a shared model keeps its own max_batch (batch_size frames
+// are split into batches of that size). Clip models are always loaded by the tagger.
+//
 // Thread-safety: a VideoTagger is immutable after Create; Tag may be called from several threads
 // at once (each call opens its own reader and uses its own inference sessions). Each Tag call uses
 // two threads (decode, inference). TagControl callbacks run on the calling thread.
@@ -31,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/model_provider.h"
 #include "vigil/status.h"
 #include "vigil/video.h"
 #include "vigil/video_aggregate.h"
@@ -164,10 +172,21 @@ struct VideoTags {
   TagTimings timings;
 };
 
+// One model of a VideoTagger.
+struct VideoTaggerModel {
+  std::string name;
+  int version = 0;
+  std::string kind;     // "classification", "detection" or "clip"
+  std::string backend;  // backend in use
+  bool shared = false;  // the ModelProvider's instance (true) or a copy loaded by the tagger
+};
+
 class VideoTagger {
  public:
-  // Loads every model; checks the options (kInvalidArgument) and the sampler text.
-  static Result<std::unique_ptr<VideoTagger>> Create(const VideoTaggerOptions& options);
+  // Loads every model, or takes it from `models` when given and it fits (see above; `models` is
+  // only used during Create). Checks the options (kInvalidArgument) and the sampler text.
+  static Result<std::unique_ptr<VideoTagger>> Create(const VideoTaggerOptions& options,
+                                                     const ModelProvider* models = nullptr);
   ~VideoTagger();
 
   // Tags one file. Errors: those of VideoReader::Open/Next (kNotFound, kUnsupported, kDataLoss,
@@ -175,6 +194,8 @@ class VideoTagger {
   Result<VideoTags> Tag(const std::string& path, const TagControl& control = {}) const;
 
   const VideoTaggerOptions& options() const;
+  // The models, in the order of options.models.
+  const std::vector<VideoTaggerModel>& models() const;
 
  private:
   struct Impl;

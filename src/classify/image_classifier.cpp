@@ -200,6 +200,7 @@ Result<Prediction> ImageClassifier::ClassifyFile(const std::string& path) const 
 
 const DecodeOptions& ImageClassifier::decode_options() const { return impl_->decode; }
 const ModelManifest& ImageClassifier::manifest() const { return impl_->entry.manifest; }
+const ClassifierOptions& ImageClassifier::options() const { return impl_->options; }
 std::string ImageClassifier::backend_name() const {
   return impl_->backend ? BackendKindName(impl_->backend->kind()) : "none";
 }

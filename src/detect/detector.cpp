@@ -192,6 +192,7 @@ Result<DetectionResult> Detector::DetectFile(const std::string& path) const {
 
 const DecodeOptions& Detector::decode_options() const { return impl_->decode; }
 const ModelManifest& Detector::manifest() const { return impl_->entry.manifest; }
+const DetectorOptions& Detector::options() const { return impl_->options; }
 std::string Detector::backend_name() const { return BackendKindName(impl_->backend->kind()); }
 
 }  // namespace vigil

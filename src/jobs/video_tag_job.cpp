@@ -1,5 +1,6 @@
 // VideoTagJobHandler: job options JSON -> VideoTaggerOptions (validated before queueing), a small
-// cache of taggers per option set, progress and cancellation passed through to VideoTagger::Tag.
+// cache of taggers per option set (sharing the provider's loaded models), progress and cancellation
+// passed through to VideoTagger::Tag.
 #include "vigil/video_tag_job.h"
 
 #include <filesystem>
@@ -35,7 +36,15 @@ struct ParsedOptions {
 
 class VideoTagJobHandler : public JobHandler {
  public:
-  explicit VideoTagJobHandler(const VideoTagJobOptions& options) : options_(options) {}
+  explicit VideoTagJobHandler(const VideoTagJobOptions& options) : options_(options) {
+    if (options_.metrics) {
+      models_gauge_ = &options_.metrics->Gauge(
+          "vigil_video_tagger_models",
+          "Models held by the cached video taggers: shared with the classification service or loaded as their own copy",
+          {"source"});
+      CountModels();
+    }
+  }
 
   Status Validate(const std::string&, const std::string& options_json) const override {
     VIGIL_ASSIGN_OR_RETURN(ParsedOptions parsed, Parse(options_json));
@@ -120,13 +129,27 @@ class VideoTagJobHandler : public JobHandler {
         return cache_.front().second;
       }
     }
-    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<VideoTagger> created, VideoTagger::Create(t));
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<VideoTagger> created, VideoTagger::Create(t, options_.models));
     cache_.emplace_front(k, std::shared_ptr<const VideoTagger>(std::move(created)));
     while (int(cache_.size()) > std::max(1, options_.max_cached_taggers)) cache_.pop_back();
+    CountModels();
     return cache_.front().second;
   }
 
+  // Sets the vigil_video_tagger_models gauge from the cache (caller holds mutex_ or is the
+  // constructor).
+  void CountModels() {
+    if (!models_gauge_) return;
+    int shared = 0, loaded = 0;
+    for (const auto& entry : cache_) {
+      for (const VideoTaggerModel& m : entry.second->models()) ++(m.shared ? shared : loaded);
+    }
+    models_gauge_->Set({"shared"}, shared);
+    models_gauge_->Set({"loaded"}, loaded);
+  }
+
   VideoTagJobOptions options_;
+  MetricFamily* models_gauge_ = nullptr;
   std::mutex mutex_;
   std::list<std::pair<std::string, std::shared_ptr<const VideoTagger>>> cache_;
 };

@@ -419,7 +419,17 @@ std::future<Result<DetectionResult>> ClassificationService::SubmitDetection(Clas
 }
 
 bool ClassificationService::IsDetector(const std::string& model, int version) const {
-  return FindLoaded(impl_->Snapshot()->detectors, model, version) != nullptr;
+  return FindDetector(model, version) != nullptr;
+}
+
+std::shared_ptr<const ImageClassifier> ClassificationService::FindClassifier(const std::string& name,
+                                                                             int version) const {
+  return FindLoaded(impl_->Snapshot()->classifiers, name, version);
+}
+
+std::shared_ptr<const Detector> ClassificationService::FindDetector(const std::string& name,
+                                                                    int version) const {
+  return FindLoaded(impl_->Snapshot()->detectors, name, version);
 }
 
 std::vector<LoadedModel> ClassificationService::Models() const {

@@ -1,5 +1,6 @@
 // FrameModel adapter for image classification models: ImageClassifier::ClassifyBatch on frames
-// already decoded at the model input size; scores re-ordered into the manifest's label order.
+// already decoded at the model input size; scores re-ordered into the manifest's label order. The
+// classifier is the provider's instance when it fits (all labels kept), else loaded here.
 #include <unordered_map>
 
 #include "video/frame_model.h"
@@ -10,8 +11,8 @@ namespace {
 
 class ClassifierFrameModel : public FrameModel {
  public:
-  explicit ClassifierFrameModel(std::unique_ptr<ImageClassifier> classifier)
-      : classifier_(std::move(classifier)) {
+  ClassifierFrameModel(std::shared_ptr<const ImageClassifier> classifier, bool shared)
+      : classifier_(std::move(classifier)), shared_(shared) {
     const ModelManifest& m = classifier_->manifest();
     for (size_t i = 0; i < m.labels.size(); ++i) index_[m.labels[i]] = i;
   }
@@ -21,6 +22,8 @@ class ClassifierFrameModel : public FrameModel {
   const std::vector<std::string>& labels() const override { return classifier_->manifest().labels; }
   int input_width() const override { return classifier_->manifest().input.width; }
   int input_height() const override { return classifier_->manifest().input.height; }
+  std::string backend() const override { return classifier_->backend_name(); }
+  bool shared() const override { return shared_; }
 
   Result<std::vector<FrameOutput>> Run(const std::vector<Image>& images) const override {
     VIGIL_ASSIGN_OR_RETURN(std::vector<Prediction> predictions, classifier_->ClassifyBatch(images));
@@ -36,13 +39,22 @@ class ClassifierFrameModel : public FrameModel {
   }
 
  private:
-  std::unique_ptr<ImageClassifier> classifier_;
+  std::shared_ptr<const ImageClassifier> classifier_;
+  bool shared_;
   std::unordered_map<std::string, size_t> index_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options) {
+  if (options.provider) {
+    std::shared_ptr<const ImageClassifier> shared =
+        options.provider->FindClassifier(options.model, options.version);
+    if (shared && shared->options().top_k == 0 &&
+        SharedModelFits(shared->backend_name(), shared->options().threads_per_session, options)) {
+      return std::unique_ptr<FrameModel>(new ClassifierFrameModel(std::move(shared), true));
+    }
+  }
   ClassifierOptions c;
   c.model_repository = options.model_repository;
   c.model = options.model;
@@ -53,7 +65,7 @@ Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelO
   c.top_k = 0;
   c.with_embedding = false;
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<ImageClassifier> classifier, ImageClassifier::Create(c));
-  return std::unique_ptr<FrameModel>(new ClassifierFrameModel(std::move(classifier)));
+  return std::unique_ptr<FrameModel>(new ClassifierFrameModel(std::move(classifier), false));
 }
 
 }  // namespace vigil::video

@@ -21,6 +21,7 @@ class ClipFrameModel : public FrameModel {
   int input_width() const override { return entry_.manifest.input.width; }
   int input_height() const override { return entry_.manifest.input.height; }
   int clip_length() const override { return entry_.manifest.input.frames; }
+  std::string backend() const override { return BackendKindName(loaded_->backend->kind()); }
 
   Result<std::vector<FrameOutput>> Run(const std::vector<Image>& images) const override {
     const size_t t_len = size_t(clip_length());

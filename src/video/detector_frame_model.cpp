@@ -1,5 +1,6 @@
 // FrameModel adapter for detection models: Detector::DetectBatch per frame, then per class the
-// best box score (0 when absent) and the box count: object tags that aggregate like labels.
+// best box score (0 when absent) and the box count: object tags that aggregate like labels. The
+// detector is the provider's instance when it fits (manifest thresholds), else loaded here.
 #include <unordered_map>
 
 #include "video/frame_model.h"
@@ -10,7 +11,8 @@ namespace {
 
 class DetectorFrameModel : public FrameModel {
  public:
-  explicit DetectorFrameModel(std::unique_ptr<Detector> detector) : detector_(std::move(detector)) {
+  DetectorFrameModel(std::shared_ptr<const Detector> detector, bool shared)
+      : detector_(std::move(detector)), shared_(shared) {
     const ModelManifest& m = detector_->manifest();
     for (size_t i = 0; i < m.labels.size(); ++i) index_[m.labels[i]] = i;
   }
@@ -21,6 +23,8 @@ class DetectorFrameModel : public FrameModel {
   int input_width() const override { return detector_->manifest().input.width; }
   int input_height() const override { return detector_->manifest().input.height; }
   bool wants_aspect() const override { return true; }
+  std::string backend() const override { return detector_->backend_name(); }
+  bool shared() const override { return shared_; }
 
   Result<std::vector<FrameOutput>> Run(const std::vector<Image>& images) const override {
     VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> results, detector_->DetectBatch(images));
@@ -39,13 +43,24 @@ class DetectorFrameModel : public FrameModel {
   }
 
  private:
-  std::unique_ptr<Detector> detector_;
+  std::shared_ptr<const Detector> detector_;
+  bool shared_;
   std::unordered_map<std::string, size_t> index_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<FrameModel>> CreateDetectorFrameModel(const FrameModelOptions& options) {
+  if (options.provider) {
+    std::shared_ptr<const Detector> shared = options.provider->FindDetector(options.model, options.version);
+    if (shared) {
+      const DetectorOptions& o = shared->options();
+      if (o.score_threshold < 0 && o.iou_threshold < 0 && o.max_detections < 0 &&
+          SharedModelFits(shared->backend_name(), o.threads_per_session, options)) {
+        return std::unique_ptr<FrameModel>(new DetectorFrameModel(std::move(shared), true));
+      }
+    }
+  }
   DetectorOptions d;
   d.model_repository = options.model_repository;
   d.model = options.model;
@@ -54,7 +69,7 @@ Result<std::unique_ptr<FrameModel>> CreateDetectorFrameModel(const FrameModelOpt
   d.threads_per_session = options.threads;
   d.max_batch = 1;  // the imported detectors have a fixed batch of 1 (see DetectorOptions)
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::Create(d));
-  return std::unique_ptr<FrameModel>(new DetectorFrameModel(std::move(detector)));
+  return std::unique_ptr<FrameModel>(new DetectorFrameModel(std::move(detector), false));
 }
 
 }  // namespace vigil::video

@@ -1,6 +1,8 @@
 // Internal to src/video: FrameModel, what VideoTagger runs on sampled frames. One adapter per
 // model kind: classification (ImageClassifier), clip classification (N x C x T x H x W ONNX models
-// on the runtime backends), detection (Detector -> per-class object tags).
+// on the runtime backends), detection (Detector -> per-class object tags). Classifiers and
+// detectors come from a ModelProvider when it holds a compatible instance (same model and version,
+// backend, threads, no top_k or threshold overrides), else they are loaded here.
 // Thread-safety: a FrameModel is immutable after creation; Run may be called from any thread.
 #pragma once
 
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "vigil/image.h"
+#include "vigil/model_provider.h"
 #include "vigil/status.h"
 
 namespace vigil::video {
@@ -27,6 +30,10 @@ class FrameModel {
   // "classification", "detection" or "clip".
   virtual const char* kind() const = 0;
   virtual const std::vector<std::string>& labels() const = 0;
+  // The backend in use ("onednn", "xnnpack", "opencv") and whether the instance came from the
+  // ModelProvider (true) or was loaded for this FrameModel (false).
+  virtual std::string backend() const = 0;
+  virtual bool shared() const { return false; }
   // The input size frames should be decoded to.
   virtual int input_width() const = 0;
   virtual int input_height() const = 0;
@@ -46,11 +53,19 @@ struct FrameModelOptions {
   int version = 0;        // 0 = latest
   std::string backend = "auto";
   int threads = 1;        // intra-op threads per inference session
-  int max_batch = 8;      // largest batch per inference call
+  int max_batch = 8;      // largest batch per inference call (a shared model keeps its own)
+  // Models already loaded elsewhere (may be null): a compatible instance is used instead of
+  // loading a copy. Only asked during creation.
+  const ModelProvider* provider = nullptr;
 };
 
-// Loads the model and picks the adapter from its manifest (task, input frames).
+// Loads the model (or takes it from options.provider) and picks the adapter from its manifest
+// (task, input frames). The adapters below get options.version resolved (never 0).
 Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& options);
+
+// True when a provider's instance running on `backend_in_use` with `threads` intra-op threads per
+// session is what `options` asks for ("auto" accepts any backend).
+bool SharedModelFits(const std::string& backend_in_use, int threads, const FrameModelOptions& options);
 
 // Adapters (CreateFrameModel dispatches to these).
 Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options);

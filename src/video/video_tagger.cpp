@@ -119,6 +119,7 @@ struct VideoTagger::Impl {
   VideoTaggerOptions options;
   SamplerSpec sampler;
   std::vector<std::unique_ptr<FrameModel>> models;
+  std::vector<VideoTaggerModel> model_info;
   int decode_width = 0;
   int decode_height = 0;
   bool keep_aspect = false;  // a detector is among the models (classifiers stretch anyway)
@@ -127,8 +128,10 @@ struct VideoTagger::Impl {
 VideoTagger::VideoTagger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VideoTagger::~VideoTagger() = default;
 const VideoTaggerOptions& VideoTagger::options() const { return impl_->options; }
+const std::vector<VideoTaggerModel>& VideoTagger::models() const { return impl_->model_info; }
 
-Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOptions& options) {
+Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOptions& options,
+                                                         const ModelProvider* provider) {
   VIGIL_RETURN_IF_ERROR(ValidateOptions(options));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -143,7 +146,10 @@ Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOption
     m.backend = options.backend;
     m.threads = options.inference_threads;
     m.max_batch = options.batch_size;
+    m.provider = provider;
     VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<FrameModel> model, video::CreateFrameModel(m));
+    impl->model_info.push_back(
+        {model->name(), model->version(), model->kind(), model->backend(), model->shared()});
     impl->decode_width = std::max(impl->decode_width, model->input_width());
     impl->decode_height = std::max(impl->decode_height, model->input_height());
     impl->keep_aspect = impl->keep_aspect || model->wants_aspect();

@@ -90,6 +90,8 @@ int RunServe(const ServeArgs& args) {
     video_options.default_models = {config.service.default_model};
     video_options.time_budget_s = config.jobs.time_budget_seconds;
     video_options.max_cached_taggers = config.jobs.cached_taggers;
+    video_options.models = service->get();  // taggers run the service's loaded models
+    video_options.metrics = &(*service)->metrics();
     auto video_handler = CreateVideoTagJobHandler(video_options);
     if (!video_handler.ok()) return ReportError(video_handler.status());
     Status registered = runner->RegisterHandler(kVideoTagJobKind, std::move(*video_handler));

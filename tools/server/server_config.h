@@ -34,8 +34,9 @@ struct JobsConfig {
   bool keep_uploads = false;               // keep uploaded files after their job ends
   double time_budget_seconds = 600;        // wall-clock budget per video (0 = none)
   int retention_hours = 168;               // finished jobs older than this are deleted (0 = keep)
-  int cached_taggers = 2;                  // option sets whose loaded models stay cached (each
-                                           // holds its own copy of its models: ~50 MB MobileNetV2)
+  int cached_taggers = 2;                  // option sets whose video taggers stay cached; they
+                                           // share the service's loaded models and hold their own
+                                           // copy only of models the service does not load
 };
 
 // Delivery of finished jobs to their callback URL.

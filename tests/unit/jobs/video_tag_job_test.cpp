@@ -1,7 +1,8 @@
 // The video.tag job handler on a real model and a generated clip: options are checked before a job
 // is queued (sampler, models, unknown keys), Run tags the clip through VideoTagger with progress,
 // cancellation stops it, and a file of random bytes fails with a clear error that does not expose
-// the server's path.
+// the server's path. Given a ModelProvider, the cached taggers run its classifier (one instance for
+// every option set) and the vigil_video_tagger_models gauge says so.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "unit/video/fixed_provider.h"
 #include "vigil/video_tag_job.h"
 
 namespace vigil {
@@ -116,6 +118,38 @@ TEST_F(VideoTagJobTest, RandomBytesFailWithAClearErrorWithoutThePath) {
       << result.status().ToString();
   EXPECT_EQ(result.status().message().find(*dir_), std::string::npos) << result.status().message();
   EXPECT_GT(result.status().message().size(), 10u);
+}
+
+TEST_F(VideoTagJobTest, CachedTaggersShareTheProvidersClassifier) {
+  ASSERT_NE(clip_, nullptr);
+  ClassifierOptions c;
+  c.model_repository = ModelsDir();
+  auto classifier = ImageClassifier::Create(c);
+  ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
+  testing::FixedProvider provider;
+  provider.classifier = std::move(*classifier);
+  for (const bool share : {true, false}) {
+    MetricsRegistry metrics;
+    VideoTagJobOptions options;
+    options.model_repository = ModelsDir();
+    options.models = share ? &provider : nullptr;
+    options.metrics = &metrics;
+    auto handler = CreateVideoTagJobHandler(options);
+    ASSERT_TRUE(handler.ok()) << handler.status().ToString();
+    std::atomic<bool> cancel{false};
+    // Two option sets: two cached taggers.
+    for (const char* job_options : {R"({"sampler":"interval:0.5"})", R"({"sampler":"keyframes"})"}) {
+      auto result = (*handler)->Run(MakeJob(*clip_, job_options), [](double) {}, cancel);
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+      EXPECT_NE(result->find("Neutral"), std::string::npos);
+    }
+    MetricFamily& gauge = metrics.Gauge("vigil_video_tagger_models", "", {"source"});
+    EXPECT_EQ(gauge.Value({"shared"}), share ? 2 : 0);
+    EXPECT_EQ(gauge.Value({"loaded"}), share ? 0 : 2);
+    // The provider's reference plus one per cached tagger.
+    EXPECT_EQ(provider.classifier.use_count(), share ? 3 : 1);
+  }
+  EXPECT_EQ(provider.classifier.use_count(), 1) << "the handlers are gone, so are their taggers";
 }
 
 }  // namespace
