@@ -5,6 +5,8 @@
 # JSON, unknown parameter/model/job, bad sampler, oversized and truncated uploads, paths outside
 # jobs.input_dirs) -> the right 4xx with a JSON body; roles on the job routes; cancel; callbacks to
 # an allowed loopback listener (delivered once, redirects never followed) and refused hosts;
+# signed callbacks (two secrets: rotation) verified by the receiver of docs/http-api.md, which
+# refuses tampered bodies, changed headers and stale replays; secrets never logged or returned;
 # restart mid-job after SIGKILL (job resumes, attempts 2) and after SIGTERM with no drain time
 # (job re-queued, attempts 1): never lost, never duplicated; job metrics; /openapi.json checked
 # by a real OpenAPI 3 validator (npm @seriousme/openapi-schema-validator).
@@ -31,23 +33,43 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$TMP/server.err" ] && tail -20 "$TMP/server.err"; exit 1; }
 
-# A callback listener: records every request (path + body) as a JSON line; /redirect answers 302
-# to /stolen (which must never be hit).
+# Callback signing secrets (a rotation: the server signs with both, the receiver knows only the new).
+OLD_SECRET="whsec_$(openssl rand -base64 32)"
+NEW_SECRET="whsec_$(openssl rand -base64 48)"
+# A callback receiver: verifies the Standard Webhooks signature with NEW_SECRET exactly as
+# docs/http-api.md shows (401 when it does not verify), records every request (path, headers, body,
+# whether it verified, and whether OLD_SECRET's signature verifies too) as a JSON line; /redirect
+# answers 302 to /stolen (which must never be hit).
 cat > "$TMP/listener.js" <<'JS'
-const http = require('http'), fs = require('fs'), [log, portFile] = process.argv.slice(2);
+const http = require('http'), fs = require('fs'), crypto = require('crypto');
+const [log, portFile, secret, oldSecret] = process.argv.slice(2);
+// The receiver example of docs/http-api.md ("Signed callbacks"), unchanged.
+function verifyVigilCallback(secret, headers, raw, now = Date.now() / 1000) {
+  const id = headers['webhook-id'], ts = headers['webhook-timestamp'] || '';
+  if (!/^[0-9]+$/.test(ts) || Math.abs(now - Number(ts)) > 300) return false;  // replay window
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const mac = crypto.createHmac('sha256', key).update(`${id}.${ts}.`).update(raw).digest();
+  return (headers['webhook-signature'] || '').split(' ').some(s => {
+    const sig = Buffer.from(s.startsWith('v1,') ? s.slice(3) : '', 'base64');
+    return sig.length === mac.length && crypto.timingSafeEqual(sig, mac);
+  });
+}
 const server = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', c => body += c);
+  const chunks = [];
+  req.on('data', c => chunks.push(c));
   req.on('end', () => {
-    fs.appendFileSync(log, JSON.stringify({path: req.url, type: req.headers['content-type'], body}) + '\n');
+    const raw = Buffer.concat(chunks), verified = verifyVigilCallback(secret, req.headers, raw);
+    fs.appendFileSync(log, JSON.stringify({path: req.url, type: req.headers['content-type'], headers: req.headers,
+      body: raw.toString('utf8'), verified, verified_old: verifyVigilCallback(oldSecret, req.headers, raw)}) + '\n');
     if (req.url.startsWith('/redirect')) { res.writeHead(302, {Location: 'http://127.0.0.1:' + server.address().port + '/stolen'}); res.end(); return; }
+    if (!verified) { res.writeHead(401, {'Content-Type': 'text/plain'}); res.end('bad signature'); return; }
     res.writeHead(200, {'Content-Type': 'text/plain'}); res.end('ok');
   });
 });
 server.listen(0, '127.0.0.1', () => fs.writeFileSync(portFile, String(server.address().port)));
 JS
 touch "$TMP/callbacks.jsonl"
-node "$TMP/listener.js" "$TMP/callbacks.jsonl" "$TMP/listener.port" &
+node "$TMP/listener.js" "$TMP/callbacks.jsonl" "$TMP/listener.port" "$NEW_SECRET" "$OLD_SECRET" &
 LISTENER=$!
 for _ in $(seq 1 50); do [ -s "$TMP/listener.port" ] && break; sleep 0.1; done
 HOOK_PORT=$(cat "$TMP/listener.port")
@@ -78,6 +100,7 @@ callbacks:
   timeout_seconds: 2
   max_attempts: 2
   retry_backoff_ms: 100
+  signing_secrets: ["$OLD_SECRET", "$NEW_SECRET"]
 YAML
 
 start_server() {
@@ -226,7 +249,46 @@ if (state.callback.state !== 'failed' || state.callback.attempts !== 2) throw ne
 const ok = JSON.parse(fs.readFileSync(dir + '/cb_ok_state.json'));
 if (ok.callback.state !== 'delivered' || ok.callback.attempts !== 1) throw new Error('delivered callback state ' + JSON.stringify(ok.callback));
 console.log('ok  callback delivered once with the job; a 302 was not followed (2 attempts, then failed)');
+// Signed: the receiver verified it with the new secret, the old secret's signature verifies too
+// (rotation: two v1 signatures), the delivery id is the job id, the timestamp is current.
+const h = mine[0].headers;
+if (!mine[0].verified || !mine[0].verified_old) throw new Error('signature did not verify: ' + JSON.stringify(h));
+if (h['webhook-signature'].split(' ').length !== 2 || !h['webhook-signature'].split(' ').every(s => /^v1,[A-Za-z0-9+/]{43}=$/.test(s)))
+  throw new Error('webhook-signature ' + h['webhook-signature']);
+if (h['webhook-id'] !== id || h['x-vigil-job-id'] !== id) throw new Error('webhook-id ' + h['webhook-id']);
+if (Math.abs(Date.now() / 1000 - Number(h['webhook-timestamp'])) > 120) throw new Error('webhook-timestamp ' + h['webhook-timestamp']);
+// Redirect attempts: each signed afresh, same id.
+if (!redirects.every(r => r.verified && r.headers['webhook-id'] === redirectId)) throw new Error('redirect attempts not signed');
+fs.writeFileSync(dir + '/delivery.json', JSON.stringify(mine[0]));
+console.log('ok  callback signed with both secrets (rotation), verified by the receiver, webhook-id = job id');
 JS
+# The receiver refuses a tampered body, a changed timestamp or id, and a stale replay (401); the
+# untouched delivery replayed at once is accepted (idempotency is the receiver's job: webhook-id).
+replay() {  # replay NAME EXPECTED_STATUS MUTATION(js expression on d = {headers, body})
+  NEW_SECRET="$NEW_SECRET" node - "$TMP/delivery.json" "$3" > "$TMP/replay_$1.args" <<'JS'
+const fs = require('fs'), d = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+eval(process.argv[3]);
+fs.writeFileSync(process.argv[2] + '.body', d.body);
+for (const k of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) console.log(k + ': ' + d.headers[k]);
+JS
+  local args=() line code
+  while IFS= read -r line; do args+=(-H "$line"); done < "$TMP/replay_$1.args"
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${args[@]}" -H 'Content-Type: application/json' \
+    --data-binary @"$TMP/delivery.json.body" "http://127.0.0.1:$HOOK_PORT/replay/$1")
+  [ "$code" = "$2" ] || fail "replay $1: HTTP $code, expected $2"
+  echo "ok  replay $1 -> $code"
+}
+replay untouched 200 ''
+replay tampered_body 401 'd.body = d.body.replace("\"succeeded\"", "\"failed\"")'
+replay appended_body 401 'd.body += " "'
+replay other_timestamp 401 'd.headers["webhook-timestamp"] = String(Number(d.headers["webhook-timestamp"]) + 1)'
+replay other_id 401 'd.headers["webhook-id"] = "0".repeat(32)'
+replay old_secret_only 401 'd.headers["webhook-signature"] = d.headers["webhook-signature"].split(" ")[0]'
+# Re-signed with the receiver's secret: accepted at the current time, refused 400 s in the past.
+RESIGN='d.headers["webhook-timestamp"] = String(Math.floor(Date.now() / 1000) + SHIFT); d.headers["webhook-signature"] = "v1," + require("crypto").createHmac("sha256", Buffer.from(process.env.NEW_SECRET.slice(6), "base64")).update(d.headers["webhook-id"] + "." + d.headers["webhook-timestamp"] + "." + d.body).digest("base64")'
+replay resigned_now 200 "const SHIFT = 0; $RESIGN"
+replay stale 401 "const SHIFT = -400; $RESIGN"
+replay future 401 "const SHIFT = 400; $RESIGN"
 
 # ---- cancel ---------------------------------------------------------------------------------------
 cp "$LONG" "$TMP/inputs/long.avi"
@@ -310,9 +372,26 @@ const doc = JSON.parse(require('fs').readFileSync(file, 'utf8'));
   for (const p of ['/v1/images:classify', '/v1/videos:tag', '/v1/jobs', '/v1/jobs/{id}', '/v1/models', '/v1/models:reload', '/healthz', '/readyz', '/metrics', '/openapi.json'])
     if (!doc.paths[p]) throw new Error('missing path ' + p);
   if (!doc.paths['/v1/jobs/{id}'].delete) throw new Error('no cancel operation');
+  const hook = doc.paths['/v1/videos:tag'].post.callbacks.jobFinished['{$request.query.callback_url}'].post;
+  if (!['webhook-id', 'webhook-timestamp', 'webhook-signature'].every(h => hook.parameters.some(p => p.name === h && p.in === 'header')))
+    throw new Error('callback headers');
   console.log('ok  openapi: valid OpenAPI ' + validator.version + ' (' + Object.keys(doc.paths).length + ' paths)');
 })().catch(e => { console.error(e.message); process.exit(1); });
 JS
 
 stop_server TERM
+# The signing secrets never reach a log or a response; a malformed one stops the server at start
+# with an error naming its position only.
+for secret in "$OLD_SECRET" "$NEW_SECRET"; do
+  ! grep -rqF -- "${secret#whsec_}" "$TMP/server.out" "$TMP/server.err" "$TMP"/*.json || fail "a signing secret was logged or returned"
+done
+BAD_SECRET="whsec_$(openssl rand -base64 12)"
+sed "s|signing_secrets: .*|signing_secrets: [\"$NEW_SECRET\", \"$BAD_SECRET\"]|" "$TMP/vigil.yaml" > "$TMP/bad_secret.yaml"
+set +e
+"$VIGIL_BIN" serve --config "$TMP/bad_secret.yaml" > /dev/null 2> "$TMP/bad_secret.err"; code=$?
+set -e
+[ $code -ne 0 ] && grep -q "callbacks.signing_secrets: webhook secret 2 of 2" "$TMP/bad_secret.err" \
+  || fail "bad secret: exit $code, $(cat "$TMP/bad_secret.err")"
+! grep -qF -- "${BAD_SECRET#whsec_}" "$TMP/bad_secret.err" || fail "the bad secret was printed"
+echo "ok  secrets neither logged nor returned; a malformed secret is refused at start: $(cat "$TMP/bad_secret.err")"
 echo "server_jobs: all checks passed in ${SECONDS}s"

@@ -1,10 +1,11 @@
 // CallbackSender: the delivery thread (allow-list re-checked, timeout, retries with backoff, no
-// redirects, state in the JobStore).
+// redirects, state in the JobStore, Standard Webhooks signature per attempt).
 #include "callback_sender.h"
 
 #include <httplib.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "vigil/callback_url.h"
 
@@ -27,6 +28,13 @@ CallbackSender::CallbackSender(const CallbacksConfig& config, JobStore* store, M
 CallbackSender::~CallbackSender() { Stop(); }
 
 Status CallbackSender::Start() {
+  if (!config_.signing_secrets.empty()) {
+    Result<WebhookSigner> signer = WebhookSigner::Create(config_.signing_secrets);
+    if (!signer.ok()) return signer.status().WithContext("callbacks.signing_secrets");
+    signer_ = std::move(*signer);
+  } else if (!config_.allowed_hosts.empty()) {
+    Log(LogLevel::kWarning, "callbacks are not signed: set callbacks.signing_secrets so receivers can verify them");
+  }
   VIGIL_ASSIGN_OR_RETURN(std::vector<Job> pending, store_->PendingCallbacks(100000));
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -110,8 +118,14 @@ bool CallbackSender::Deliver(const Job& job, std::string* outcome) {
   client.set_read_timeout(config_.timeout_seconds, 0);
   client.set_write_timeout(config_.timeout_seconds, 0);
   client.set_follow_location(false);  // a redirect could lead to any host: never followed
-  httplib::Headers headers = {{"User-Agent", "vigil-callback/0.1"}, {"X-Vigil-Job-Id", job.id}};
-  httplib::Result res = client.Post(url->path, headers, JobJson(job), "application/json");
+  // The job id is the delivery id: one callback per job, the same id on every retry, so a receiver
+  // can drop duplicates. The timestamp and signature are fresh for each attempt.
+  const std::string body = JobJson(job);
+  const int64_t now = int64_t(std::time(nullptr));
+  httplib::Headers headers = {{"User-Agent", "vigil-callback/0.1"}, {"X-Vigil-Job-Id", job.id},
+                              {"webhook-id", job.id}, {"webhook-timestamp", std::to_string(now)}};
+  if (signer_) headers.emplace("webhook-signature", signer_->Sign(job.id, now, body));
+  httplib::Result res = client.Post(url->path, headers, body, "application/json");
   if (!res) {
     *outcome = "error";
     Log(LogLevel::kWarning, "callback " + job.callback_url + ": " + httplib::to_string(res.error()));

@@ -1,18 +1,22 @@
 // CallbackSender: POSTs a finished job (the GET /v1/jobs/{id} document) to its callback URL, only
 // for hosts on callbacks.allowed_hosts, with a timeout, retries with exponential backoff, and no
 // redirects. Delivery state is kept in the JobStore, so callbacks still pending when the server
-// stops are sent after the next start.
+// stops are sent after the next start. With callbacks.signing_secrets, every attempt is signed
+// (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature; see
+// include/vigil/webhook_signature.h and docs/http-api.md).
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "server_config.h"
 #include "vigil/jobs.h"
 #include "vigil/metrics.h"
+#include "vigil/webhook_signature.h"
 
 namespace vigil::server {
 
@@ -21,7 +25,7 @@ class CallbackSender {
   // `store` and `metrics` must outlive the sender.
   CallbackSender(const CallbacksConfig& config, JobStore* store, MetricsRegistry* metrics);
   ~CallbackSender();  // Stop()
-  // Queues the store's pending callbacks, starts the delivery thread.
+  // Loads the signing secrets, queues the store's pending callbacks, starts the delivery thread.
   Status Start();
   // Queues one finished job for delivery (no-op without a callback URL).
   void Enqueue(const Job& job);
@@ -39,6 +43,7 @@ class CallbackSender {
   bool Deliver(const Job& job, std::string* outcome);
 
   CallbacksConfig config_;
+  std::optional<WebhookSigner> signer_;  // set by Start when signing_secrets is not empty
   JobStore* store_;
   MetricFamily& sent_;
   std::mutex mutex_;

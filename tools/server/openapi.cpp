@@ -198,11 +198,36 @@ std::string OpenApiJson() {
   video_body["content"]["application/json"] = {{"schema", {{"$ref", "#/components/schemas/VideoPathRequest"}}}};
   json job_id_param = json::array({{{"name", "id"}, {"in", "path"}, {"required", true},
                                     {"schema", {{"type", "string"}}}, {"description", "Job id"}}});
+  // The callback POSTed to callback_url when the job ends (Standard Webhooks signature headers).
+  auto header = [](const char* name, const char* description, bool required = true) {
+    return json{{"name", name}, {"in", "header"}, {"required", required}, {"schema", {{"type", "string"}}},
+                {"description", description}};
+  };
+  json job_finished = {
+      {"{$request.query.callback_url}",
+       {{"post",
+         {{"summary", "The finished job, signed when callbacks.signing_secrets is set (docs/http-api.md)"},
+          {"parameters",
+           json::array({header("webhook-id", "Delivery id (the job id): the same on every retry"),
+                        header("webhook-timestamp", "Unix seconds of this attempt; refuse it when more than "
+                                                    "5 minutes from your clock"),
+                        header("webhook-signature",
+                               "Space-separated \"v1,BASE64\" (one per active secret): HMAC-SHA256 of "
+                               "\"{webhook-id}.{webhook-timestamp}.{body}\" keyed with the base64-decoded "
+                               "part of a whsec_ secret; only sent with signing secrets",
+                               false),
+                        header("X-Vigil-Job-Id", "The job id")})},
+          {"requestBody",
+           {{"required", true},
+            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Job"}}}}}}}}},
+          {"responses",
+           {{"2XX", {{"description", "Delivered; anything else (3xx included) is retried"}}}}}}}}}};
   json tag_video = {
       {"summary", "Queue a video tagging job (upload or server-local path); poll GET /v1/jobs/{id}"},
       {"operationId", "tagVideo"},
       {"parameters", video_params},
       {"requestBody", video_body},
+      {"callbacks", {{"jobFinished", job_finished}}},
       {"responses",
        {{"202", {{"description", "Job queued"},
                  {"headers", {{"Location", {{"description", "/v1/jobs/{id}"}, {"schema", {{"type", "string"}}}}}}},

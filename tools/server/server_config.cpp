@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "vigil/webhook_signature.h"
+
 namespace vigil::server {
 namespace {
 
@@ -92,11 +94,13 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
     }
     if (YAML::Node cb = root["callbacks"]) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(path, "callbacks", cb,
-                                      {"allowed_hosts", "timeout_seconds", "max_attempts", "retry_backoff_ms"}));
+                                      {"allowed_hosts", "timeout_seconds", "max_attempts", "retry_backoff_ms",
+                                       "signing_secrets"}));
       Read(cb, "allowed_hosts", &c->callbacks.allowed_hosts);
       Read(cb, "timeout_seconds", &c->callbacks.timeout_seconds);
       Read(cb, "max_attempts", &c->callbacks.max_attempts);
       Read(cb, "retry_backoff_ms", &c->callbacks.retry_backoff_ms);
+      Read(cb, "signing_secrets", &c->callbacks.signing_secrets);
     }
     if (YAML::Node keys = root["api_keys"]) {
       c->api_keys.clear();
@@ -159,6 +163,10 @@ Status ValidateServerConfig(const ServerConfig& c) {
       return InvalidArgumentError("callbacks.allowed_hosts: \"" + host +
                                   "\" is not a host name or IPv4 address (no scheme, port or path)");
     }
+  }
+  if (!cb.signing_secrets.empty()) {
+    Result<WebhookSigner> signer = WebhookSigner::Create(cb.signing_secrets);
+    if (!signer.ok()) return signer.status().WithContext("callbacks.signing_secrets");
   }
   for (const ApiKey& k : c.api_keys) {
     if (k.key.size() < 8) return InvalidArgumentError("api_keys: a key must have at least 8 characters");

@@ -46,6 +46,10 @@ struct CallbacksConfig {
   int timeout_seconds = 5;                 // connect, send and receive, per attempt
   int max_attempts = 5;                    // then the callback is marked failed
   int retry_backoff_ms = 500;              // first retry delay, doubled each time (max 60 s)
+  // "whsec_<base64>" secrets (include/vigil/webhook_signature.h); each callback carries one
+  // Standard Webhooks signature per secret (two during a rotation). Empty = unsigned callbacks.
+  // Never logged, never in a response.
+  std::vector<std::string> signing_secrets;
 };
 
 struct ServerConfig {
