@@ -8,6 +8,9 @@
 //   VIGIL_ASSIGN_OR_RETURN(vigil::DetectionResult r, detector->DetectFile("photo.jpg"));
 //   // r.detections[0]: label "cat", score 0.58, box {x_min 12, y_min 40, x_max 300, y_max 290}
 //   // r.tags[0]:       label "cat", score 0.58, count 1
+//   vigil::DetectParams strict;                      // per call, the detector is unchanged
+//   strict.score_threshold = 0.6f;
+//   VIGIL_ASSIGN_OR_RETURN(r, detector->DetectFile("photo.jpg", strict));
 //
 // Thread-safety: a Detector is immutable after Create; every Detect* method may be called from any
 // number of threads at once. Each concurrent call uses its own inference session (created on first
@@ -40,14 +43,31 @@ struct DetectorOptions {
   // 1 (shapes are folded at import), and batching does not pay on CPU anyway.
   int max_batch = 1;
   // Overrides of the manifest's detection settings; a negative value keeps the manifest's.
+  // Same ranges as DetectParams (checked by ValidateDetectParams).
   float score_threshold = -1;  // keep detections scoring at least this, in [0, 1]
   float iou_threshold = -1;    // NMS overlap threshold, in (0, 1]
-  int max_detections = -1;     // per image, after NMS
+  int max_detections = -1;     // per image, after NMS, in 1..10000
   // Decoding limits (min_width/min_height default to the model input for JPEG DCT scaling; set
   // scaled_decode = false to always decode at full size).
   DecodeOptions decode;
   bool scaled_decode = true;
 };
+
+// The most detections a model or a call may keep per image (manifest, options and DetectParams).
+inline constexpr int kMaxDetections = 10000;
+
+// Per-call detection settings (the Detect* methods' last argument): override, for one call, the
+// detector's own (its manifest with the DetectorOptions overrides) without changing the detector,
+// which other threads share. A negative value keeps the detector's.
+struct DetectParams {
+  float score_threshold = -1;  // keep detections scoring at least this, in [0, 1]
+  float iou_threshold = -1;    // NMS overlap threshold, in (0, 1]
+  int max_detections = -1;     // per image, after NMS, in 1..10000
+};
+
+// kInvalidArgument naming the field, its range and the value when a set value (not negative) is
+// out of range or NaN.
+Status ValidateDetectParams(const DetectParams& params);
 
 // An axis-aligned box in the pixel coordinates of the image passed to Detect (x right, y down;
 // (0, 0) is the top-left corner of the top-left pixel), clipped to the image.
@@ -98,13 +118,15 @@ class Detector {
   static Result<std::unique_ptr<Detector>> Create(const DetectorOptions& options);
   ~Detector();
 
-  Result<DetectionResult> Detect(const Image& image) const;
+  // `params` are checked first (ValidateDetectParams).
+  Result<DetectionResult> Detect(const Image& image, const DetectParams& params = {}) const;
   // One inference call per options.max_batch images; results in input order.
-  Result<std::vector<DetectionResult>> DetectBatch(const std::vector<Image>& images) const;
+  Result<std::vector<DetectionResult>> DetectBatch(const std::vector<Image>& images,
+                                                   const DetectParams& params = {}) const;
   // Decode (with this model's decode options, possibly DCT-scaled) then detect; boxes are in the
   // file's full-resolution pixel coordinates (after EXIF orientation).
-  Result<DetectionResult> DetectBytes(const uint8_t* data, size_t size) const;
-  Result<DetectionResult> DetectFile(const std::string& path) const;
+  Result<DetectionResult> DetectBytes(const uint8_t* data, size_t size, const DetectParams& params = {}) const;
+  Result<DetectionResult> DetectFile(const std::string& path, const DetectParams& params = {}) const;
 
   // The decode options this detector uses (limits + the model's minimum size for DCT scaling).
   const DecodeOptions& decode_options() const;

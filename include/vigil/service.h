@@ -53,6 +53,11 @@ struct ServiceOptions {
   size_t max_queue = 256;
   // Decoding limits for submitted images (min_width/min_height come from each model).
   DecodeOptions decode;
+  // Bounds on per-request detection settings (ClassifyRequest::detect), tighter than their valid
+  // ranges: a low score threshold multiplies the candidates NMS compares, many detections make
+  // long answers. A request's own values outside them are refused (kInvalidArgument).
+  float detect_min_score_threshold = 0.05f;
+  int detect_max_detections = 1000;
 };
 
 struct ClassifyRequest {
@@ -60,6 +65,8 @@ struct ClassifyRequest {
   int version = 0;                  // 0 = the highest loaded version
   int top_k = 0;                    // 0 = all labels
   bool with_embedding = false;
+  DetectParams detect;              // detection models only (SubmitDetection): this request's
+                                    // thresholds; negative = the model's (CheckDetectParams)
   std::vector<uint8_t> image_bytes;
   // Work not started by this time fails with kDeadlineExceeded (default: no deadline).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -82,6 +89,9 @@ class ClassificationService : public ModelProvider {
   // with_embedding are ignored). Boxes are in the image's full-resolution pixels (after EXIF
   // orientation). Same queue, limits and errors as Submit; never blocks on inference.
   std::future<Result<DetectionResult>> SubmitDetection(ClassifyRequest request);
+  // ValidateDetectParams, then the ServiceOptions bounds (detect_min_score_threshold,
+  // detect_max_detections); SubmitDetection applies it to every request.
+  Status CheckDetectParams(const DetectParams& params) const;
   // True if `model` (at `version`, 0 = any) names a loaded detection model.
   bool IsDetector(const std::string& model, int version = 0) const;
   // ModelProvider: the loaded instances themselves (version 0 = the highest loaded).

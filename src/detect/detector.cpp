@@ -4,19 +4,31 @@
 #include "vigil/detector.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "classify/loaded_model.h"
 #include "detect/detection_decode.h"
 #include "detect/nms.h"
 
 namespace vigil {
+namespace {
+
+std::string Number(float v) {
+  std::ostringstream out;
+  out << v;  // shortest form: "0.5", "1e-07", "nan"
+  return out.str();
+}
+
+}  // namespace
 
 // The loaded model (entry with the option overrides applied to its manifest, decode options,
 // preprocessing spec, backend, sessions) + options.
 struct Detector::Impl : ModelRuntime {
   DetectorOptions options;
 
-  Result<std::vector<DetectionResult>> RunChunk(const Image* images, size_t count) const;
+  // `params` already validated; negative values keep the manifest's.
+  Result<std::vector<DetectionResult>> RunChunk(const Image* images, size_t count,
+                                                const DetectParams& params) const;
   // Checks that `t` holds `count` images of `per_image` floats each.
   Status CheckOutput(const Tensor* t, const std::string& name, size_t count, int64_t per_image) const;
 };
@@ -36,10 +48,14 @@ Status Detector::Impl::CheckOutput(const Tensor* t, const std::string& name, siz
   return Status::Ok();
 }
 
-Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* images,
-                                                              size_t count) const {
+Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* images, size_t count,
+                                                              const DetectParams& params) const {
   const ModelManifest& m = entry.manifest;
   const DetectionSpec& d = m.detection;
+  // This call's settings: local copies, the shared manifest is never written.
+  const float score_threshold = params.score_threshold >= 0 ? params.score_threshold : d.score_threshold;
+  const float iou_threshold = params.iou_threshold >= 0 ? params.iou_threshold : d.iou_threshold;
+  const int max_detections = params.max_detections >= 0 ? params.max_detections : d.max_detections;
   const int in_w = m.input.width, in_h = m.input.height;
   const int64_t per_image = int64_t{in_w} * in_h * 3;
   Tensor input;
@@ -83,10 +99,10 @@ Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* image
     }
     std::vector<Candidate> candidates =
         d.architecture == "nanodet"
-            ? DecodeNanoDet(d, raw, in_w, in_h, num_classes, d.score_threshold)
-            : DecodeCenterNet(d, raw, in_w, in_h, num_classes, d.score_threshold);
+            ? DecodeNanoDet(d, raw, in_w, in_h, num_classes, score_threshold)
+            : DecodeCenterNet(d, raw, in_w, in_h, num_classes, score_threshold);
     const std::vector<size_t> kept =
-        NonMaxSuppression(candidates, d.iou_threshold, d.max_detections, d.class_agnostic_nms);
+        NonMaxSuppression(candidates, iou_threshold, max_detections, d.class_agnostic_nms);
 
     const Image& image = images[i];
     const ResizeGeometry g = ComputeResizeGeometry(spec, image.width, image.height);
@@ -114,6 +130,21 @@ Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* image
   return results;
 }
 
+Status ValidateDetectParams(const DetectParams& p) {
+  // NaN fails every comparison: "set" is !(v < 0), "in range" is written so NaN is out of it.
+  if (!(p.score_threshold < 0) && !(p.score_threshold <= 1)) {
+    return InvalidArgumentError("score_threshold must be in [0, 1], got " + Number(p.score_threshold));
+  }
+  if (!(p.iou_threshold < 0) && !(p.iou_threshold > 0 && p.iou_threshold <= 1)) {
+    return InvalidArgumentError("iou_threshold must be in (0, 1], got " + Number(p.iou_threshold));
+  }
+  if (p.max_detections >= 0 && (p.max_detections < 1 || p.max_detections > kMaxDetections)) {
+    return InvalidArgumentError("max_detections must be in 1.." + std::to_string(kMaxDetections) + ", got " +
+                                std::to_string(p.max_detections));
+  }
+  return Status::Ok();
+}
+
 Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Detector::~Detector() = default;
 
@@ -125,8 +156,8 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
   if (options.max_batch < 1 || options.max_batch > 1024) {
     return InvalidArgumentError("max_batch must be in 1..1024");
   }
-  if (options.score_threshold > 1) return InvalidArgumentError("score_threshold must be <= 1");
-  if (options.iou_threshold > 1) return InvalidArgumentError("iou_threshold must be <= 1");
+  VIGIL_RETURN_IF_ERROR(
+      ValidateDetectParams({options.score_threshold, options.iou_threshold, options.max_detections}));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
@@ -147,18 +178,21 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));
 }
 
-Result<DetectionResult> Detector::Detect(const Image& image) const {
-  VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> r, impl_->RunChunk(&image, 1));
+Result<DetectionResult> Detector::Detect(const Image& image, const DetectParams& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> r, impl_->RunChunk(&image, 1, params));
   return std::move(r[0]);
 }
 
-Result<std::vector<DetectionResult>> Detector::DetectBatch(const std::vector<Image>& images) const {
+Result<std::vector<DetectionResult>> Detector::DetectBatch(const std::vector<Image>& images,
+                                                           const DetectParams& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
   std::vector<DetectionResult> all;
   all.reserve(images.size());
   const size_t max_batch = size_t(impl_->options.max_batch);
   for (size_t start = 0; start < images.size(); start += max_batch) {
     const size_t n = std::min(max_batch, images.size() - start);
-    VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> chunk, impl_->RunChunk(&images[start], n));
+    VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> chunk, impl_->RunChunk(&images[start], n, params));
     for (DetectionResult& r : chunk) all.push_back(std::move(r));
   }
   return all;
@@ -168,8 +202,8 @@ namespace {
 
 // Detects on a decoded image and maps the boxes to the file's full-resolution size.
 Result<DetectionResult> DetectDecoded(const Detector& detector, const Image& image,
-                                      const DecodeInfo& info) {
-  VIGIL_ASSIGN_OR_RETURN(DetectionResult r, detector.Detect(image));
+                                      const DecodeInfo& info, const DetectParams& params) {
+  VIGIL_ASSIGN_OR_RETURN(DetectionResult r, detector.Detect(image, params));
   int w = 0, h = 0;
   OrientedSourceSize(info, &w, &h);
   RescaleDetections(&r, w, h);
@@ -178,16 +212,19 @@ Result<DetectionResult> DetectDecoded(const Detector& detector, const Image& ima
 
 }  // namespace
 
-Result<DetectionResult> Detector::DetectBytes(const uint8_t* data, size_t size) const {
+Result<DetectionResult> Detector::DetectBytes(const uint8_t* data, size_t size,
+                                              const DetectParams& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));  // before the decode
   DecodeInfo info;
   VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(data, size, impl_->decode, &info));
-  return DetectDecoded(*this, image, info);
+  return DetectDecoded(*this, image, info, params);
 }
 
-Result<DetectionResult> Detector::DetectFile(const std::string& path) const {
+Result<DetectionResult> Detector::DetectFile(const std::string& path, const DetectParams& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
   DecodeInfo info;
   VIGIL_ASSIGN_OR_RETURN(Image image, ReadImageFile(path, impl_->decode, &info));
-  return DetectDecoded(*this, image, info);
+  return DetectDecoded(*this, image, info, params);
 }
 
 const DecodeOptions& Detector::decode_options() const { return impl_->decode; }

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -191,7 +192,7 @@ struct ClassificationService::Impl {
       return;
     }
     batch_size->Observe(labels, 1);
-    Result<DetectionResult> result = detector.Detect(*image);
+    Result<DetectionResult> result = detector.Detect(*image, item->request.detect);
     inference_seconds->Observe(labels,
                                std::chrono::duration<double>(Clock::now() - decoded).count());
     if (result.ok()) {
@@ -265,6 +266,12 @@ Result<std::unique_ptr<ClassificationService>> ClassificationService::Create(
   if (options.max_queue < 1) return InvalidArgumentError("max_queue must be >= 1");
   if (options.max_batch_delay.count() < 0 || options.max_batch_delay > std::chrono::seconds(1)) {
     return InvalidArgumentError("max_batch_delay must be in 0..1 s");
+  }
+  if (!(options.detect_min_score_threshold >= 0 && options.detect_min_score_threshold <= 1)) {
+    return InvalidArgumentError("detect_min_score_threshold must be in [0, 1]");
+  }
+  if (options.detect_max_detections < 1 || options.detect_max_detections > kMaxDetections) {
+    return InvalidArgumentError("detect_max_detections must be in 1.." + std::to_string(kMaxDetections));
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -410,12 +417,33 @@ std::future<Result<DetectionResult>> ClassificationService::SubmitDetection(Clas
     item.detection_promise.set_value(InvalidArgumentError("the image is empty"));
     return future;
   }
+  if (Status s = CheckDetectParams(request.detect); !s.ok()) {
+    item.detection_promise.set_value(s);
+    return future;
+  }
   item.detector = std::move(*detector);
   item.request = std::move(request);
   item.enqueued = Clock::now();
   Status queued = impl.Enqueue(&item);
   if (!queued.ok()) item.detection_promise.set_value(queued);
   return future;
+}
+
+Status ClassificationService::CheckDetectParams(const DetectParams& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+  const ServiceOptions& o = impl_->options;
+  if (params.score_threshold >= 0 && params.score_threshold < o.detect_min_score_threshold) {
+    std::ostringstream message;
+    message << "score_threshold " << params.score_threshold << " is below this server's limit "
+            << o.detect_min_score_threshold << " (detect_min_score_threshold)";
+    return InvalidArgumentError(message.str());
+  }
+  if (params.max_detections > o.detect_max_detections) {
+    return InvalidArgumentError("max_detections " + std::to_string(params.max_detections) +
+                                " is above this server's limit " + std::to_string(o.detect_max_detections) +
+                                " (detect_max_detections)");
+  }
+  return Status::Ok();
 }
 
 bool ClassificationService::IsDetector(const std::string& model, int version) const {

@@ -3,7 +3,8 @@
 # as `vigil classify`), models, reload, health, metrics, OpenAPI, API-key roles, and malformed
 # requests (wrong content type, junk and truncated images, bad query, unknown model, oversized body,
 # a client that sends too slowly): each gets the right 4xx with a JSON body and the server keeps
-# serving; SIGTERM drains and exits 0.
+# serving; per-request detection settings (score/IoU thresholds, max detections, limits from
+# vigil.yaml) on messi5, equal to the CLI's; SIGTERM drains and exits 0.
 set -euo pipefail
 VIGIL_BIN=${VIGIL_BIN:?}
 SRC=${VIGIL_SOURCE_DIR:?}
@@ -32,6 +33,9 @@ inference:
 api_keys:
   - {key: reader-key-123, role: read}
   - {key: admin-key-4567, role: admin}
+limits:
+  detect_min_score_threshold: 0.05
+  detect_max_detections: 100
 jobs:
   database: $TMP/vigil.db
   data_dir: $TMP/jobs
@@ -170,6 +174,54 @@ if [ "$DETECT" = 1 ]; then
   grep -q 'vigil_http_requests_total{route="/v1/images:classify",model="nanodet_coco",version="1",status="200"} 2' "$TMP/metrics.txt" || fail "metrics: detector requests"
 fi
 echo "ok  metrics"
+
+# Per-request detection settings (after the metrics checks, which count the requests above): a
+# higher score threshold returns fewer boxes on messi5, exactly the default's boxes scoring at least
+# that (greedy NMS only lets a better box suppress); max_detections keeps the best; the CLI with the
+# same flags gives the same boxes; malformed, out-of-range and over-the-limit values are 400.
+if [ "$DETECT" = 1 ]; then
+  DQ="$URL/v1/images:classify?model=nanodet_coco"
+  request dp_high 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ&score_threshold=0.7"
+  request dp_max2 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ&max_detections=2"
+  request dp_iou 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ&score_threshold=0.1&iou_threshold=0.05&max_detections=100"
+  request dp_low 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ&score_threshold=0.1&max_detections=100"
+  request dp_again 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ"
+  request dp_multipart 200 "${READ[@]}" -F "file=@$MESSI" -F "file=@$MESSI" "$DQ&score_threshold=0.7"
+  VIGIL_MODELS="$MODELS" "$VIGIL_BIN" classify "$MESSI" -m nanodet_coco --score-threshold 0.7 --json > "$TMP/cli_high.jsonl" 2>/dev/null
+  node - "$TMP" <<'JS' || fail "detection parameters"
+const fs = require('fs'), dir = process.argv[2];
+const dets = n => JSON.parse(fs.readFileSync(dir + '/' + n + '.json')).results[0].results[0].detections;
+const same = (a, b) => a.length === b.length && a.every((d, i) => d.label === b[i].label &&
+  Math.abs(d.score - b[i].score) < 1e-6 && d.box.every((v, k) => Math.abs(v - b[i].box[k]) < 1e-3));
+const base = dets('detect_raw'), high = dets('dp_high'), low = dets('dp_low');
+if (!(high.length > 0 && high.length < base.length)) throw new Error('score_threshold 0.7: ' + high.length + ' boxes vs ' + base.length);
+const atLeast = t => d => d.score >= Math.fround(t);  // the server compares floats
+if (!same(high, base.filter(atLeast(0.7)))) throw new Error('0.7 boxes are not the default boxes scoring >= 0.7');
+if (!(low.length > base.length && same(low.filter(atLeast(0.35)), base))) throw new Error('score_threshold 0.1: ' + low.length);
+if (!same(dets('dp_max2'), base.slice(0, 2))) throw new Error('max_detections 2');
+if (!(dets('dp_iou').length < low.length)) throw new Error('iou_threshold 0.05: ' + dets('dp_iou').length + ' vs ' + low.length);
+if (!same(dets('dp_again'), base)) throw new Error('a later default request changed: the model was modified');
+const cli = JSON.parse(fs.readFileSync(dir + '/cli_high.jsonl', 'utf8').trim()).results[0].detections;
+if (!same(high, cli)) throw new Error('server and CLI differ at 0.7');
+const multi = JSON.parse(fs.readFileSync(dir + '/dp_multipart.json')).results;
+if (multi.length !== 2 || !multi.every(r => same(r.results[0].detections, high))) throw new Error('multipart with score_threshold');
+console.log('ok  detection settings: ' + base.length + ' boxes by default, ' + high.length + ' at score 0.7 (= CLI), ' +
+            low.length + ' at 0.1 (' + dets('dp_iou').length + ' with IoU 0.05), 2 with max_detections 2; the default is unchanged');
+JS
+  for bad in "score_threshold=abc" "score_threshold=1.5" "score_threshold=-0.1" "score_threshold=nan" \
+             "score_threshold=0x1" "score_threshold=" "iou_threshold=0" "iou_threshold=2" "max_detections=0" \
+             "max_detections=2.5" "max_detections=20000" "score_threshold=0.01" "max_detections=101"; do
+    request "dp_bad_${bad//[^a-z0-9]/_}" 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ&$bad"
+  done
+  grep -q 'detect_min_score_threshold' "$TMP/dp_bad_score_threshold_0_01.json" || fail "limit message: $(cat "$TMP/dp_bad_score_threshold_0_01.json")"
+  grep -q 'detect_max_detections' "$TMP/dp_bad_max_detections_101.json" || fail "limit message: $(cat "$TMP/dp_bad_max_detections_101.json")"
+  grep -qF 'iou_threshold must be a number in (0, 1]' "$TMP/dp_bad_iou_threshold_0.json" || fail "iou message: $(cat "$TMP/dp_bad_iou_threshold_0.json")"
+  request dp_at_limit 200 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$MESSI" "$DQ&max_detections=100&score_threshold=0.05"
+  request dp_classifier 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?model=nsfw_mobilenet_v2&score_threshold=0.5"
+  grep -q 'detection models only' "$TMP/dp_classifier.json" || fail "classifier with detection settings: $(cat "$TMP/dp_classifier.json")"
+  request dp_default_model 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?max_detections=5"
+  request dp_unknown_model 404 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?model=nope&score_threshold=0.5"
+fi
 
 # OpenAPI: a 3.x document describing every route the server answers.
 request openapi 200 "$URL/openapi.json"

@@ -372,6 +372,9 @@ const doc = JSON.parse(require('fs').readFileSync(file, 'utf8'));
   for (const p of ['/v1/images:classify', '/v1/videos:tag', '/v1/jobs', '/v1/jobs/{id}', '/v1/models', '/v1/models:reload', '/healthz', '/readyz', '/metrics', '/openapi.json'])
     if (!doc.paths[p]) throw new Error('missing path ' + p);
   if (!doc.paths['/v1/jobs/{id}'].delete) throw new Error('no cancel operation');
+  const classifyParams = doc.paths['/v1/images:classify'].post.parameters.map(p => p.name);
+  for (const p of ['score_threshold', 'iou_threshold', 'max_detections'])
+    if (!classifyParams.includes(p)) throw new Error('classify lacks ' + p);
   const hook = doc.paths['/v1/videos:tag'].post.callbacks.jobFinished['{$request.query.callback_url}'].post;
   if (!['webhook-id', 'webhook-timestamp', 'webhook-signature'].every(h => hook.parameters.some(p => p.name === h && p.in === 'header')))
     throw new Error('callback headers');

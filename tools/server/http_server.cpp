@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "detection_json.h"
 #include "http_util.h"
@@ -35,6 +36,31 @@ bool ParseIntParam(const httplib::Request& req, const char* name, int min, int m
                   std::to_string(min) + ".." + std::to_string(max) + ", got \"" + text + "\"");
     return false;
   }
+}
+
+// A decimal number (digits, '.', exponent; no hex, inf or nan) in [min, max], or (min, max] when
+// `open_min`.
+bool ParseNumberParam(const httplib::Request& req, const char* name, double min, bool open_min, double max,
+                      float* out, httplib::Response& res) {
+  if (!req.has_param(name)) return true;
+  const std::string text = req.get_param_value(name);
+  size_t used = 0;
+  double v = 0;
+  const bool plain = !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+  try {
+    if (plain) v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (!plain || used != text.size() || !(v >= min && v <= max) || (open_min && v == min)) {
+    std::ostringstream message;
+    message << "query parameter " << name << " must be a number in " << (open_min ? "(" : "[") << min << ", "
+            << max << "], got \"" << text << "\"";
+    SendError(res, 400, "invalid_argument", message.str());
+    return false;
+  }
+  *out = float(v);
+  return true;
 }
 
 json PredictionJson(const Prediction& p) {
@@ -81,6 +107,10 @@ struct HttpServer::Routes {
     if (!ParseIntParam(req, "version", 0, 1 << 30, &base.version, res)) return;
     if (!ParseIntParam(req, "top_k", 0, 1 << 20, &base.top_k, res)) return;
     if (req.has_param("embedding")) base.with_embedding = req.get_param_value("embedding") == "true";
+    // Detection settings of this request (ranges of ValidateDetectParams; the server's limits below).
+    if (!ParseNumberParam(req, "score_threshold", 0, false, 1, &base.detect.score_threshold, res)) return;
+    if (!ParseNumberParam(req, "iou_threshold", 0, true, 1, &base.detect.iou_threshold, res)) return;
+    if (!ParseIntParam(req, "max_detections", 1, kMaxDetections, &base.detect.max_detections, res)) return;
     base.deadline = Clock::now() + std::chrono::seconds(config.request_timeout_seconds);
 
     std::vector<std::pair<std::string, std::string>> images;  // filename, bytes
@@ -114,6 +144,24 @@ struct HttpServer::Routes {
     // Detection models answer with boxes and tags, classifiers with labels; either way the
     // inference runs on the service's workers, never on this HTTP thread.
     const bool detector = !base.model.empty() && s.service_->IsDetector(base.model, base.version);
+    const bool detect_params = req.has_param("score_threshold") || req.has_param("iou_threshold") ||
+                               req.has_param("max_detections");
+    const auto loaded = [&] {  // an unknown model is left to the service's 404
+      for (const LoadedModel& m : s.service_->Models()) {
+        if (m.manifest.name == base.model) return true;
+      }
+      return base.model.empty();
+    };
+    if (detect_params && !detector && loaded()) {
+      SendError(res, 400, "invalid_argument",
+                "score_threshold, iou_threshold and max_detections apply to detection models only; \"" +
+                    (base.model.empty() ? std::string("(default model)") : base.model) + "\" is not one");
+      return;
+    }
+    if (Status checked = s.service_->CheckDetectParams(base.detect); !checked.ok()) {
+      SendStatus(res, checked, config.retry_after_seconds);
+      return;
+    }
     std::string backend;
     if (detector) {
       for (const LoadedModel& m : s.service_->Models()) {

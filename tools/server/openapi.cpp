@@ -144,7 +144,17 @@ std::string OpenApiJson() {
        {{"name", "top_k"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 0}}},
         {"description", "Return only the K best labels (0: all)"}},
        {{"name", "embedding"}, {"in", "query"}, {"schema", {{"type", "boolean"}}},
-        {"description", "Include the penultimate embedding"}}});
+        {"description", "Include the penultimate embedding"}},
+       {{"name", "score_threshold"}, {"in", "query"}, {"schema", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
+        {"description", "Detection models only: keep detections scoring at least this (default: the model's "
+                        "manifest; not below the server's limits.detect_min_score_threshold)"}},
+       {{"name", "iou_threshold"}, {"in", "query"},
+        {"schema", {{"type", "number"}, {"minimum", 0}, {"exclusiveMinimum", true}, {"maximum", 1}}},
+        {"description", "Detection models only: NMS drops a box overlapping a better one above this "
+                        "(default: the model's manifest)"}},
+       {{"name", "max_detections"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}}},
+        {"description", "Detection models only: detections kept per image (default: the model's manifest; "
+                        "not above the server's limits.detect_max_detections)"}}});
   json binary = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
   json classify = {
       {"summary", "Classify one image (raw body) or several (multipart/form-data), or detect objects in them "
@@ -165,7 +175,7 @@ std::string OpenApiJson() {
                {{"file", {{"type", "array"}, {"items", {{"type", "string"}, {"format", "binary"}}}}}}}}}}}}}}},
       {"responses",
        {{"200", JsonResponse("Per-image results (a failed image carries its own error)", "ClassifyResponse")},
-        {"400", ErrorResponse("Malformed request")},
+        {"400", ErrorResponse("Malformed request, or a parameter out of range or over a server limit")},
         {"401", ErrorResponse("Missing or unknown API key")},
         {"404", ErrorResponse("Unknown model")},
         {"413", ErrorResponse("Body or image over a limit")},

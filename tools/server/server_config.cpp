@@ -69,9 +69,14 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* c) {
       Read(i, "max_queue", &c->service.max_queue);
     }
     if (YAML::Node l = root["limits"]) {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(path, "limits", l,
+                                      {"max_pixels", "max_dimension", "max_image_bytes",
+                                       "detect_min_score_threshold", "detect_max_detections"}));
       Read(l, "max_pixels", &c->service.decode.max_pixels);
       Read(l, "max_dimension", &c->service.decode.max_dimension);
       Read(l, "max_image_bytes", &c->service.decode.max_bytes);
+      Read(l, "detect_min_score_threshold", &c->service.detect_min_score_threshold);
+      Read(l, "detect_max_detections", &c->service.detect_max_detections);
     }
     if (YAML::Node j = root["jobs"]) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(path, "jobs", j,

@@ -5,7 +5,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <atomic>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "detector_fixture.h"
@@ -156,6 +158,110 @@ TEST(Detector, OptionsOverrideTheManifest) {
   auto r3 = three->Detect(Read("fruits.jpg"));
   ASSERT_TRUE(r3.ok());
   EXPECT_EQ(r3->detections.size(), 3u);
+}
+
+TEST(Detector, PerCallParamsEqualOptionsAndLeaveTheSharedDetectorUnchanged) {
+  auto detector = MakeDetector("nanodet_coco");
+  ASSERT_TRUE(detector);
+  const Image fruits = Read("fruits.jpg"), messi = Read("messi5.jpg");
+  auto before = detector->Detect(messi);
+  ASSERT_TRUE(before.ok());
+
+  // Per call == the same values as DetectorOptions of a detector of its own.
+  DetectParams loose;
+  loose.score_threshold = 0.05f;
+  loose.max_detections = 3;
+  DetectorOptions loose_options;
+  loose_options.score_threshold = 0.05f;
+  loose_options.max_detections = 3;
+  auto own = MakeDetector("nanodet_coco", loose_options);
+  ASSERT_TRUE(own);
+  auto per_call = detector->Detect(fruits, loose);
+  auto by_options = own->Detect(fruits);
+  ASSERT_TRUE(per_call.ok() && by_options.ok());
+  EXPECT_EQ(per_call->detections.size(), 3u);
+  ExpectSame(*per_call, *by_options, 0);
+
+  // A higher threshold keeps exactly the boxes scoring at least it (a box is only ever suppressed
+  // by a better one, which is also above the threshold).
+  DetectParams high;
+  high.score_threshold = 0.7f;
+  auto strict = detector->Detect(messi, high);
+  ASSERT_TRUE(strict.ok());
+  DetectionResult filtered = *before;
+  filtered.detections.clear();
+  for (const Detection& d : before->detections) {
+    if (d.score >= 0.7f) filtered.detections.push_back(d);
+  }
+  ASSERT_FALSE(filtered.detections.empty());
+  ASSERT_LT(filtered.detections.size(), before->detections.size());
+  ExpectSame(*strict, filtered, 0);
+  // A lower IoU threshold suppresses more of the overlapping low-score boxes.
+  DetectParams many{0.1f, -1, 1000}, tight_nms{0.1f, 0.05f, 1000};
+  auto wide = detector->Detect(messi, many);
+  auto nms = detector->Detect(messi, tight_nms);
+  ASSERT_TRUE(wide.ok() && nms.ok());
+  EXPECT_GT(wide->detections.size(), before->detections.size());
+  EXPECT_LT(nms->detections.size(), wide->detections.size());
+
+  // Concurrent calls with different settings do not see each other's; the detector is unchanged.
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        auto r = t % 2 ? detector->Detect(messi, high) : detector->Detect(messi);
+        const size_t want = t % 2 ? filtered.detections.size() : before->detections.size();
+        if (!r.ok() || r->detections.size() != want) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_FLOAT_EQ(detector->manifest().detection.score_threshold, 0.35f);
+  auto after = detector->Detect(messi);
+  ASSERT_TRUE(after.ok());
+  ExpectSame(*after, *before, 0);
+
+  // The byte and file paths take the same settings.
+  auto from_file = detector->DetectFile(SamplesDir() + "/messi5.jpg", high);
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(from_file->detections.size(), filtered.detections.size());
+}
+
+TEST(Detector, OutOfRangeParamsAreRefusedNamingTheField) {
+  auto detector = MakeDetector("nanodet_coco");
+  ASSERT_TRUE(detector);
+  const Image image = Read("fruits.jpg");
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<std::pair<DetectParams, std::string>> bad = {
+      {{1.5f, -1, -1}, "score_threshold must be in [0, 1], got 1.5"},
+      {{nan, -1, -1}, "score_threshold"},
+      {{-1, 0.0f, -1}, "iou_threshold must be in (0, 1], got 0"},
+      {{-1, 1.01f, -1}, "iou_threshold"},
+      {{-1, nan, -1}, "iou_threshold"},
+      {{-1, -1, 0}, "max_detections must be in 1..10000, got 0"},
+      {{-1, -1, 10001}, "max_detections"},
+  };
+  for (const auto& [params, message] : bad) {
+    Status s = ValidateDetectParams(params);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << message;
+    EXPECT_NE(s.message().find(message), std::string::npos) << s.message();
+    EXPECT_EQ(detector->Detect(image, params).status().message(), s.message());
+    EXPECT_EQ(detector->DetectBatch({image}, params).status().message(), s.message());
+    const uint8_t junk[] = {1, 2, 3};
+    EXPECT_EQ(detector->DetectBytes(junk, sizeof junk, params).status().message(), s.message())
+        << "checked before the decode";
+  }
+  EXPECT_TRUE(ValidateDetectParams({0, 1, 1}).ok());
+  EXPECT_TRUE(ValidateDetectParams({1, 0.001f, 10000}).ok());
+  EXPECT_TRUE(ValidateDetectParams({}).ok());
+  // DetectorOptions go through the same check, with the same message.
+  DetectorOptions options;
+  options.model_repository = DetectorRepository();
+  options.model = "nanodet_coco";
+  options.score_threshold = 1.5f;
+  EXPECT_EQ(Detector::Create(options).status().message(), "score_threshold must be in [0, 1], got 1.5");
 }
 
 TEST(Detector, BadOptionsModelsAndImagesAreClearErrors) {

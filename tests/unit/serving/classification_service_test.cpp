@@ -187,6 +187,50 @@ TEST(ClassificationService, ServesDetectorsOneImagePerCallWithFullResolutionBoxe
   EXPECT_EQ((*service)->SubmitDetection(truncated).get().status().code(), StatusCode::kDataLoss);
 }
 
+TEST(ClassificationService, DetectionRequestsCarryTheirOwnSettingsWithinTheLimits) {
+  ServiceOptions o = Options();
+  o.models = {"nanodet_coco"};
+  o.workers = 1;
+  o.detect_min_score_threshold = 0.2f;
+  o.detect_max_detections = 4;
+  auto service = ClassificationService::Create(o);
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  DetectorOptions dopt;
+  dopt.model_repository = ModelsDir();
+  dopt.model = "nanodet_coco";
+  auto detector = Detector::Create(dopt);
+  ASSERT_TRUE(detector.ok());
+  const std::vector<uint8_t> bytes = ReadAll(Photo("messi5.jpg"));
+  auto submit = [&](DetectParams params) {
+    ClassifyRequest r;
+    r.model = "nanodet_coco";
+    r.image_bytes = bytes;
+    r.detect = params;
+    return (*service)->SubmitDetection(std::move(r)).get();
+  };
+  // Interleaved requests with different settings each get the Detector's answer for theirs.
+  for (DetectParams p : {DetectParams{0.7f, -1, -1}, DetectParams{}, DetectParams{-1, 0.1f, 2}, DetectParams{}}) {
+    Result<DetectionResult> got = submit(p);
+    auto want = (*detector)->DetectBytes(bytes.data(), bytes.size(), p);
+    ASSERT_TRUE(got.ok() && want.ok()) << got.status().ToString();
+    ASSERT_EQ(got->detections.size(), want->detections.size());
+    for (size_t d = 0; d < want->detections.size(); ++d) {
+      EXPECT_FLOAT_EQ(got->detections[d].score, want->detections[d].score);
+    }
+  }
+  EXPECT_LT(submit({0.7f, -1, -1})->detections.size(), submit({})->detections.size());
+  // The service's limits, beyond the valid ranges; the same check is public for front ends.
+  Status low = (*service)->CheckDetectParams({0.1f, -1, -1});
+  EXPECT_EQ(low.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(low.message().find("detect_min_score_threshold"), std::string::npos) << low.message();
+  EXPECT_EQ(submit({0.1f, -1, -1}).status().message(), low.message());
+  EXPECT_NE(submit({-1, -1, 5}).status().message().find("detect_max_detections"), std::string::npos);
+  EXPECT_EQ(submit({-1, 1.5f, -1}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE((*service)->CheckDetectParams({0.2f, 1, 4}).ok());
+  o.detect_max_detections = 0;
+  EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ClassificationService, RejectsBadOptionsAndEmptyRepositories) {
   ServiceOptions o = Options();
   o.max_batch = 0;
