@@ -7,7 +7,8 @@
 //
 // usage: scene_bench --clip CLIP [--truth JSON] [--clip CLIP2 [--truth JSON2] ...] [--repeats 5]
 //                    [--threads 2] [--size 224] [--ffmpeg-threshold 0.3]
-//   --truth applies to the --clip before it; --repeats 0 measures quality only (one run, no timing).
+//   --truth applies to the --clip before it; --repeats 0 measures quality only (one run, no timing);
+//   --vigil-only 1 skips ffmpeg (for profiling Vigil alone, e.g. under perf record).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,7 @@ struct Args {
   int threads = 2;
   int size = 224;
   double ffmpeg_threshold = 0.3;
+  bool vigil_only = false;
 };
 
 struct SceneRun {
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
     else if (k == "--threads") a.threads = std::atoi(v.c_str());
     else if (k == "--size") a.size = std::atoi(v.c_str());
     else if (k == "--ffmpeg-threshold") a.ffmpeg_threshold = std::atof(v.c_str());
+    else if (k == "--vigil-only") a.vigil_only = v == "1";
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
   }
   if (a.clips.empty() || a.repeats < 0) {
@@ -88,6 +91,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int runs = std::max(1, a.repeats);
+  if (a.vigil_only) {
+    for (const Clip& c : a.clips) {
+      std::vector<double> t;
+      SceneRun run;
+      for (int r = 0; r < std::max(1, a.repeats); ++r) t.push_back((run = RunScene(c.path, a)).seconds);
+      std::printf("%s: %lld frames, %zu boundaries | vigil scene %.3f s, %.0f frames/s\n", c.path.c_str(),
+                  static_cast<long long>(run.decoded), run.boundaries.size(), vigil_bench::Median(t),
+                  run.decoded / vigil_bench::Median(t));
+    }
+    return 0;
+  }
   if (a.repeats > 0) {
     const double startup = vigil_bench::TimeCommand(
         "ffmpeg -nostdin -hide_banner -v error -f lavfi -i color=s=16x16:d=0.04 -f null -", a.repeats);

@@ -10,11 +10,13 @@
 // or fade of up to 2k frames at the larger k), and small for camera or object motion, which changes
 // the sides as much as the middle. A boundary is a local maximum of S = max_k S_k (within the largest
 // k) above a floor and above the running mean + z * std of the frame-to-frame change d(i-1, i) over
-// the second around it (so busy content, such as pans, flashes and action, needs more contrast).
+// the second around it (so busy content, such as pans, flashes and action, needs more contrast), and
+// only once S has dipped below half its value since the previous boundary (a fade-in after a long
+// steady shot gives a plateau of S whose noise would otherwise make a second maximum).
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "vigil/image.h"
@@ -25,6 +27,8 @@ namespace vigil::video {
 // Size of the analysis copies the reader gives the detector.
 constexpr int kAnalysisWidth = 64;
 constexpr int kAnalysisHeight = 48;
+constexpr int kHueBins = 8, kSatBins = 4, kValBins = 4;
+constexpr int kHistBins = kHueBins * kSatBins * kValBins;
 
 struct ShotBoundary {
   int64_t frame = 0;     // first frame of the new shot (VideoFrame::index)
@@ -53,6 +57,14 @@ class ShotDetector {
   const std::vector<double>& cut_scores() const { return cut_; }
 
  private:
+  // One frame's features: joint HSV histogram (shares), luma and binarised Sobel edges.
+  struct Features {
+    std::array<float, kHistBins> hist;
+    std::array<uint16_t, kAnalysisWidth * kAnalysisHeight> luma;  // 0..1 as 0..65535
+    std::array<uint8_t, kAnalysisWidth * kAnalysisHeight> edge;
+  };
+  static void ComputeFeatures(const Image& small, Features* f);
+  static double Distance(const Features& a, const Features& b);
   double FeatureDistance(size_t a, size_t b) const;  // frames by position in entries_
   void ComputeContrast(size_t b);
   void Decide(size_t b);
@@ -69,14 +81,14 @@ class ShotDetector {
     double time_s;
   };
   std::vector<Entry> entries_;
-  std::deque<std::vector<float>> features_;  // of frames [features_base_, entries_.size())
-  size_t features_base_ = 0;
+  std::vector<Features> ring_;  // features of frame p at ring_[p % size]: the last 4k + 4 frames
   std::vector<double> cut_;       // d(b-1, b)
   std::vector<double> contrast_;  // S(b)
   std::vector<int> best_scale_;   // argmax k of S_k(b)
   size_t computed_ = 0;           // contrast_ valid for [0, computed_)
   size_t decided_ = 0;            // boundaries decided for [0, decided_)
   std::vector<ShotBoundary> all_, fresh_;
+  size_t prev_boundary_ = 0;      // position of the last accepted boundary
   bool finished_ = false;
 };
 

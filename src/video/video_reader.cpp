@@ -10,6 +10,7 @@
 #include <deque>
 #include <thread>
 
+#include "video/analysis_scaler.h"
 #include "video/disposable_packet.h"
 #include "video/ffmpeg_handles.h"
 #include "video/frame_converter.h"
@@ -177,7 +178,7 @@ class FFmpegVideoReader final : public VideoReader {
   double time_base_ = 0;
 
   std::unique_ptr<video::FrameConverter> converter_;
-  std::unique_ptr<video::FrameConverter> analysis_converter_;
+  std::unique_ptr<video::AnalysisScaler> analysis_scaler_;
   std::unique_ptr<video::ShotDetector> detector_;
   Image analysis_image_;
 
@@ -366,7 +367,7 @@ Status FFmpegVideoReader::Init(const std::string& path) {
     if (sampler.kind == SamplerKind::kScene && sampler.scene_threshold > 0) detector_options.threshold = sampler.scene_threshold;
     detector_ = std::make_unique<video::ShotDetector>(detector_options, info_.fps > 0 ? info_.fps : 25.0);
     // The analysis copy ignores rotation: the scores do not depend on orientation.
-    analysis_converter_ = std::make_unique<video::FrameConverter>(video::kAnalysisWidth, video::kAnalysisHeight, 0, SWS_AREA);
+    analysis_scaler_ = std::make_unique<video::AnalysisScaler>();
     // scene: hold decoder references for the look-ahead while they fit kLookAheadBudgetBytes (8-bit
     // 4:2:0 pictures), else keep converted outputs when smaller (costs a conversion per frame).
     const int64_t picture = 3LL * par->width * par->height / 2, output = 3LL * out_w * out_h;
@@ -524,7 +525,7 @@ void FFmpegVideoReader::Push(const AVFrame* frame, double t, int64_t index, doub
 }
 
 Status FFmpegVideoReader::FeedShots(AVFrame* frame, double t, int64_t index) {
-  VIGIL_RETURN_IF_ERROR(analysis_converter_->Convert(frame, &analysis_image_));
+  VIGIL_RETURN_IF_ERROR(analysis_scaler_->Convert(frame, &analysis_image_));
   last_score_ = detector_->AddFrame(index, t, analysis_image_);
   return Status::Ok();
 }
