@@ -153,6 +153,9 @@ class FFmpegVideoReader final : public VideoReader {
   Result<AVFrame*> DecodeNext();
   Status SendPacket(AVPacket* packet);
   Status MaybeSeek();
+  const AVIndexEntry* KeyFrameFor(int64_t k) const;
+  void SkipPastSettlingKey(const AVPacket* packet);
+  bool NoRequestedTimeLeft(int64_t k) const;
   bool NearRequestedTime(int64_t pts) const;
   Status OnFrame(AVFrame* frame, double t, int64_t index);
   void OnEndOfStream();
@@ -389,11 +392,7 @@ Status FFmpegVideoReader::MaybeSeek() {
       last_read_ts_ == AV_NOPTS_VALUE) {
     return Status::Ok();
   }
-  const double target_t = next_target_ * options_.sampler.interval_s + 0.4 * FrameDuration();
-  const int64_t search_ts = start_pts_ + static_cast<int64_t>(std::floor(target_t / time_base_)) - key_pts_offset_;
-  const int idx = av_index_search_timestamp(stream_, search_ts, AVSEEK_FLAG_BACKWARD);
-  if (idx < 0) return Status::Ok();
-  const AVIndexEntry* entry = avformat_index_get_entry(stream_, idx);
+  const AVIndexEntry* entry = KeyFrameFor(next_target_);
   // Worth it only when the demuxer has not reached that key frame yet.
   if (!entry || entry->timestamp <= last_read_ts_ || entry->timestamp <= last_seek_ts_) return Status::Ok();
   seek_target_ = next_target_;
@@ -420,6 +419,56 @@ Status FFmpegVideoReader::MaybeSeek() {
   last_read_ts_ = AV_NOPTS_VALUE;
   previous_ = PendingFrame();
   return Status::Ok();
+}
+
+// interval sampler: the index entry of the last key frame K with K <= T + 0.4 frame for the requested
+// time T = k * interval_s (see MaybeSeek), or null.
+const AVIndexEntry* FFmpegVideoReader::KeyFrameFor(int64_t k) const {
+  const double target_t = k * options_.sampler.interval_s + 0.4 * FrameDuration();
+  const int64_t search_ts = start_pts_ + static_cast<int64_t>(std::floor(target_t / time_base_)) - key_pts_offset_;
+  const int idx = av_index_search_timestamp(stream_, search_ts, AVSEEK_FLAG_BACKWARD);
+  return idx < 0 ? nullptr : avformat_index_get_entry(stream_, idx);
+}
+
+// interval sampler: whether the requested time k * interval_s and all later ones lie past the last
+// frame by the declared duration (no frame within half a frame of them: see OnEndOfStream).
+bool FFmpegVideoReader::NoRequestedTimeLeft(int64_t k) const {
+  return info_.duration_s > 0 && k * options_.sampler.interval_s > info_.duration_s - 0.5 * FrameDuration() + 1e-6;
+}
+
+// interval sampler: a key packet presented within half a frame of a requested time k * interval_s is
+// that time's frame. When the next requested time starts from a later key frame, the packets between
+// are read past now, as the key packet is sent, rather than once the decoder returns the key frame:
+// by then its reorder delay and frame threads would have taken (and decoded) 2-4 more packets.
+// Only when no earlier requested time can still be waiting for a frame shown before this one (open-GOP
+// leading pictures) and the next key frame is near (far ones are left to MaybeSeek, which flushes);
+// after the last requested time within the declared duration, the rest of the stream is read past.
+void FFmpegVideoReader::SkipPastSettlingKey(const AVPacket* packet) {
+  if (!has_index_ || detector_ || start_pts_ == AV_NOPTS_VALUE || packet->pts == AV_NOPTS_VALUE ||
+      !(packet->flags & AV_PKT_FLAG_KEY) || skip_until_ts_ != AV_NOPTS_VALUE) {
+    return;
+  }
+  const double interval = options_.sampler.interval_s;
+  const double t = (packet->pts - start_pts_) * time_base_;
+  const double k = std::round(t / interval);
+  if (k < next_target_ || std::fabs(t - k * interval) >= 0.5 * FrameDuration()) return;
+  const double reorder_window = (std::max(codec_->has_b_frames, 2) + 1) * FrameDuration();
+  if (k > next_target_ && (k - 1) * interval > t - reorder_window) return;
+  if (NoRequestedTimeLeft(static_cast<int64_t>(k) + 1)) {
+    skip_until_ts_ = INT64_MAX;  // read past the rest of the stream
+    skipped_anything_ = true;
+    ++skips_;
+    return;
+  }
+  const int64_t read_ts = packet->dts != AV_NOPTS_VALUE ? packet->dts : packet->pts;
+  const AVIndexEntry* entry = KeyFrameFor(static_cast<int64_t>(k) + 1);
+  if (!entry || entry->timestamp <= read_ts || (entry->timestamp - read_ts) * time_base_ >= kSkipByReadingSeconds) {
+    return;
+  }
+  skip_until_ts_ = entry->timestamp;
+  last_seek_ts_ = std::max(last_seek_ts_ == AV_NOPTS_VALUE ? entry->timestamp : last_seek_ts_, entry->timestamp);
+  skipped_anything_ = true;
+  ++skips_;
 }
 
 // interval sampler: whether a frame presented at `pts` could be the nearest to a requested time
@@ -505,6 +554,7 @@ Result<AVFrame*> FFmpegVideoReader::DecodeNext() {
         av_packet_unref(packet_.get());
         continue;
       }
+      if (options_.sampler.kind == SamplerKind::kInterval) SkipPastSettlingKey(packet_.get());
       Status s = SendPacket(packet_.get());
       av_packet_unref(packet_.get());
       VIGIL_RETURN_IF_ERROR(s);
@@ -597,6 +647,10 @@ Status FFmpegVideoReader::OnFrame(AVFrame* frame, double t, int64_t index) {
           }
         }
         ++next_target_;
+      }
+      if (NoRequestedTimeLeft(next_target_) && skip_until_ts_ != INT64_MAX) {
+        skip_until_ts_ = INT64_MAX;  // read past the rest of the stream
+        skipped_anything_ = true;
       }
       previous_.frame = video::RefFrame(frame);
       previous_.time_s = t;

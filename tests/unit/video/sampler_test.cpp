@@ -179,6 +179,26 @@ TEST(IntervalSampler, SeeksOverLongGopsAndMatchesFullDecode) {
   EXPECT_TRUE(noted_drop);  // -bf 2: disposable B frames between the requested times
 }
 
+// Requested times on the key frames themselves (interval = GOP, as with phone footage at interval:1):
+// the packets after each key frame are read past as soon as it is sent, so the decoder sees little
+// more than the key frames (it used to decode 2-4 frames after each one before the reader jumped),
+// and the frames are still those of a full decode.
+TEST(IntervalSampler, KeyFrameAlignedTimesDecodeAboutOnlyKeyFrames) {
+  const std::string clip = CutsClip("mp4", "libx264", 25);  // key frames at 0, 1, ..., 5 s; -bf 2
+  ASSERT_FALSE(clip.empty());
+  testing::Sampled sparse = ReadAll(clip, WithSampler("interval:1", 40, 30));
+  testing::Sampled all = ReadAll(clip, WithSampler("all", 40, 30));
+  ASSERT_EQ(sparse.frames.size(), 6u);  // 0 .. 5 s
+  for (const VideoFrame& f : sparse.frames) {
+    const int i = static_cast<int>(std::lround(f.timestamp_s / kFrame));
+    EXPECT_NEAR(f.timestamp_s, std::round(f.timestamp_s), 1e-3);
+    EXPECT_TRUE(f.key_frame) << "frame " << i;
+    EXPECT_EQ(f.image.pixels, all.frames[i].image.pixels) << "frame " << i;
+  }
+  // 6 key frames plus at most a few packets (nothing after 5 s: the clip ends at 6 s).
+  EXPECT_LE(sparse.decoded, 6 + 3) << "decoded " << sparse.decoded << " frames for 6 key frames";
+}
+
 // Requested times more than 10 s apart: the reader seeks (av_seek_frame + flush) instead of reading
 // past the packets; the frames are still those of a full decode.
 TEST(IntervalSampler, FarTargetsSeekAndMatchFullDecode) {
