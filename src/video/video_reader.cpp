@@ -431,9 +431,12 @@ const AVIndexEntry* FFmpegVideoReader::KeyFrameFor(int64_t k) const {
 }
 
 // interval sampler: whether the requested time k * interval_s and all later ones lie past the last
-// frame by the declared duration (no frame within half a frame of them: see OnEndOfStream).
+// frame by the declared duration (no frame within half a frame of them: see OnEndOfStream). Only
+// trusted from containers with an exact index (MP4/Matroska/AVI headers), never from a duration
+// FFmpeg estimated from the bit rate (MPEG-PS/TS), which may fall short of the real end.
 bool FFmpegVideoReader::NoRequestedTimeLeft(int64_t k) const {
-  return info_.duration_s > 0 && k * options_.sampler.interval_s > info_.duration_s - 0.5 * FrameDuration() + 1e-6;
+  return has_index_ && info_.duration_s > 0 && format_->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE &&
+         k * options_.sampler.interval_s > info_.duration_s - 0.5 * FrameDuration() + 1e-6;
 }
 
 // interval sampler: a key packet presented within half a frame of a requested time k * interval_s is
