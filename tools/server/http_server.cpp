@@ -282,6 +282,20 @@ void HttpServer::RegisterRoutes() {
     SendError(res, 413, "resource_exhausted", "HTTP 413: request body larger than max_body_bytes");
     return httplib::Server::HandlerResponse::Handled;
   });
+  // A client that asks "Expect: 100-continue" for a body over the limit gets the 413 instead of
+  // "100 Continue": answering 413 after it started sending and closing with its body unread can
+  // reset the connection before the client reads the answer (curl then reports only the 100).
+  http.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const bool upload = req.path == "/v1/videos:tag";
+    const size_t limit = upload ? config_.jobs.max_upload_bytes : config_.max_body_bytes;
+    if (!req.has_header("Content-Length") ||
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= limit) {
+      return 100;
+    }
+    SendError(res, 413, "resource_exhausted",
+              std::string("request body larger than ") + (upload ? "jobs.max_upload_bytes" : "max_body_bytes"));
+    return 413;
+  });
   http.set_read_timeout(config_.read_timeout_seconds, 0);
   http.set_write_timeout(config_.read_timeout_seconds, 0);
   http.set_keep_alive_timeout(5);
