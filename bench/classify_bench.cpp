@@ -154,10 +154,10 @@ int Main(int argc, char** argv) {
   std::printf("%-8s %-12s %-12s %-12s %-12s %-12s %-10s\n", "threads", "decode ms", "full dec ms",
               "infer ms", "ideal img/s", "vigil img/s", "vs ideal");
   vigil::ClassifierOptions co;
-  co.model_repository = args.models;
-  co.model = m.name;
-  co.version = m.version;
-  co.backend = args.backend;
+  co.model.repository = args.models;
+  co.model.name = m.name;
+  co.model.version = m.version;
+  co.model.backend = args.backend;
   co.with_embedding = false;
   auto classifier = vigil::ImageClassifier::Create(co);
   if (!classifier.ok()) return std::fprintf(stderr, "%s\n", classifier.status().ToString().c_str()), 1;

@@ -144,10 +144,10 @@ int Main(int argc, char** argv) {
   std::printf("%-8s %-10s %-12s %-10s\n", "threads", "backend", "detect ms", "detections");
   for (int threads : {1, 2}) {
     vigil::DetectorOptions o;
-    o.model_repository = args.models;
-    o.model = m.name;
-    o.version = m.version;
-    o.threads_per_session = threads;
+    o.model.repository = args.models;
+    o.model.name = m.name;
+    o.model.version = m.version;
+    o.model.threads_per_session = threads;
     auto detector = vigil::Detector::Create(o);
     if (!detector.ok()) return std::fprintf(stderr, "%s\n", detector.status().ToString().c_str()), 1;
     size_t found = 0;

@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
   const size_t window = argc > 4 ? size_t(std::atoi(argv[4])) : 8;
   const double step = argc > 5 ? std::atof(argv[5]) : 0.25;
   ClassifierOptions co;
-  co.model_repository = models;
-  co.model = "nsfw_mobilenet_v2";
+  co.model.repository = models;
+  co.model.name = "nsfw_mobilenet_v2";
   co.with_embedding = true;
   co.max_batch = 8;
   auto classifier = ImageClassifier::Create(co);

@@ -2,7 +2,7 @@
 // results together: labels per classifier, boxes per detector, and the tags of all detectors.
 //
 //   vigil::AnalyzerOptions options;
-//   options.model_repository = "models";
+//   options.common.repository = "models";                     // backend, threads, decode too
 //   options.models = {"nsfw_mobilenet_v2", "nanodet_coco"};   // NAME or NAME:VERSION
 //   VIGIL_ASSIGN_OR_RETURN(auto analyzer, vigil::Analyzer::Create(options));
 //   VIGIL_ASSIGN_OR_RETURN(vigil::Analysis a, analyzer->AnalyzeFile("photo.jpg"));
@@ -29,15 +29,14 @@
 namespace vigil {
 
 struct AnalyzerOptions {
-  // Root of the model repository.
-  std::string model_repository = "models";
+  // Repository, backend, threads per session and decoding limits of every model (its name and
+  // version come from `models`). The image is decoded once with common.decode, whose
+  // min_width/min_height default to the largest model input (JPEG DCT scaling) unless
+  // common.scaled_decode is false.
+  ModelSelection common;
   // Models to run, "NAME" (latest version) or "NAME:VERSION"; each manifest's task decides
   // whether it runs as a classifier or a detector. At least one; no duplicates.
   std::vector<std::string> models;
-  // Backend for every model: "auto", "onednn", "xnnpack" or "opencv".
-  std::string backend = "auto";
-  // Intra-op threads of each inference session.
-  int threads_per_session = 1;
   // Classifiers: largest batch per inference call in AnalyzeBatch, labels kept (0 = all),
   // and whether to return the embedding.
   int classifier_max_batch = 16;
@@ -47,10 +46,6 @@ struct AnalyzerOptions {
   float score_threshold = -1;
   float iou_threshold = -1;
   int max_detections = -1;
-  // Decoding limits; min_width/min_height default to the largest model input (JPEG DCT scaling);
-  // scaled_decode = false always decodes at full size.
-  DecodeOptions decode;
-  bool scaled_decode = true;
 };
 
 struct Analysis {

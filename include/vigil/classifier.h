@@ -1,8 +1,8 @@
 // ImageClassifier: classify images with a model from the repository.
 //
 //   vigil::ClassifierOptions options;
-//   options.model_repository = "models";
-//   options.model = "nsfw_mobilenet_v2";          // version 0 = latest
+//   options.model.repository = "models";
+//   options.model.name = "nsfw_mobilenet_v2";     // options.model.version 0 = latest
 //   VIGIL_ASSIGN_OR_RETURN(auto classifier, vigil::ImageClassifier::Create(options));
 //   VIGIL_ASSIGN_OR_RETURN(vigil::Prediction p, classifier->ClassifyFile("photo.jpg"));
 //   // p.labels[0].name == "Neutral", p.labels[0].score == 0.97, p.embedding.size() == 1280
@@ -19,31 +19,21 @@
 
 #include "vigil/image.h"
 #include "vigil/model_manifest.h"
+#include "vigil/model_selection.h"
 #include "vigil/status.h"
 
 namespace vigil {
 
 struct ClassifierOptions {
-  // Root of the model repository (models/<name>/<version>/).
-  std::string model_repository = "models";
-  // Model name and version (0 = latest).
-  std::string model = "nsfw_mobilenet_v2";
-  int version = 0;
-  // "auto" (the manifest's preference, else XNNPACK if it can run the model, else OpenCV),
-  // "xnnpack" or "opencv".
-  std::string backend = "auto";
-  // Intra-op threads of each inference session.
-  int threads_per_session = 1;
+  // Repository, model name and version, backend, threads per session, decoding limits. Its task
+  // must be "classification" (one image per input: not a clip model).
+  ModelSelection model = {"models", "nsfw_mobilenet_v2"};
   // Largest batch passed to ClassifyBatch in one inference call (bigger batches are split).
   int max_batch = 16;
   // Keep only the K best labels in each prediction (0 = all, sorted by score).
   int top_k = 0;
   // Return the penultimate embedding with each prediction (if the model has one).
   bool with_embedding = true;
-  // Decoding limits. min_width/min_height are set from the model input when left at 0, which lets
-  // JPEGs decode with DCT scaling; set scaled_decode = false to always decode at full size.
-  DecodeOptions decode;
-  bool scaled_decode = true;
 };
 
 struct LabelScore {

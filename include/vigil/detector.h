@@ -2,8 +2,8 @@
 // (manifest task "detection": NanoDet or CenterNet, see docs/detection.md).
 //
 //   vigil::DetectorOptions options;
-//   options.model_repository = "models";
-//   options.model = "nanodet_coco";                  // version 0 = latest
+//   options.model.repository = "models";
+//   options.model.name = "nanodet_coco";             // options.model.version 0 = latest
 //   VIGIL_ASSIGN_OR_RETURN(auto detector, vigil::Detector::Create(options));
 //   VIGIL_ASSIGN_OR_RETURN(vigil::DetectionResult r, detector->DetectFile("photo.jpg"));
 //   // r.detections[0]: label "cat", score 0.58, box {x_min 12, y_min 40, x_max 300, y_max 290}
@@ -23,21 +23,15 @@
 
 #include "vigil/image.h"
 #include "vigil/model_manifest.h"
+#include "vigil/model_selection.h"
 #include "vigil/status.h"
 
 namespace vigil {
 
 struct DetectorOptions {
-  // Root of the model repository (models/<name>/<version>/).
-  std::string model_repository = "models";
-  // Model name and version (0 = latest). Its manifest must have task "detection".
-  std::string model = "nanodet_coco";
-  int version = 0;
-  // "auto" (the manifest's preference, else the fastest backend that can run the model),
-  // "onednn", "xnnpack" or "opencv".
-  std::string backend = "auto";
-  // Intra-op threads of each inference session.
-  int threads_per_session = 1;
+  // Repository, model name and version, backend, threads per session, decoding limits (JPEG DCT
+  // scaling down to the model input unless scaled_decode is false). Its task must be "detection".
+  ModelSelection model = {"models", "nanodet_coco"};
   // Largest batch passed to the model in one inference call (DetectBatch splits bigger ones).
   // Keep 1 for the detectors imported from tfjs graph models: their graphs have a fixed batch of
   // 1 (shapes are folded at import), and batching does not pay on CPU anyway.
@@ -47,10 +41,6 @@ struct DetectorOptions {
   float score_threshold = -1;  // keep detections scoring at least this, in [0, 1]
   float iou_threshold = -1;    // NMS overlap threshold, in (0, 1]
   int max_detections = -1;     // per image, after NMS, in 1..10000
-  // Decoding limits (min_width/min_height default to the model input for JPEG DCT scaling; set
-  // scaled_decode = false to always decode at full size).
-  DecodeOptions decode;
-  bool scaled_decode = true;
 };
 
 // The most detections a model or a call may keep per image (manifest, options and DetectParams).

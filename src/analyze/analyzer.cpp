@@ -41,7 +41,7 @@ Analyzer::~Analyzer() = default;
 
 Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
   if (options.models.empty()) return InvalidArgumentError("analyzer: no model given");
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.common.repository));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   int min_width = 0, min_height = 0;
@@ -56,31 +56,24 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
       }
     }
     AnalyzerModel info{m.name, m.version, m.task, ""};
+    ModelSelection selection = options.common;
+    selection.name = m.name;
+    selection.version = m.version;
     if (m.task == "detection") {
       DetectorOptions o;
-      o.model_repository = options.model_repository;
-      o.model = m.name;
-      o.version = m.version;
-      o.backend = options.backend;
-      o.threads_per_session = options.threads_per_session;
+      o.model = selection;
       o.score_threshold = options.score_threshold;
       o.iou_threshold = options.iou_threshold;
       o.max_detections = options.max_detections;
-      o.decode = options.decode;
       VIGIL_ASSIGN_OR_RETURN(auto d, Detector::Create(o));
       info.backend = d->backend_name();
       impl->detectors.push_back(std::move(d));
     } else {
       ClassifierOptions o;
-      o.model_repository = options.model_repository;
-      o.model = m.name;
-      o.version = m.version;
-      o.backend = options.backend;
-      o.threads_per_session = options.threads_per_session;
+      o.model = selection;
       o.max_batch = options.classifier_max_batch;
       o.top_k = options.top_k;
       o.with_embedding = options.with_embedding;
-      o.decode = options.decode;
       VIGIL_ASSIGN_OR_RETURN(auto c, ImageClassifier::Create(o));
       info.backend = c->backend_name();
       impl->classifiers.push_back(std::move(c));
@@ -89,8 +82,8 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
     min_height = std::max(min_height, m.input.height);
     impl->models.push_back(std::move(info));
   }
-  impl->decode = options.decode;
-  if (options.scaled_decode) {
+  impl->decode = options.common.decode;
+  if (options.common.scaled_decode) {
     if (impl->decode.min_width == 0) impl->decode.min_width = min_width;
     if (impl->decode.min_height == 0) impl->decode.min_height = min_height;
   } else {

@@ -124,17 +124,13 @@ ImageClassifier::ImageClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(i
 ImageClassifier::~ImageClassifier() = default;
 
 Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const ClassifierOptions& options) {
-  if (options.threads_per_session < 1 || options.threads_per_session > 256) {
-    return InvalidArgumentError("threads_per_session must be in 1..256");
-  }
   if (options.max_batch < 1 || options.max_batch > 1024) {
     return InvalidArgumentError("max_batch must be in 1..1024");
   }
   if (options.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
-  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, FindSelectedModel(options.model));
   const ModelManifest& m = entry.manifest;
   if (m.task != "classification") {
     return InvalidArgumentError("model " + m.name + ":" + std::to_string(m.version) + " is a " +
@@ -145,9 +141,7 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
                             std::to_string(m.input.frames) +
                             "): it classifies videos (VideoTagger, vigil tag), not images");
   }
-  const ModelLoadOptions load{options.backend, options.threads_per_session, options.max_batch,
-                              options.decode, options.scaled_decode};
-  VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), load, impl.get()));
+  VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), options.model, options.max_batch, impl.get()));
   const ModelManifest& loaded = impl->entry.manifest;
   if (!loaded.head.file.empty()) {
     auto head = LoadHeadFile(impl->entry.directory + "/" + loaded.head.file);

@@ -1,4 +1,5 @@
-// LoadModel: backend + session pool + decode options + preprocessing spec for one model entry.
+// FindSelectedModel, LoadModel: backend + session pool + decode options + preprocessing spec for
+// one model entry.
 #include "classify/loaded_model.h"
 
 namespace vigil {
@@ -10,7 +11,15 @@ const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& 
   return nullptr;
 }
 
-Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, ModelRuntime* out) {
+Result<ModelEntry> FindSelectedModel(const ModelSelection& selection) {
+  if (selection.threads_per_session < 1 || selection.threads_per_session > kMaxSessionThreads) {
+    return InvalidArgumentError("threads_per_session must be in 1.." + std::to_string(kMaxSessionThreads));
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(selection.repository));
+  return repo->Find(selection.name, selection.version);
+}
+
+Status LoadModel(ModelEntry entry, const ModelSelection& options, int max_batch, ModelRuntime* out) {
   out->entry = std::move(entry);
   const ModelManifest& m = out->entry.manifest;
   const std::string id = m.name + ":" + std::to_string(m.version);
@@ -22,7 +31,7 @@ Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, ModelRuntime
     out->backend = std::move(*backend);
     SessionOptions session_options;
     session_options.threads = options.threads_per_session;
-    session_options.max_batch = options.max_batch;
+    session_options.max_batch = max_batch;
     out->sessions = std::make_unique<SessionPool>(out->backend.get(), session_options);
   }
 

@@ -16,16 +16,9 @@
 #include "runtime/session_pool.h"
 #include "vigil/image.h"
 #include "vigil/model_repository.h"
+#include "vigil/model_selection.h"
 
 namespace vigil {
-
-struct ModelLoadOptions {
-  std::string backend = "auto";  // "auto" = the manifest's preference
-  int threads_per_session = 1;
-  int max_batch = 1;
-  DecodeOptions decode;          // min_width/min_height 0 = the model input (if scaled_decode)
-  bool scaled_decode = true;
-};
 
 struct ModelRuntime {
   ModelEntry entry;
@@ -38,7 +31,13 @@ struct ModelRuntime {
 // The output named `name` among a session's outputs, or nullptr.
 const Tensor* FindOutput(const std::vector<Tensor>& outputs, const std::string& name);
 
-// Fills `out` for `entry` (whose manifest has been validated).
-Status LoadModel(ModelEntry entry, const ModelLoadOptions& options, ModelRuntime* out);
+// The repository entry `selection` names (kNotFound lists what exists); checks its threads per
+// session (kInvalidArgument).
+Result<ModelEntry> FindSelectedModel(const ModelSelection& selection);
+
+// Fills `out` for `entry` (whose manifest has been validated) with the backend, threads per
+// session and decode options of `selection` (its repository, name and version are not read:
+// `entry` is the model) and sessions of at most `max_batch` images.
+Status LoadModel(ModelEntry entry, const ModelSelection& selection, int max_batch, ModelRuntime* out);
 
 }  // namespace vigil

@@ -149,10 +149,6 @@ Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Detector::~Detector() = default;
 
 Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& options) {
-  if (options.threads_per_session < 1 || options.threads_per_session > kMaxSessionThreads) {
-    return InvalidArgumentError("threads_per_session must be in 1.." +
-                                std::to_string(kMaxSessionThreads));
-  }
   if (options.max_batch < 1 || options.max_batch > 1024) {
     return InvalidArgumentError("max_batch must be in 1..1024");
   }
@@ -160,8 +156,7 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
       ValidateDetectParams({options.score_threshold, options.iou_threshold, options.max_detections}));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
-  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, FindSelectedModel(options.model));
   ModelManifest& m = entry.manifest;
   const std::string id = m.name + ":" + std::to_string(m.version);
   if (m.task != "detection") {
@@ -172,9 +167,7 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
   if (options.iou_threshold >= 0) m.detection.iou_threshold = options.iou_threshold;
   if (options.max_detections >= 0) m.detection.max_detections = options.max_detections;
   if (Status s = ValidateManifest(m); !s.ok()) return s.WithContext("detector options for " + id);
-  const ModelLoadOptions load{options.backend, options.threads_per_session, options.max_batch,
-                              options.decode, options.scaled_decode};
-  VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), load, impl.get()));
+  VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), options.model, options.max_batch, impl.get()));
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));
 }
 

@@ -110,10 +110,10 @@ Result<PreparedSource> PrepareFeatureSource(const std::string& backbones, int de
       ref.name = "nsfw_" + ref.name;  // "mobilenet_v2" -> "nsfw_mobilenet_v2"
     }
     ClassifierOptions copts;
-    copts.model_repository = model_repository;
-    copts.model = ref.name;
-    copts.version = ref.version;
-    copts.backend = backend;
+    copts.model.repository = model_repository;
+    copts.model.name = ref.name;
+    copts.model.version = ref.version;
+    copts.model.backend = backend;
     copts.with_embedding = true;
     VIGIL_ASSIGN_OR_RETURN(out.classifier, ImageClassifier::Create(copts));
     const ModelManifest& m = out.classifier->manifest();

@@ -326,17 +326,19 @@ Status ClassificationService::Reload() {
   std::string failures;
   for (size_t w = 0; w < wanted.size(); ++w) {
     const ModelRef& ref = wanted[w];
+    ModelSelection selection;
+    selection.repository = impl.options.model_repository;
+    selection.name = ref.name;
+    selection.version = ref.version;
+    selection.decode = impl.options.decode;
     if (is_detector[w]) {
       if (auto reuse = FindLoaded(old->detectors, ref.name, ref.version)) {
         next->detectors.push_back(reuse);
         continue;
       }
       DetectorOptions dopt;
-      dopt.model_repository = impl.options.model_repository;
-      dopt.model = ref.name;
-      dopt.version = ref.version;
+      dopt.model = selection;
       dopt.max_batch = 1;
-      dopt.decode = impl.options.decode;
       auto d = Detector::Create(dopt);
       if (d.ok()) {
         next->detectors.push_back(std::move(*d));
@@ -345,20 +347,13 @@ Status ClassificationService::Reload() {
       }
       continue;
     }
-    std::shared_ptr<const ImageClassifier> reuse;
-    for (const auto& c : old->classifiers) {
-      if (c->manifest().name == ref.name && c->manifest().version == ref.version) reuse = c;
-    }
-    if (reuse) {
+    if (auto reuse = FindLoaded(old->classifiers, ref.name, ref.version)) {
       next->classifiers.push_back(reuse);
       continue;
     }
     ClassifierOptions co;
-    co.model_repository = impl.options.model_repository;
-    co.model = ref.name;
-    co.version = ref.version;
+    co.model = selection;
     co.max_batch = impl.options.max_batch;
-    co.decode = impl.options.decode;
     auto c = ImageClassifier::Create(co);
     if (c.ok()) {
       next->classifiers.push_back(std::move(*c));

@@ -49,18 +49,14 @@ class ClassifierFrameModel : public FrameModel {
 Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options) {
   if (options.provider) {
     std::shared_ptr<const ImageClassifier> shared =
-        options.provider->FindClassifier(options.model, options.version);
+        options.provider->FindClassifier(options.model.name, options.model.version);
     if (shared && shared->options().top_k == 0 &&
-        SharedModelFits(shared->backend_name(), shared->options().threads_per_session, options)) {
+        SharedModelFits(shared->backend_name(), shared->options().model, options)) {
       return std::unique_ptr<FrameModel>(new ClassifierFrameModel(std::move(shared), true));
     }
   }
   ClassifierOptions c;
-  c.model_repository = options.model_repository;
   c.model = options.model;
-  c.version = options.version;
-  c.backend = options.backend;
-  c.threads_per_session = options.threads;
   c.max_batch = options.max_batch;
   c.top_k = 0;
   c.with_embedding = false;

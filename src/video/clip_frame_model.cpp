@@ -3,7 +3,6 @@
 // C x T x H x W, then run on a runtime backend session (one per call, from the model's pool).
 #include "classify/loaded_model.h"
 #include "video/frame_model.h"
-#include "vigil/model_repository.h"
 
 namespace vigil::video {
 namespace {
@@ -93,18 +92,13 @@ class ClipFrameModel : public FrameModel {
 }  // namespace
 
 Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions& options) {
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
-  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, FindSelectedModel(options.model));
   if (entry.manifest.input.frames < 2) {
     return InvalidArgumentError("model " + entry.manifest.name + " is not a clip model (input.frames < 2)");
   }
-  ModelLoadOptions load;
-  load.backend = options.backend;
-  load.threads_per_session = options.threads;
-  load.max_batch = options.max_batch;
   auto loaded = std::make_unique<ModelRuntime>();
-  Status status = LoadModel(std::move(entry), load, loaded.get());
-  if (!status.ok()) return status.WithContext("loading clip model " + options.model);
+  Status status = LoadModel(std::move(entry), options.model, options.max_batch, loaded.get());
+  if (!status.ok()) return status.WithContext("loading clip model " + options.model.name);
   return std::unique_ptr<FrameModel>(new ClipFrameModel(std::move(loaded), options.max_batch));
 }
 

@@ -52,21 +52,18 @@ class DetectorFrameModel : public FrameModel {
 
 Result<std::unique_ptr<FrameModel>> CreateDetectorFrameModel(const FrameModelOptions& options) {
   if (options.provider) {
-    std::shared_ptr<const Detector> shared = options.provider->FindDetector(options.model, options.version);
+    std::shared_ptr<const Detector> shared =
+        options.provider->FindDetector(options.model.name, options.model.version);
     if (shared) {
       const DetectorOptions& o = shared->options();
       if (o.score_threshold < 0 && o.iou_threshold < 0 && o.max_detections < 0 &&
-          SharedModelFits(shared->backend_name(), o.threads_per_session, options)) {
+          SharedModelFits(shared->backend_name(), o.model, options)) {
         return std::unique_ptr<FrameModel>(new DetectorFrameModel(std::move(shared), true));
       }
     }
   }
   DetectorOptions d;
-  d.model_repository = options.model_repository;
   d.model = options.model;
-  d.version = options.version;
-  d.backend = options.backend;
-  d.threads_per_session = options.threads;
   d.max_batch = 1;  // the imported detectors have a fixed batch of 1 (see DetectorOptions)
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::Create(d));
   return std::unique_ptr<FrameModel>(new DetectorFrameModel(std::move(detector), false));

@@ -1,15 +1,15 @@
 // CreateFrameModel: picks the FrameModel adapter from the model's manifest; SharedModelFits.
 #include "video/frame_model.h"
-#include "vigil/model_repository.h"
+
+#include "classify/loaded_model.h"
 
 namespace vigil::video {
 
 Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& options) {
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(options.model_repository));
-  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, repo->Find(options.model, options.version));
+  VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, FindSelectedModel(options.model));
   const ModelManifest& m = entry.manifest;
   FrameModelOptions resolved = options;
-  resolved.version = m.version;
+  resolved.model.version = m.version;
   if (m.task == "classification" && m.input.frames > 1) return CreateClipFrameModel(resolved);
   if (m.task == "classification") return CreateClassifierFrameModel(resolved);
   if (m.task == "detection") return CreateDetectorFrameModel(resolved);
@@ -17,8 +17,11 @@ Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& op
                           "\" cannot tag videos (classification, detection and clip models can)");
 }
 
-bool SharedModelFits(const std::string& backend_in_use, int threads, const FrameModelOptions& options) {
-  return (options.backend == "auto" || options.backend == backend_in_use) && threads == options.threads;
+bool SharedModelFits(const std::string& backend_in_use, const ModelSelection& loaded,
+                     const FrameModelOptions& options) {
+  const ModelSelection& wanted = options.model;
+  return (wanted.backend == "auto" || wanted.backend == backend_in_use) &&
+         loaded.threads_per_session == wanted.threads_per_session;
 }
 
 }  // namespace vigil::video

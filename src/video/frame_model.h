@@ -12,6 +12,7 @@
 
 #include "vigil/image.h"
 #include "vigil/model_provider.h"
+#include "vigil/model_selection.h"
 #include "vigil/status.h"
 
 namespace vigil::video {
@@ -48,11 +49,9 @@ class FrameModel {
 };
 
 struct FrameModelOptions {
-  std::string model_repository;
-  std::string model;      // name
-  int version = 0;        // 0 = latest
-  std::string backend = "auto";
-  int threads = 1;        // intra-op threads per inference session
+  // Repository, name, version (0 = latest), backend, threads per session; the decode options do
+  // not apply (frames come decoded).
+  ModelSelection model;
   int max_batch = 8;      // largest batch per inference call (a shared model keeps its own)
   // Models already loaded elsewhere (may be null): a compatible instance is used instead of
   // loading a copy. Only asked during creation.
@@ -63,9 +62,11 @@ struct FrameModelOptions {
 // (task, input frames). The adapters below get options.version resolved (never 0).
 Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& options);
 
-// True when a provider's instance running on `backend_in_use` with `threads` intra-op threads per
-// session is what `options` asks for ("auto" accepts any backend).
-bool SharedModelFits(const std::string& backend_in_use, int threads, const FrameModelOptions& options);
+// True when a provider's instance running on `backend_in_use`, created with `loaded` (its
+// options' selection), is what `options` asks for: same threads per session, same backend or
+// "auto".
+bool SharedModelFits(const std::string& backend_in_use, const ModelSelection& loaded,
+                     const FrameModelOptions& options);
 
 // Adapters (CreateFrameModel dispatches to these).
 Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options);

@@ -140,11 +140,7 @@ Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOption
   for (const std::string& text : options.models) {
     VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(text));
     video::FrameModelOptions m;
-    m.model_repository = options.model_repository;
-    m.model = ref.name;
-    m.version = ref.version;
-    m.backend = options.backend;
-    m.threads = options.inference_threads;
+    m.model = {options.model_repository, ref.name, ref.version, options.backend, options.inference_threads};
     m.max_batch = options.batch_size;
     m.provider = provider;
     VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<FrameModel> model, video::CreateFrameModel(m));

@@ -125,18 +125,18 @@ void PrintResult(const ClassifyArgs& args, const std::string& path, const Slot& 
 
 int RunClassify(const ClassifyArgs& args) {
   AnalyzerOptions options;
-  options.model_repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
+  options.common.repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
   options.models = args.models;
-  options.backend = args.backend;
+  options.common.backend = args.backend;
   options.top_k = args.top_k;
   options.with_embedding = args.embedding;
   options.classifier_max_batch = args.batch;
   options.score_threshold = args.score_threshold;
   options.iou_threshold = args.iou_threshold;
   options.max_detections = args.max_detections;
-  options.scaled_decode = !args.full_decode;
-  options.decode.max_pixels = args.max_pixels;
-  options.decode.max_bytes = args.max_bytes;
+  options.common.scaled_decode = !args.full_decode;
+  options.common.decode.max_pixels = args.max_pixels;
+  options.common.decode.max_bytes = args.max_bytes;
   auto analyzer_or = Analyzer::Create(options);
   if (!analyzer_or.ok()) return ReportError(analyzer_or.status());
   const Analyzer& analyzer = **analyzer_or;

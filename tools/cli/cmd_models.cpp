@@ -25,7 +25,7 @@ struct ModelsArgs {
 // Loads the model as its task requires (classifier or detector) and returns its backend.
 Result<std::string> InferenceBackendOf(const std::string& root, const ModelManifest& m) {
   AnalyzerOptions options;
-  options.model_repository = root;
+  options.common.repository = root;
   options.models = {m.name + ":" + std::to_string(m.version)};
   VIGIL_ASSIGN_OR_RETURN(auto analyzer, Analyzer::Create(options));
   return analyzer->models()[0].backend;

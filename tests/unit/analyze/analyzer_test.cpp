@@ -12,7 +12,7 @@ using testing_detect::SamplesDir;
 
 AnalyzerOptions Options(std::vector<std::string> models) {
   AnalyzerOptions o;
-  o.model_repository = DetectorRepository();
+  o.common.repository = DetectorRepository();
   o.models = std::move(models);
   return o;
 }
@@ -36,8 +36,8 @@ TEST(Analyzer, ClassifierAndDetectorsOnOneDecodeMatchSingleModels) {
   ASSERT_EQ(a->detections.size(), 2u);
 
   ClassifierOptions co;
-  co.model_repository = DetectorRepository();
-  co.model = "nsfw_mobilenet_v2";
+  co.model.repository = DetectorRepository();
+  co.model.name = "nsfw_mobilenet_v2";
   auto classifier = ImageClassifier::Create(co);
   ASSERT_TRUE(classifier.ok());
   auto p = (*classifier)->Classify(*image);
@@ -48,8 +48,8 @@ TEST(Analyzer, ClassifierAndDetectorsOnOneDecodeMatchSingleModels) {
     EXPECT_EQ(a->classifications[0].labels[i].score, p->labels[i].score);
   }
   DetectorOptions dop;
-  dop.model_repository = DetectorRepository();
-  dop.model = "nanodet_coco";
+  dop.model.repository = DetectorRepository();
+  dop.model.name = "nanodet_coco";
   auto detector = Detector::Create(dop);
   ASSERT_TRUE(detector.ok());
   auto d = (*detector)->Detect(*image);

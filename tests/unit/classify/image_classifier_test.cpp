@@ -43,9 +43,9 @@ float Score(const Prediction& p, const std::string& label) {
 std::unique_ptr<ImageClassifier> MakeClassifier(const std::string& model, const std::string& backend,
                                                 int max_batch = 16) {
   ClassifierOptions options;
-  options.model_repository = ModelsDir();
-  options.model = model;
-  options.backend = backend;
+  options.model.repository = ModelsDir();
+  options.model.name = model;
+  options.model.backend = backend;
   options.max_batch = max_batch;
   auto c = ImageClassifier::Create(options);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
@@ -137,17 +137,17 @@ TEST_F(ClassifierTest, XnnpackAndOpenCvBackendsAgree) {
 
 TEST_F(ClassifierTest, ClearErrorsForBadModelsOptionsAndImages) {
   ClassifierOptions options;
-  options.model_repository = ModelsDir();
-  options.model = "does_not_exist";
+  options.model.repository = ModelsDir();
+  options.model.name = "does_not_exist";
   EXPECT_EQ(ImageClassifier::Create(options).status().code(), StatusCode::kNotFound);
-  options.model = "nsfw_mobilenet_v2";
-  options.version = 99;
+  options.model.name = "nsfw_mobilenet_v2";
+  options.model.version = 99;
   EXPECT_EQ(ImageClassifier::Create(options).status().code(), StatusCode::kNotFound);
-  options.version = 0;
-  options.backend = "tpu";
+  options.model.version = 0;
+  options.model.backend = "tpu";
   EXPECT_EQ(ImageClassifier::Create(options).status().code(), StatusCode::kInvalidArgument);
-  options.backend = "auto";
-  options.threads_per_session = 0;
+  options.model.backend = "auto";
+  options.model.threads_per_session = 0;
   EXPECT_EQ(ImageClassifier::Create(options).status().code(), StatusCode::kInvalidArgument);
 
   auto c = MakeClassifier("nsfw_mobilenet_v2", "auto");
@@ -166,7 +166,7 @@ TEST_F(ClassifierTest, ClearErrorsForBadModelsOptionsAndImages) {
 
 TEST_F(ClassifierTest, TopKKeepsTheBestLabels) {
   ClassifierOptions options;
-  options.model_repository = ModelsDir();
+  options.model.repository = ModelsDir();
   options.top_k = 2;
   options.with_embedding = false;
   auto c = ImageClassifier::Create(options);

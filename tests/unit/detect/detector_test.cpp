@@ -20,8 +20,8 @@ using testing_detect::DetectorRepository;
 using testing_detect::SamplesDir;
 
 std::unique_ptr<Detector> MakeDetector(const std::string& model, DetectorOptions options = {}) {
-  options.model_repository = DetectorRepository();
-  options.model = model;
+  options.model.repository = DetectorRepository();
+  options.model.name = model;
   auto d = Detector::Create(options);
   EXPECT_TRUE(d.ok()) << d.status().ToString();
   return d.ok() ? std::move(*d) : nullptr;
@@ -258,21 +258,21 @@ TEST(Detector, OutOfRangeParamsAreRefusedNamingTheField) {
   EXPECT_TRUE(ValidateDetectParams({}).ok());
   // DetectorOptions go through the same check, with the same message.
   DetectorOptions options;
-  options.model_repository = DetectorRepository();
-  options.model = "nanodet_coco";
+  options.model.repository = DetectorRepository();
+  options.model.name = "nanodet_coco";
   options.score_threshold = 1.5f;
   EXPECT_EQ(Detector::Create(options).status().message(), "score_threshold must be in [0, 1], got 1.5");
 }
 
 TEST(Detector, BadOptionsModelsAndImagesAreClearErrors) {
   DetectorOptions options;
-  options.model_repository = DetectorRepository();
-  options.model = "no_such_model";
+  options.model.repository = DetectorRepository();
+  options.model.name = "no_such_model";
   EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kNotFound);
-  options.model = "nanodet_coco";
-  options.threads_per_session = 0;
+  options.model.name = "nanodet_coco";
+  options.model.threads_per_session = 0;
   EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kInvalidArgument);
-  options.threads_per_session = 1;
+  options.model.threads_per_session = 1;
   options.iou_threshold = 1.5f;
   EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kInvalidArgument);
   options.iou_threshold = -1;
@@ -302,8 +302,8 @@ TEST(Detector, ManifestThatDoesNotFitTheGraphIsAClearError) {
   request.manifest.detection.reg_max = 7;
   ASSERT_TRUE(InstallTfjsGraphModel(root, request).ok());
   DetectorOptions options;
-  options.model_repository = root;
-  options.model = "nanodet_wrong_bins";
+  options.model.repository = root;
+  options.model.name = "nanodet_wrong_bins";
   auto detector = Detector::Create(options);
   ASSERT_TRUE(detector.ok()) << detector.status().ToString();
   auto r = (*detector)->Detect(Read("chelsea.png"));

@@ -28,8 +28,8 @@ std::string TagList(const DetectionResult& r) {
 
 void CheckPhotos(const std::string& model, float threshold, const std::vector<Expectation>& table) {
   DetectorOptions options;
-  options.model_repository = DetectorRepository();
-  options.model = model;
+  options.model.repository = DetectorRepository();
+  options.model.name = model;
   options.score_threshold = threshold;
   auto detector = Detector::Create(options);
   ASSERT_TRUE(detector.ok()) << detector.status().ToString();

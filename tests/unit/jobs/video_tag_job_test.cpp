@@ -123,7 +123,7 @@ TEST_F(VideoTagJobTest, RandomBytesFailWithAClearErrorWithoutThePath) {
 TEST_F(VideoTagJobTest, CachedTaggersShareTheProvidersClassifier) {
   ASSERT_NE(clip_, nullptr);
   ClassifierOptions c;
-  c.model_repository = ModelsDir();
+  c.model.repository = ModelsDir();
   auto classifier = ImageClassifier::Create(c);
   ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
   testing::FixedProvider provider;

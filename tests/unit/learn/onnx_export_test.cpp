@@ -41,8 +41,8 @@ std::vector<std::pair<std::string, int>> SomeImages(std::vector<std::string>* cl
 void EmbedImages(const std::vector<std::pair<std::string, int>>& images, std::unique_ptr<ImageClassifier>* classifier,
                  std::vector<std::vector<float>>* x, std::vector<int>* y) {
   ClassifierOptions copts;
-  copts.model_repository = kModels.string();
-  copts.model = "nsfw_mobilenet_v2";
+  copts.model.repository = kModels.string();
+  copts.model.name = "nsfw_mobilenet_v2";
   auto created = ImageClassifier::Create(copts);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   *classifier = std::move(*created);
@@ -99,9 +99,9 @@ TEST(OnnxExport, RoundTripMatchesInProcessHead) {
   ASSERT_TRUE((*repo)->Add(m, (tmp / "model.onnx").string()).ok());
   for (const char* backend : {"xnnpack", "opencv", "onednn"}) {
     ClassifierOptions o;
-    o.model_repository = (tmp / "repo").string();
-    o.model = "exported";
-    o.backend = backend;
+    o.model.repository = (tmp / "repo").string();
+    o.model.name = "exported";
+    o.model.backend = backend;
     auto c = ImageClassifier::Create(o);
     ASSERT_TRUE(c.ok()) << backend << ": " << c.status().ToString();
     ASSERT_EQ((*c)->backend_name(), backend);
@@ -175,9 +175,9 @@ TEST(OnnxExport, NormalisedHeadsRoundTrip) {
     int backends_run = 0;
     for (const char* backend : {"opencv", "xnnpack", "onednn"}) {
       ClassifierOptions o;
-      o.model_repository = (tmp / "repo").string();
-      o.model = name;
-      o.backend = backend;
+      o.model.repository = (tmp / "repo").string();
+      o.model.name = name;
+      o.model.backend = backend;
       auto c = ImageClassifier::Create(o);
       if (!c.ok() && std::string(backend) != "opencv" && c.status().code() == StatusCode::kUnsupported) {
         std::printf("[ info ] %s head on %s: %s\n", name, backend, c.status().ToString().c_str());

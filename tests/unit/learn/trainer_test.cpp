@@ -76,8 +76,8 @@ TEST_F(TrainerTest, TrainsInstallsAndReusesTheCache) {
 
   // The installed model classifies like any other.
   ClassifierOptions c;
-  c.model_repository = o.model_repository;
-  c.model = "colours";
+  c.model.repository = o.model_repository;
+  c.model.name = "colours";
   auto classifier = ImageClassifier::Create(c);
   ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
   auto p = (*classifier)->ClassifyFile((dir_ / "data" / "red" / "0.png").string());
@@ -157,8 +157,8 @@ TEST_F(TrainerTest, HeadFileModelsClassifyLikeTheirHead) {
     EXPECT_TRUE(fs::exists(dir / "head.json"));
     EXPECT_EQ(fs::exists(dir / "model.onnx"), c.has_onnx) << dir;
     ClassifierOptions co;
-    co.model_repository = o.model_repository;
-    co.model = o.output_name;
+    co.model.repository = o.model_repository;
+    co.model.name = o.output_name;
     auto classifier = ImageClassifier::Create(co);
     ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
     EXPECT_EQ((*classifier)->manifest().head.inputs, c.inputs);

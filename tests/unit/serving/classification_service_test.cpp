@@ -40,7 +40,7 @@ TEST(ClassificationService, MatchesImageClassifierAndBatchesDynamically) {
   auto service = ClassificationService::Create(o);
   ASSERT_TRUE(service.ok()) << service.status().ToString();
   ClassifierOptions co;
-  co.model_repository = ModelsDir();
+  co.model.repository = ModelsDir();
   auto classifier = ImageClassifier::Create(co);
   ASSERT_TRUE(classifier.ok());
 
@@ -140,8 +140,8 @@ TEST(ClassificationService, ServesDetectorsOneImagePerCallWithFullResolutionBoxe
   EXPECT_TRUE(listed);
 
   DetectorOptions dopt;
-  dopt.model_repository = ModelsDir();
-  dopt.model = "nanodet_coco";
+  dopt.model.repository = ModelsDir();
+  dopt.model.name = "nanodet_coco";
   auto detector = Detector::Create(dopt);
   ASSERT_TRUE(detector.ok()) << detector.status().ToString();
   const std::string photo = Photo("messi5.jpg");
@@ -196,8 +196,8 @@ TEST(ClassificationService, DetectionRequestsCarryTheirOwnSettingsWithinTheLimit
   auto service = ClassificationService::Create(o);
   ASSERT_TRUE(service.ok()) << service.status().ToString();
   DetectorOptions dopt;
-  dopt.model_repository = ModelsDir();
-  dopt.model = "nanodet_coco";
+  dopt.model.repository = ModelsDir();
+  dopt.model.name = "nanodet_coco";
   auto detector = Detector::Create(dopt);
   ASSERT_TRUE(detector.ok());
   const std::vector<uint8_t> bytes = ReadAll(Photo("messi5.jpg"));

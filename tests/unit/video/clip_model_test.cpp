@@ -26,9 +26,9 @@ class ClipModelTest : public ::testing::Test {
 
   Result<std::unique_ptr<video::FrameModel>> Load(const std::string& backend) {
     video::FrameModelOptions o;
-    o.model_repository = (dir_ / "models").string();
-    o.model = "conv3d_motion";
-    o.backend = backend;
+    o.model.repository = (dir_ / "models").string();
+    o.model.name = "conv3d_motion";
+    o.model.backend = backend;
     o.max_batch = 2;
     return video::CreateFrameModel(o);
   }
@@ -96,8 +96,8 @@ TEST_F(ClipModelTest, BackendsWithoutFiveDimensionalOpsSaySo) {
 
 TEST_F(ClipModelTest, ImageClassifierRefusesClipModels) {
   video::FrameModelOptions o;
-  o.model_repository = (dir_ / "models").string();
-  o.model = "conv3d_motion";
+  o.model.repository = (dir_ / "models").string();
+  o.model.name = "conv3d_motion";
   auto as_image = video::CreateClassifierFrameModel(o);
   ASSERT_FALSE(as_image.ok());
   EXPECT_EQ(as_image.status().code(), StatusCode::kUnsupported);

@@ -22,15 +22,15 @@ class SharedModelsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ClassifierOptions c;
-    c.model_repository = ModelsDir();
-    c.model = "nsfw_mobilenet_v2";
+    c.model.repository = ModelsDir();
+    c.model.name = "nsfw_mobilenet_v2";
     c.max_batch = 1;  // like the service's default: the tagger's batches are split
     auto classifier = ImageClassifier::Create(c);
     ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
     provider_.classifier = std::move(*classifier);
     DetectorOptions d;
-    d.model_repository = ModelsDir();
-    d.model = "nanodet_coco";
+    d.model.repository = ModelsDir();
+    d.model.name = "nanodet_coco";
     auto detector = Detector::Create(d);
     ASSERT_TRUE(detector.ok()) << detector.status().ToString();
     provider_.detector = std::move(*detector);
@@ -108,12 +108,12 @@ TEST_F(SharedModelsTest, InstancesThatDoNotFitAreNotUsed) {
 
   // A classifier that keeps only its best labels, a detector with its own threshold.
   ClassifierOptions c;
-  c.model_repository = ModelsDir();
+  c.model.repository = ModelsDir();
   c.top_k = 2;
   auto top2 = ImageClassifier::Create(c);
   ASSERT_TRUE(top2.ok()) << top2.status().ToString();
   DetectorOptions d;
-  d.model_repository = ModelsDir();
+  d.model.repository = ModelsDir();
   d.score_threshold = 0.9f;
   auto strict = Detector::Create(d);
   ASSERT_TRUE(strict.ok()) << strict.status().ToString();
