@@ -110,6 +110,41 @@ struct ClassificationService::Impl {
                          "\" is not loaded (loaded: " + (known.empty() ? "none" : known) + ")");
   }
 
+  // See ClassificationService::CheckDetectParams.
+  Status CheckDetectParams(const DetectParams& params) const {
+    VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+    const ServiceOptions& o = options;
+    if (params.score_threshold >= 0 && params.score_threshold < o.detect_min_score_threshold) {
+      std::ostringstream message;
+      message << "score_threshold " << params.score_threshold << " is below this server's limit "
+              << o.detect_min_score_threshold << " (detect_min_score_threshold)";
+      return InvalidArgumentError(message.str());
+    }
+    if (params.max_detections > o.detect_max_detections) {
+      return InvalidArgumentError("max_detections " + std::to_string(params.max_detections) +
+                                  " is above this server's limit " + std::to_string(o.detect_max_detections) +
+                                  " (detect_max_detections)");
+    }
+    return Status::Ok();
+  }
+
+  // Checks `request`, resolves its model (a classifier, or a detector when `detection`, whose
+  // request.detect must pass CheckDetectParams) into `item` and queues it (Enqueue). On error
+  // `item` is left for the caller to fail its promise.
+  Status Accept(ClassifyRequest request, bool detection, Item* item) {
+    if (detection) {
+      VIGIL_ASSIGN_OR_RETURN(item->detector, ResolveDetector(request.model, request.version));
+    } else {
+      VIGIL_ASSIGN_OR_RETURN(item->classifier, Resolve(request.model, request.version));
+      if (request.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
+    }
+    if (request.image_bytes.empty()) return InvalidArgumentError("the image is empty");
+    if (detection) VIGIL_RETURN_IF_ERROR(CheckDetectParams(request.detect));
+    item->request = std::move(request);
+    item->enqueued = Clock::now();
+    return Enqueue(item);
+  }
+
   // Queues `item` (moved from only on success) and wakes a worker; kUnavailable when shutting
   // down or the queue is full.
   Status Enqueue(Item* item) {
@@ -375,70 +410,25 @@ Status ClassificationService::Reload() {
 }
 
 std::future<Result<Prediction>> ClassificationService::Submit(ClassifyRequest request) {
-  Impl& impl = *impl_;
   Item item;
   std::future<Result<Prediction>> future = item.promise.get_future();
-  auto classifier = impl.Resolve(request.model, request.version);
-  if (!classifier.ok()) {
-    item.promise.set_value(classifier.status());
-    return future;
+  if (Status s = impl_->Accept(std::move(request), /*detection=*/false, &item); !s.ok()) {
+    item.promise.set_value(s);
   }
-  if (request.top_k < 0) {
-    item.promise.set_value(InvalidArgumentError("top_k must be >= 0"));
-    return future;
-  }
-  if (request.image_bytes.empty()) {
-    item.promise.set_value(InvalidArgumentError("the image is empty"));
-    return future;
-  }
-  item.classifier = std::move(*classifier);
-  item.request = std::move(request);
-  item.enqueued = Clock::now();
-  Status queued = impl.Enqueue(&item);
-  if (!queued.ok()) item.promise.set_value(queued);
   return future;
 }
 
 std::future<Result<DetectionResult>> ClassificationService::SubmitDetection(ClassifyRequest request) {
-  Impl& impl = *impl_;
   Item item;
   std::future<Result<DetectionResult>> future = item.detection_promise.get_future();
-  auto detector = impl.ResolveDetector(request.model, request.version);
-  if (!detector.ok()) {
-    item.detection_promise.set_value(detector.status());
-    return future;
-  }
-  if (request.image_bytes.empty()) {
-    item.detection_promise.set_value(InvalidArgumentError("the image is empty"));
-    return future;
-  }
-  if (Status s = CheckDetectParams(request.detect); !s.ok()) {
+  if (Status s = impl_->Accept(std::move(request), /*detection=*/true, &item); !s.ok()) {
     item.detection_promise.set_value(s);
-    return future;
   }
-  item.detector = std::move(*detector);
-  item.request = std::move(request);
-  item.enqueued = Clock::now();
-  Status queued = impl.Enqueue(&item);
-  if (!queued.ok()) item.detection_promise.set_value(queued);
   return future;
 }
 
 Status ClassificationService::CheckDetectParams(const DetectParams& params) const {
-  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
-  const ServiceOptions& o = impl_->options;
-  if (params.score_threshold >= 0 && params.score_threshold < o.detect_min_score_threshold) {
-    std::ostringstream message;
-    message << "score_threshold " << params.score_threshold << " is below this server's limit "
-            << o.detect_min_score_threshold << " (detect_min_score_threshold)";
-    return InvalidArgumentError(message.str());
-  }
-  if (params.max_detections > o.detect_max_detections) {
-    return InvalidArgumentError("max_detections " + std::to_string(params.max_detections) +
-                                " is above this server's limit " + std::to_string(o.detect_max_detections) +
-                                " (detect_max_detections)");
-  }
-  return Status::Ok();
+  return impl_->CheckDetectParams(params);
 }
 
 bool ClassificationService::IsDetector(const std::string& model, int version) const {
