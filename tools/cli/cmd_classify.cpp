@@ -12,7 +12,7 @@
 #include <optional>
 #include <thread>
 
-#include "../server/detection_json.h"
+#include "../server/result_json.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "vigil/analyzer.h"
@@ -45,26 +45,14 @@ struct Slot {
   std::optional<Analysis> analysis;
 };
 
-nlohmann::json PredictionsJson(const Prediction& p) {
-  nlohmann::json preds = nlohmann::json::array();
-  for (const LabelScore& l : p.labels) preds.push_back({{"label", l.label}, {"score", l.score}});
-  return preds;
-}
-
-void PrintJson(const ClassifyArgs& args, const std::string& path, const Slot& slot,
-               const Analyzer& analyzer) {
+void PrintJson(const std::string& path, const Slot& slot, const Analyzer& analyzer) {
   nlohmann::json j;
-  j["path"] = path;
   if (!slot.status.ok()) {
     j["error"] = {{"code", StatusCodeName(slot.status.code())}, {"message", slot.status.message()}};
   } else if (analyzer.models().size() == 1 && analyzer.models()[0].task == "classification") {
-    // The single-classifier format (unchanged since the first release).
-    const Prediction& p = slot.analysis->classifications[0];
-    j["model"] = p.model;
-    j["version"] = p.version;
+    // The single-classifier format (unchanged since the first release; the server's too).
+    j = server::PredictionJson(slot.analysis->classifications[0]);
     j["backend"] = analyzer.models()[0].backend;
-    j["predictions"] = PredictionsJson(p);
-    if (args.embedding) j["embedding"] = p.embedding;
   } else {
     const Analysis& a = *slot.analysis;
     j["width"] = a.image_width;
@@ -72,22 +60,15 @@ void PrintJson(const ClassifyArgs& args, const std::string& path, const Slot& sl
     nlohmann::json results = nlohmann::json::array();
     // One entry per model, in the order given on the command line.
     size_t next_classifier = 0, next_detector = 0;
-    for (const AnalyzerModel& model : analyzer.models()) {
-      const AnalyzerModel* m = &model;
-      nlohmann::json r = {{"model", m->name}, {"version", m->version}, {"task", m->task},
-                          {"backend", m->backend}};
-      if (m->task == "classification") {
-        const Prediction& p = a.classifications[next_classifier++];
-        r["predictions"] = PredictionsJson(p);
-        if (args.embedding) r["embedding"] = p.embedding;
-      } else {
-        r = server::DetectionModelJson(a.detections[next_detector++], m->backend);
-      }
-      results.push_back(std::move(r));
+    for (const AnalyzerModel& m : analyzer.models()) {
+      results.push_back(m.task == "classification"
+                            ? server::ClassificationModelJson(a.classifications[next_classifier++], m.backend)
+                            : server::DetectionModelJson(a.detections[next_detector++], m.backend));
     }
     j["results"] = std::move(results);
     j["tags"] = server::TagsJson(a.tags);
   }
+  j["path"] = path;
   std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
@@ -116,7 +97,7 @@ void PrintText(const std::string& path, const Slot& slot) {
 void PrintResult(const ClassifyArgs& args, const std::string& path, const Slot& slot,
                  const Analyzer& analyzer) {
   if (args.json) {
-    PrintJson(args, path, slot, analyzer);
+    PrintJson(path, slot, analyzer);
   } else {
     PrintText(path, slot);
   }

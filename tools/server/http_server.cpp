@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "detection_json.h"
+#include "result_json.h"
 #include "http_util.h"
 
 namespace vigil::server {
@@ -61,14 +61,6 @@ bool ParseNumberParam(const httplib::Request& req, const char* name, double min,
   }
   *out = float(v);
   return true;
-}
-
-json PredictionJson(const Prediction& p) {
-  json labels = json::array();
-  for (const LabelScore& l : p.labels) labels.push_back({{"label", l.label}, {"score", l.score}});
-  json j = {{"model", p.model}, {"version", p.version}, {"predictions", std::move(labels)}};
-  if (!p.embedding.empty()) j["embedding"] = p.embedding;
-  return j;
 }
 
 bool IsImageContentType(const std::string& type) {

@@ -1,9 +1,30 @@
-// Detection results as JSON (see detection_json.h).
-#include "detection_json.h"
+// Classification and detection results as JSON (see result_json.h).
+#include "result_json.h"
 
 namespace vigil::server {
 
 using nlohmann::json;
+
+json LabelsJson(const std::vector<LabelScore>& labels) {
+  json out = json::array();
+  for (const LabelScore& l : labels) out.push_back({{"label", l.label}, {"score", l.score}});
+  return out;
+}
+
+json PredictionJson(const Prediction& prediction) {
+  json j = {{"model", prediction.model},
+            {"version", prediction.version},
+            {"predictions", LabelsJson(prediction.labels)}};
+  if (!prediction.embedding.empty()) j["embedding"] = prediction.embedding;
+  return j;
+}
+
+json ClassificationModelJson(const Prediction& prediction, const std::string& backend) {
+  json j = PredictionJson(prediction);
+  j["task"] = "classification";
+  j["backend"] = backend;
+  return j;
+}
 
 json TagsJson(const std::vector<DetectionTag>& tags) {
   json out = json::array();

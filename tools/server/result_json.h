@@ -1,14 +1,25 @@
-// The JSON of detection results, shared by `vigil classify --json` and POST /v1/images:classify
-// so both print the same shape (see docs/detection.md and docs/http-api.md).
+// The JSON of classification and detection results, shared by `vigil classify --json` and
+// POST /v1/images:classify so both print the same shapes (see docs/detection.md and
+// docs/http-api.md).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "vigil/classifier.h"
 #include "vigil/detector.h"
 
 namespace vigil::server {
+
+// [{"label","score"}...], in the prediction's order (best first).
+nlohmann::json LabelsJson(const std::vector<LabelScore>& labels);
+// A classifier's answer for one image: {"model","version","predictions":LabelsJson}, plus
+// "embedding" when the prediction has one. POST /v1/images:classify answers this; `vigil classify
+// --json` with one classifier adds "path" and "backend".
+nlohmann::json PredictionJson(const Prediction& prediction);
+// One classifier's entry of "results": PredictionJson + {"task":"classification","backend"}.
+nlohmann::json ClassificationModelJson(const Prediction& prediction, const std::string& backend);
 
 // [{"label","score","count"}...], best score first.
 nlohmann::json TagsJson(const std::vector<DetectionTag>& tags);
