@@ -1,5 +1,5 @@
 // DecodeImage / ReadImageFile / ReadFileBytes: input checks, format sniffing and dispatch to the
-// per-format adapters (jpeg_decode, webp_decode, gif_decode, opencv_decode).
+// per-format adapters (jpeg_decode, webp_decode, gif_decode, ffmpeg_image_decode).
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -40,7 +40,7 @@ Result<Image> DecodeImage(const uint8_t* data, size_t size, const DecodeOptions&
       case media::ImageFormat::kWebp: return media::DecodeWebp(data, size, options, &local_info);
       case media::ImageFormat::kGif: return media::DecodeGif(data, size, options, &local_info);
       case media::ImageFormat::kPng: return media::DecodePng(data, size, options, &local_info);
-      default: return media::DecodeWithOpenCv(format, data, size, options, &local_info);
+      default: return media::DecodeWithFFmpeg(format, data, size, options, &local_info);
     }
   }();
   if (result.ok() && info != nullptr) *info = local_info;

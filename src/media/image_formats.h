@@ -49,8 +49,8 @@ Result<Image> DecodeGif(const uint8_t* data, size_t size, const DecodeOptions& o
                         DecodeInfo* info);                            // gif_decode.cpp
 Result<Image> DecodePng(const uint8_t* data, size_t size, const DecodeOptions& options,
                         DecodeInfo* info);                            // png_decode.cpp (libpng)
-// BMP and TIFF (and PNG, if asked) through OpenCV imgcodecs (opencv_decode.cpp).
-Result<Image> DecodeWithOpenCv(ImageFormat format, const uint8_t* data, size_t size,
+// BMP and TIFF through FFmpeg's image decoders (ffmpeg_image_decode.cpp).
+Result<Image> DecodeWithFFmpeg(ImageFormat format, const uint8_t* data, size_t size,
                                const DecodeOptions& options, DecodeInfo* info);
 
 }  // namespace vigil::media

@@ -1,6 +1,7 @@
 // The FFmpeg adapter's one header: unique_ptr owners (with deleters) for every FFmpeg handle Vigil
 // holds, FFmpeg error codes mapped to vigil::Status, and FFmpeg log routing into vigil's log facade.
-// Only src/video/*.cpp include this; no FFmpeg type crosses a public header.
+// Only src/video/*.cpp and src/media/ffmpeg_image_decode.cpp include this; no FFmpeg type crosses a
+// public header.
 #pragma once
 
 extern "C" {

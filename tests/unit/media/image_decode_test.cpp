@@ -41,6 +41,57 @@ TEST(ImageDecode, LosslessFormatsMatchOpenCvExactly) {
   }
 }
 
+// BMP and TIFF go through FFmpeg's decoders; OpenCV imgcodecs (libtiff underneath) is the peer for
+// gray, 16-bit and alpha variants: same 8-bit RGB, alpha composited over white.
+TEST(ImageDecode, BmpAndTiffVariantsMatchOpenCv) {
+  struct Case {
+    const char* ext;
+    int type;
+  };
+  for (const Case c : {Case{".bmp", CV_8UC1}, Case{".bmp", CV_8UC4}, Case{".tiff", CV_8UC1}, Case{".tiff", CV_8UC4},
+                       Case{".tiff", CV_16UC1}, Case{".tiff", CV_16UC3}, Case{".tiff", CV_16UC4}}) {
+    const cv::Mat src = testing::MakeRandom(29, 17, c.type, 11);
+    const Bytes bytes = testing::Encode(c.ext, src);
+    DecodeInfo info;
+    Result<Image> img = Decode(bytes, {}, &info);
+    ASSERT_TRUE(img.ok()) << c.ext << " type " << c.type << ": " << img.status().ToString();
+    ASSERT_EQ(img->width, 29);
+    ASSERT_EQ(img->height, 17);
+    // Expected: OpenCV's own decode, converted to 8 bits (rounded) and composited over white.
+    cv::Mat ref = testing::CvDecode(bytes, cv::IMREAD_UNCHANGED);
+    ASSERT_FALSE(ref.empty());
+    // OpenCV writes 4-channel BMP as 32 bpp BI_RGB, whose fourth byte OpenCV reads back as unused
+    // padding; FFmpeg (like browsers) uses it as alpha unless it is 0 everywhere: expect the source.
+    if (std::string(c.ext) == ".bmp" && src.channels() == 4) ref = src.clone();
+    const bool alpha = ref.channels() == 4 || ref.channels() == 2;
+    if (ref.depth() == CV_16U) ref.convertTo(ref, CV_8U, 255.0 / 65535.0);
+    int worst = 0;
+    for (int y = 0; y < ref.rows; ++y) {
+      for (int x = 0; x < ref.cols; ++x) {
+        int bgr[3], a = 255;
+        if (ref.channels() == 1) {
+          bgr[0] = bgr[1] = bgr[2] = ref.at<uint8_t>(y, x);
+        } else if (ref.channels() == 3) {
+          const cv::Vec3b v = ref.at<cv::Vec3b>(y, x);
+          for (int k = 0; k < 3; ++k) bgr[k] = v[k];
+        } else {
+          const cv::Vec4b v = ref.at<cv::Vec4b>(y, x);
+          for (int k = 0; k < 3; ++k) bgr[k] = v[k];
+          a = v[3];
+        }
+        for (int k = 0; k < 3; ++k) {
+          const int want = RefOverWhite(bgr[k], a);
+          const int got = img->pixels[(static_cast<size_t>(y) * ref.cols + x) * 3 + (2 - k)];
+          worst = std::max(worst, std::abs(want - got));
+        }
+      }
+    }
+    // 16-bit alpha composites in 16 bits before rounding: at most one level from the 8-bit reference.
+    EXPECT_LE(worst, ref.depth() == CV_8U && src.depth() == CV_8U ? 0 : 1) << c.ext << " type " << c.type;
+    EXPECT_EQ(info.had_alpha, alpha) << c.ext << " type " << c.type;
+  }
+}
+
 TEST(ImageDecode, OnePixelImages) {
   const cv::Mat src = testing::MakeRandom(1, 1, CV_8UC3, 7);
   for (const char* ext : {".png", ".bmp", ".tiff", ".jpg", ".webp"}) {
