@@ -93,6 +93,22 @@ struct HttpServer::Routes {
       SendError(res, 413, "resource_exhausted", "request body larger than max_body_bytes");
       return;
     }
+    // Unknown or repeated query parameters are refused: a typo ("score_treshold") must not silently
+    // fall back to the defaults.
+    static const char* const kClassifyParams[] = {"model",           "version",       "top_k",         "embedding",
+                                                  "score_threshold", "iou_threshold", "max_detections"};
+    for (const auto& [name, value] : req.params) {
+      if (std::find(std::begin(kClassifyParams), std::end(kClassifyParams), name) == std::end(kClassifyParams)) {
+        SendError(res, 400, "invalid_argument",
+                  "unknown query parameter \"" + name +
+                      "\" (accepted: model, version, top_k, embedding, score_threshold, iou_threshold, max_detections)");
+        return;
+      }
+      if (req.params.count(name) > 1) {
+        SendError(res, 400, "invalid_argument", "query parameter " + name + " given more than once");
+        return;
+      }
+    }
     ClassifyRequest base;
     base.model = req.get_param_value("model");
     *model_label = base.model;
