@@ -1,6 +1,7 @@
 // Model manifest: JSON form of ModelManifest (models/<name>/<version>/manifest.json), with validation.
 #include <nlohmann/json.hpp>
 
+#include "vigil/detector.h"
 #include "vigil/model_manifest.h"
 
 namespace vigil {
@@ -47,8 +48,8 @@ Status ValidateDetection(const ModelManifest& m) {
     return bad("score_threshold\" must be in [0, 1]");
   }
   if (!(d.iou_threshold > 0 && d.iou_threshold <= 1)) return bad("iou_threshold\" must be in (0, 1]");
-  if (d.max_detections < 1 || d.max_detections > 10000) {
-    return bad("max_detections\" must be in 1..10000");
+  if (d.max_detections < 1 || d.max_detections > kMaxDetections) {
+    return bad("max_detections\" must be in 1.." + std::to_string(kMaxDetections));
   }
   return Status::Ok();
 }

@@ -66,6 +66,13 @@ set -e
 [ $code -eq 3 ] || fail "unknown model exit code $code"
 grep -q "nsfw_mobilenet_v2" "$TMP/err2.txt" || fail "unknown model message: $(cat "$TMP/err2.txt")"
 
+# A detector threshold out of range is a usage error (exit 2) before anything loads.
+set +e
+"$VIGIL_BIN" classify "$TMP/in/a_good.jpg" --model nanodet_coco --iou-threshold 0 2> "$TMP/err3.txt"; code=$?
+set -e
+[ $code -eq 2 ] || fail "--iou-threshold 0 exit code $code, expected 2: $(cat "$TMP/err3.txt")"
+grep -q "(0, 1]" "$TMP/err3.txt" || fail "--iou-threshold 0 message: $(cat "$TMP/err3.txt")"
+
 # `vigil models` lists both default models with their inputs and backend.
 "$VIGIL_BIN" models > "$TMP/models.txt"
 cat "$TMP/models.txt"

@@ -16,6 +16,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "vigil/analyzer.h"
+#include "vigil/detector.h"
 #include "vigil/model_repository.h"
 
 namespace vigil::cli {
@@ -240,11 +241,20 @@ void AddClassifyCommand(CLI::App& app) {
                   "Detectors: keep detections scoring at least this (default: the manifest's)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--iou-threshold", args->iou_threshold,
-                  "Detectors: NMS overlap threshold (default: the manifest's)")
-      ->check(CLI::Range(0.0, 1.0));
+                  "Detectors: NMS overlap threshold in (0, 1] (default: the manifest's)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            try {
+              const double v = std::stod(text);
+              return v > 0 && v <= 1 ? std::string() : "must be in (0, 1], got " + text;
+            } catch (const std::exception&) {
+              return "not a number: " + text;
+            }
+          },
+          "(0, 1]"));
   cmd->add_option("--max-detections", args->max_detections,
                   "Detectors: detections kept per image (default: the manifest's)")
-      ->check(CLI::Range(1, 10000));
+      ->check(CLI::Range(1, kMaxDetections));
   cmd->add_flag("--full-decode", args->full_decode, "Decode JPEGs at full size (no DCT scaling)");
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels")
       ->capture_default_str();
