@@ -40,12 +40,8 @@ jobs:
   database: $TMP/vigil.db
   data_dir: $TMP/jobs
 YAML
-"$VIGIL_BIN" serve --config "$TMP/vigil.yaml" > "$TMP/server.out" 2> "$TMP/server.err" &
-PID=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$TMP/server.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/server.out" | head -1 | sed 's/.*://')
-[ -n "$PORT" ] || fail "server did not start"
-URL="http://127.0.0.1:$PORT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.bash"
+start_server
 READ=(-H "Authorization: Bearer reader-key-123")
 
 # request NAME EXPECTED_STATUS curl-args...: checks the status and that the body is JSON.

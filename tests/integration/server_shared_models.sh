@@ -37,12 +37,8 @@ jobs:
   data_dir: $TMP/uploads
   workers: 1
 YAML
-"$VIGIL_BIN" serve --config "$TMP/vigil.yaml" > "$TMP/server.out" 2> "$TMP/server.err" &
-PID=$!
-for _ in $(seq 1 150); do grep -q "listening on" "$TMP/server.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/server.out" | head -1 | sed 's/.*://')
-[ -n "$PORT" ] || fail "server did not start"
-URL="http://127.0.0.1:$PORT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.bash"
+start_server
 rss_mb() { awk '$1 == "VmRSS:" {printf "%.0f", $2 / 1024}' "/proc/$PID/status"; }
 field() { node -e 'let v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const k of process.argv[2].split(".")) v = v == null ? v : v[k]; console.log(typeof v === "object" ? JSON.stringify(v) : v)' "$1" "$2"; }
 
