@@ -31,6 +31,9 @@ constexpr double kSkipByReadingSeconds = 10.0;
 // (640x480: ~26 MB at 25 fps); above it the look-ahead keeps converted output frames instead.
 constexpr int64_t kLookAheadBudgetBytes = 64LL << 20;
 
+// interval sampler: a read-past target beyond every packet (no requested time left).
+constexpr int64_t kEndOfStream = INT64_MAX;
+
 // Wall-clock deadline shared with FFmpeg's I/O through AVIOInterruptCB.
 struct Deadline {
   bool enabled = false;
@@ -156,6 +159,7 @@ class FFmpegVideoReader final : public VideoReader {
   const AVIndexEntry* KeyFrameFor(int64_t k) const;
   void SkipPastSettlingKey(const AVPacket* packet);
   bool NoRequestedTimeLeft(int64_t k) const;
+  void ReadPastUntil(int64_t ts);
   bool NearRequestedTime(int64_t pts) const;
   Status OnFrame(AVFrame* frame, double t, int64_t index);
   void OnEndOfStream();
@@ -401,8 +405,7 @@ Status FFmpegVideoReader::MaybeSeek() {
   if ((entry->timestamp - last_read_ts_) * time_base_ < kSkipByReadingSeconds) {
     // Near: read past the packets before the key frame. The decoder is not flushed, so frame
     // threads stay busy (a seek + flush serialises them).
-    skip_until_ts_ = entry->timestamp;
-    ++skips_;
+    ReadPastUntil(entry->timestamp);
     return Status::Ok();
   }
   // Demuxers seek by presentation time: aim at the key frame's (upper-bound) presentation time.
@@ -458,9 +461,7 @@ void FFmpegVideoReader::SkipPastSettlingKey(const AVPacket* packet) {
   const double reorder_window = (std::max(codec_->has_b_frames, 2) + 1) * FrameDuration();
   if (k > next_target_ && (k - 1) * interval > t - reorder_window) return;
   if (NoRequestedTimeLeft(static_cast<int64_t>(k) + 1)) {
-    skip_until_ts_ = INT64_MAX;  // read past the rest of the stream
-    skipped_anything_ = true;
-    ++skips_;
+    ReadPastUntil(kEndOfStream);
     return;
   }
   const int64_t read_ts = packet->dts != AV_NOPTS_VALUE ? packet->dts : packet->pts;
@@ -468,8 +469,13 @@ void FFmpegVideoReader::SkipPastSettlingKey(const AVPacket* packet) {
   if (!entry || entry->timestamp <= read_ts || (entry->timestamp - read_ts) * time_base_ >= kSkipByReadingSeconds) {
     return;
   }
-  skip_until_ts_ = entry->timestamp;
-  last_seek_ts_ = std::max(last_seek_ts_ == AV_NOPTS_VALUE ? entry->timestamp : last_seek_ts_, entry->timestamp);
+  last_seek_ts_ = std::max(last_seek_ts_, entry->timestamp);  // AV_NOPTS_VALUE is INT64_MIN
+  ReadPastUntil(entry->timestamp);
+}
+
+// interval sampler: drops the packets read before decode timestamp `ts` (kEndOfStream: all the rest).
+void FFmpegVideoReader::ReadPastUntil(int64_t ts) {
+  skip_until_ts_ = ts;
   skipped_anything_ = true;
   ++skips_;
 }
@@ -651,10 +657,7 @@ Status FFmpegVideoReader::OnFrame(AVFrame* frame, double t, int64_t index) {
         }
         ++next_target_;
       }
-      if (NoRequestedTimeLeft(next_target_) && skip_until_ts_ != INT64_MAX) {
-        skip_until_ts_ = INT64_MAX;  // read past the rest of the stream
-        skipped_anything_ = true;
-      }
+      if (NoRequestedTimeLeft(next_target_) && skip_until_ts_ != kEndOfStream) ReadPastUntil(kEndOfStream);
       previous_.frame = video::RefFrame(frame);
       previous_.time_s = t;
       previous_.index = index;
