@@ -27,7 +27,7 @@ namespace vigil {
 struct ClassifierOptions {
   // Repository, model name and version, backend, threads per session, decoding limits. Its task
   // must be "classification" (one image per input: not a clip model).
-  ModelSelection model = {"models", "nsfw_mobilenet_v2"};
+  ModelSelection model = ModelSelection::Named("nsfw_mobilenet_v2");
   // Largest batch passed to ClassifyBatch in one inference call (bigger batches are split).
   int max_batch = 16;
   // Keep only the K best labels in each prediction (0 = all, sorted by score).

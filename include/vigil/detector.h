@@ -31,7 +31,7 @@ namespace vigil {
 struct DetectorOptions {
   // Repository, model name and version, backend, threads per session, decoding limits (JPEG DCT
   // scaling down to the model input unless scaled_decode is false). Its task must be "detection".
-  ModelSelection model = {"models", "nanodet_coco"};
+  ModelSelection model = ModelSelection::Named("nanodet_coco");
   // Largest batch passed to the model in one inference call (DetectBatch splits bigger ones).
   // Keep 1 for the detectors imported from tfjs graph models: their graphs have a fixed batch of
   // 1 (shapes are folded at import), and batching does not pay on CPU anyway.

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "vigil/image.h"
 
@@ -33,6 +34,13 @@ struct ModelSelection {
   // false always decodes at full size.
   DecodeOptions decode;
   bool scaled_decode = true;
+
+  // The model `name` (latest version) in the default repository, every other field at its default.
+  static ModelSelection Named(std::string name) {
+    ModelSelection s;
+    s.name = std::move(name);
+    return s;
+  }
 };
 
 }  // namespace vigil

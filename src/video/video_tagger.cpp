@@ -140,7 +140,11 @@ Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOption
   for (const std::string& text : options.models) {
     VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(text));
     video::FrameModelOptions m;
-    m.model = {options.model_repository, ref.name, ref.version, options.backend, options.inference_threads};
+    m.model = ModelSelection::Named(ref.name);
+    m.model.repository = options.model_repository;
+    m.model.version = ref.version;
+    m.model.backend = options.backend;
+    m.model.threads_per_session = options.inference_threads;
     m.max_batch = options.batch_size;
     m.provider = provider;
     VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<FrameModel> model, video::CreateFrameModel(m));
