@@ -21,5 +21,6 @@ void AddServeCommand(CLI::App& app);
 void AddFeaturesCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
 void AddTagCommand(CLI::App& app);
+void AddHashCommand(CLI::App& app);
 
 }  // namespace vigil::cli

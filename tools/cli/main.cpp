@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddFeaturesCommand(app);
   vigil::cli::AddTrainCommand(app);
   vigil::cli::AddTagCommand(app);
+  vigil::cli::AddHashCommand(app);
   app.parse_complete_callback([&]() {
     vigil::SetLogLevel(verbose ? vigil::LogLevel::kDebug : vigil::LogLevel::kWarning);
     vigil::SetLogSink([](vigil::LogLevel, const std::string& message) {
