@@ -1,11 +1,16 @@
-// Durable background jobs: a JobStore (SQLite, the embedded default) keeps every job and its state,
-// a JobRunner runs queued jobs on a bounded worker pool through a JobHandler registered per kind.
-// Jobs survive restarts: a job left `running` by a crash is queued again on the next Start()
-// (up to max_attempts claims in all), and Shutdown() lets running jobs finish within a drain
-// timeout, then cancels them and puts them back in the queue.
+// Durable background jobs: a JobStore keeps every job and its state (SQLite, the embedded default,
+// or PostgreSQL when several processes share the work), a JobRunner runs queued jobs on a bounded
+// worker pool through a JobHandler registered per kind.
+// Work is claimed with LEASES: a claim records the worker and a lease expiry, the runner extends
+// the lease (heartbeats) while the job runs, and a job whose lease expired (its worker died) is
+// queued again for anyone to claim, up to max_attempts claims in all (at-least-once: a handler may
+// see a job again after a crash). A run whose lease was lost can no longer write the job. Any
+// number of processes may run jobs on one database. Shutdown() lets running jobs finish within a
+// drain timeout, then cancels them and puts them back in the queue.
 //
-//   VIGIL_ASSIGN_OR_RETURN(auto store, vigil::JobStore::Open({/*path=*/".vigil/vigil.db"}));
-//   vigil::JobRunnerOptions options;                       // 1 worker, 3 attempts, 30 s drain
+//   VIGIL_ASSIGN_OR_RETURN(auto store, vigil::JobStore::Open({/*database=*/".vigil/vigil.db"}));
+//   // or {"postgresql://vigil@db.internal/vigil"}
+//   vigil::JobRunnerOptions options;                       // 1 worker, 3 attempts, 30 s lease
 //   VIGIL_ASSIGN_OR_RETURN(auto runner, vigil::JobRunner::Create(store.get(), options));
 //   VIGIL_RETURN_IF_ERROR(runner->RegisterHandler("video.tag", std::move(handler)));
 //   VIGIL_RETURN_IF_ERROR(runner->Start());
@@ -56,9 +61,11 @@ struct Job {
   std::string callback_url;    // "" = none
   CallbackState callback_state = CallbackState::kNone;
   int callback_attempts = 0;
-  int attempts = 0;            // times a runner claimed the job (a crash mid-run counts)
+  int attempts = 0;            // times a worker claimed the job (a lease that expired counts)
   bool cancel_requested = false;
   std::string run_token;       // identifies the current run (random per claim; "" unless running)
+  std::string worker_id;       // who holds (running) or last finished the job; "" when queued
+  int64_t lease_expires_ms = 0;  // running: the claim lapses then unless extended; else 0
   int64_t created_ms = 0;      // Unix milliseconds; 0 = not yet
   int64_t started_ms = 0;      // last claim
   int64_t finished_ms = 0;
@@ -74,74 +81,83 @@ struct NewJob {
 };
 
 struct JobStoreOptions {
-  // SQLite database file; its directory is created when missing.
-  std::string path = ".vigil/vigil.db";
-  // How long a statement waits for another connection's write lock before failing (kUnavailable).
+  // An SQLite database file (its directory is created when missing), or a PostgreSQL connection
+  // URL "postgresql://[user[:password]@]host[:port]/dbname[?param=value...]" (libpq's syntax).
+  std::string database = ".vigil/vigil.db";
+  // SQLite: how long a statement waits for another connection's write lock (then kUnavailable).
   int busy_timeout_ms = 5000;
-  // false: synchronous=NORMAL (WAL; durable across process crashes), true: FULL (also power loss).
+  // SQLite: false = synchronous=NORMAL (WAL; durable across process crashes), true = FULL (also
+  // across power loss).
   bool synchronous_full = false;
-  // Hold an exclusive lock (flock on "<path>.lock") while open, so a second process cannot run
-  // jobs on the same database (its crash recovery would re-queue this one's running jobs).
-  bool exclusive = true;
 };
 
-// Counts of jobs RecoverInterrupted found left `running`.
-struct RecoveredJobs {
-  int requeued = 0;  // back to queued
-  int failed = 0;    // out of attempts
+// A claim: who claims, and for how long before the job is claimable by others again.
+struct ClaimOptions {
+  std::string worker_id;                    // recorded in Job::worker_id, e.g. "host:pid"
+  std::chrono::milliseconds lease{30000};   // > 0
 };
 
+// What ExpireLeases did with running jobs whose lease had expired.
+struct ExpiredLeases {
+  int requeued = 0;                 // back to queued
+  std::vector<std::string> failed;  // ids failed for good: out of attempts
+};
+
+// The job table on one database. JobStore::Open picks the engine from the database string.
 class JobStore {
  public:
-  // Opens or creates the database and brings its schema to the current version (migrations run
-  // in a transaction; a database from a newer Vigil is refused with kFailedPrecondition, and so
-  // is one another process holds open with `exclusive`).
+  // Opens or creates the database and brings its schema to the current version (versioned
+  // migrations in a transaction; a database from a newer Vigil is refused with kFailedPrecondition).
   static Result<std::unique_ptr<JobStore>> Open(const JobStoreOptions& options);
-  ~JobStore();
+  virtual ~JobStore() = default;
   // 128 bits from the OS random source, as 32 lower-case hex digits.
   static std::string NewJobId();
-  // Schema version of the open database (PRAGMA user_version).
+  // The schema version this Vigil migrates databases to (the latest migration's number).
   static int CurrentSchemaVersion();
+  // "sqlite" or "postgresql".
+  virtual const char* engine() const = 0;
 
   // Stores a queued job. kInvalidArgument on an empty kind, malformed id or duplicate id.
-  Result<Job> Create(const NewJob& job);
+  virtual Result<Job> Create(const NewJob& job) = 0;
   // kNotFound when there is no such job.
-  Result<Job> Get(const std::string& id) const;
+  virtual Result<Job> Get(const std::string& id) const = 0;
   // Newest first; `state` filters when set; at most `limit` jobs.
-  Result<std::vector<Job>> List(std::optional<JobState> state, int limit) const;
-  Result<std::map<JobState, int64_t>> CountByState() const;
+  virtual Result<std::vector<Job>> List(std::optional<JobState> state, int limit) const = 0;
+  virtual Result<std::map<JobState, int64_t>> CountByState() const = 0;
 
-  // Claims the oldest queued job of one of `kinds`: running, attempts + 1, a new run_token.
-  // Returns nullopt when there is none.
-  Result<std::optional<Job>> ClaimNext(const std::vector<std::string>& kinds);
+  // Claims the oldest queued job of one of `kinds`: running, attempts + 1, a new run_token, the
+  // claimant's worker id and a lease until now + lease. Returns nullopt when there is none.
+  // Concurrent claims from any number of processes never hand out one job twice.
+  virtual Result<std::optional<Job>> ClaimNext(const std::vector<std::string>& kinds,
+                                               const ClaimOptions& claim = {}) = 0;
   // The following change a job only while it is still held by `run` (same id, run_token, and
   // state running); otherwise they fail with kFailedPrecondition and change nothing.
-  Status SetProgress(const Job& run, double progress);
-  Status Succeed(const Job& run, const std::string& result_json);
-  Status Fail(const Job& run, const Status& error);
-  Status Cancelled(const Job& run);
+  // Extends the lease to now + lease.
+  virtual Status Heartbeat(const Job& run, std::chrono::milliseconds lease) = 0;
+  virtual Status SetProgress(const Job& run, double progress) = 0;
+  // The final writes are idempotent: repeating the same one with the same run succeeds and
+  // changes nothing (the first result stays).
+  virtual Status Succeed(const Job& run, const std::string& result_json) = 0;
+  virtual Status Fail(const Job& run, const Status& error) = 0;
+  virtual Status Cancelled(const Job& run) = 0;
   // Back to queued (shutdown): `count_attempt` false undoes this run's attempt.
-  Status Requeue(const Job& run, bool count_attempt);
+  virtual Status Requeue(const Job& run, bool count_attempt) = 0;
 
-  // Jobs left running by a process that died: queued again if attempts < max_attempts, else
-  // failed (kUnavailable "interrupted N times"). Only one process may run jobs per database.
-  Result<RecoveredJobs> RecoverInterrupted(int max_attempts);
+  // Running jobs whose lease expired before now (their worker died or stalled): queued again if
+  // attempts < max_attempts, else failed (kUnavailable "interrupted N times"). Their old run can
+  // no longer write them.
+  virtual Result<ExpiredLeases> ExpireLeases(int max_attempts) = 0;
   // A queued job is cancelled at once; a running one gets cancel_requested (its runner stops it).
   // kFailedPrecondition if the job is already final.
-  Result<Job> RequestCancel(const std::string& id);
+  virtual Result<Job> RequestCancel(const std::string& id) = 0;
 
   // Deletes final jobs that finished before `finished_before_ms` (Unix ms) and have no callback
   // still pending; returns how many went.
-  Result<int64_t> PurgeFinished(int64_t finished_before_ms);
+  virtual Result<int64_t> PurgeFinished(int64_t finished_before_ms) = 0;
 
   // Final jobs whose callback is still to be delivered (oldest first).
-  Result<std::vector<Job>> PendingCallbacks(int limit) const;
-  Status SetCallbackState(const std::string& id, CallbackState state, int attempts);
-
- private:
-  struct Impl;
-  explicit JobStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  virtual Result<std::vector<Job>> PendingCallbacks(int limit) const = 0;
+  virtual Status SetCallbackState(const std::string& id, CallbackState state, int attempts) = 0;
 };
 
 // Reports progress in 0..1; cheap to call often (the runner throttles database writes).
@@ -164,6 +180,11 @@ struct JobRunnerOptions {
   int workers = 1;
   // Claims per job before it is failed for good (a crash or kill mid-run counts as one).
   int max_attempts = 3;
+  // This runner's name in claims (Job::worker_id); "" = "<hostname>:<pid>:<4 random hex digits>".
+  std::string worker_id;
+  // How long a claim holds without a heartbeat; the runner extends it every lease / 3 while the
+  // job runs. A job whose worker died is claimable again this long after its last heartbeat.
+  std::chrono::milliseconds lease{30000};
   // Workers also look for queued jobs this often without being woken by Submit().
   std::chrono::milliseconds poll_interval{1000};
   // Shutdown() waits this long for running jobs, then cancels them and queues them again.
@@ -188,7 +209,8 @@ class JobRunner {
 
   // Before Start(): the handler for jobs of `kind`.
   Status RegisterHandler(const std::string& kind, std::unique_ptr<JobHandler> handler);
-  // Re-queues jobs interrupted by a previous crash, then starts the workers.
+  // Re-queues jobs whose lease expired (a crashed run), then starts the workers (which keep
+  // doing so about once a second, and heartbeat their own jobs).
   Status Start();
   // Validates (known kind, handler's Validate), stores the job queued and wakes a worker.
   Result<Job> Submit(const NewJob& job);
@@ -198,6 +220,8 @@ class JobRunner {
   Status RefreshMetrics();
   // Jobs running in this process now.
   int Running() const;
+  // The worker id this runner claims with (JobRunnerOptions::worker_id or the generated one).
+  const std::string& worker_id() const;
   // Stops claiming; waits up to drain_timeout for running jobs, then cancels them and queues them
   // again (their attempt not counted); joins the workers. Idempotent.
   void Shutdown();

@@ -1,7 +1,14 @@
-// JobRunner: a bounded pool of worker threads that claim queued jobs from the JobStore, run them
-// through the handler registered for their kind, write throttled progress and the final state,
-// and on shutdown drain (or cancel and re-queue) what is running.
+// JobRunner: a bounded pool of worker threads that claim queued jobs from the JobStore under a
+// lease, run them through the handler registered for their kind, write throttled progress and the
+// final state, and on shutdown drain (or cancel and re-queue) what is running. One heartbeat
+// thread extends the leases of this process's running jobs; workers re-queue jobs whose lease
+// expired (another process died) about once a second.
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -20,10 +27,22 @@ struct RunningJob {
   Job job;
   std::atomic<bool> cancel{false};   // handed to the handler
   std::atomic<bool> requeue{false};  // cancelled by Shutdown: queue again instead of "cancelled"
+  std::atomic<bool> lost{false};     // the lease was lost (expired and taken over): write nothing
   std::mutex progress_mutex;
   Clock::time_point last_progress_write{};
   double last_progress = -1;
 };
+
+// "<hostname>:<pid>:<4 random hex digits>": distinct per process, readable in the jobs table.
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  unsigned short salt = 0;
+  if (getrandom(&salt, sizeof(salt), 0) != ssize_t(sizeof(salt))) salt = 0;
+  char suffix[8];
+  std::snprintf(suffix, sizeof(suffix), "%04x", unsigned(salt));
+  return std::string(host[0] ? host : "localhost") + ":" + std::to_string(getpid()) + ":" + suffix;
+}
 
 std::vector<double> JobDurationBuckets() {
   return {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
@@ -46,13 +65,17 @@ struct JobRunner::Impl {
   mutable std::mutex mutex;
   std::condition_variable wake;      // workers: new job submitted or stopping
   std::condition_variable idle;      // Shutdown: a running job ended
+  std::condition_variable beat;      // heartbeat thread: stop
   uint64_t submitted = 0;            // bumped by Submit so sleeping workers look again
   bool started = false;
   bool stopping = false;
   bool shut_down = false;
   std::unordered_map<std::string, std::shared_ptr<RunningJob>> running;
+  bool heartbeat_stop = false;
   std::vector<std::thread> workers;
+  std::thread heartbeat;
   Clock::time_point last_purge{};
+  Clock::time_point last_expiry{};
 
   // Unix ms before which final jobs are past the retention.
   int64_t RetentionCutoffMs() const {
@@ -78,6 +101,55 @@ struct JobRunner::Impl {
     }
   }
 
+  // Re-queues (or fails, out of attempts) jobs whose lease expired, at most once a second across
+  // the workers unless `force`; failed ones are reported like jobs this process finished.
+  Status ExpireLeases(bool force) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      const auto now = Clock::now();
+      if (!force && now - last_expiry < std::chrono::seconds(1)) return Status::Ok();
+      last_expiry = now;
+    }
+    VIGIL_ASSIGN_OR_RETURN(ExpiredLeases expired, store->ExpireLeases(options.max_attempts));
+    if (expired.requeued || !expired.failed.empty()) {
+      Log(LogLevel::kInfo, "jobs: " + std::to_string(expired.requeued) + " job(s) whose lease expired queued again, " +
+                               std::to_string(expired.failed.size()) + " failed after " +
+                               std::to_string(options.max_attempts) + " attempts");
+    }
+    for (const std::string& id : expired.failed) {
+      Result<Job> record = store->Get(id);
+      if (!record.ok()) continue;
+      if (finished) finished->Add({record->kind, JobStateName(record->state)});
+      if (options.on_final) options.on_final(*record);
+    }
+    return Status::Ok();
+  }
+
+  // Extends the lease of every job running here every lease / 3; a run whose lease was taken
+  // over is told to stop and writes nothing more.
+  void HeartbeatLoop() {
+    const auto period = std::max(options.lease / 3, std::chrono::milliseconds(1));
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!heartbeat_stop) {
+      beat.wait_for(lock, period, [&] { return heartbeat_stop; });
+      if (heartbeat_stop) return;
+      std::vector<std::shared_ptr<RunningJob>> jobs;
+      for (const auto& entry : running) jobs.push_back(entry.second);
+      lock.unlock();
+      for (const auto& rj : jobs) {
+        Status s = store->Heartbeat(rj->job, options.lease);
+        if (s.code() == StatusCode::kFailedPrecondition) {
+          Log(LogLevel::kWarning, "jobs: lost the lease of " + rj->job.id + " (" + s.message() + "): stopping it");
+          rj->lost = true;
+          rj->cancel = true;
+        } else if (!s.ok()) {
+          Log(LogLevel::kWarning, "jobs: heartbeat of " + rj->job.id + ": " + s.ToString());
+        }
+      }
+      lock.lock();
+    }
+  }
+
   void WorkerLoop() {
     for (;;) {
       uint64_t seen;
@@ -87,7 +159,10 @@ struct JobRunner::Impl {
         seen = submitted;
       }
       MaybePurge();
-      Result<std::optional<Job>> claimed = store->ClaimNext(kinds);
+      if (Status s = ExpireLeases(/*force=*/false); !s.ok()) {
+        Log(LogLevel::kWarning, "jobs: expiring leases: " + s.ToString());
+      }
+      Result<std::optional<Job>> claimed = store->ClaimNext(kinds, ClaimOptions{options.worker_id, options.lease});
       if (!claimed.ok()) {
         Log(LogLevel::kError, "jobs: cannot claim a job: " + claimed.status().ToString());
       } else if (claimed->has_value()) {
@@ -138,7 +213,10 @@ struct JobRunner::Impl {
       } catch (const std::exception& e) {
         result = InternalError(std::string("the job handler threw: ") + e.what());
       }
-      if (rj->requeue) {
+      if (rj->lost) {
+        Log(LogLevel::kWarning, "jobs: " + job.id + " ran past its lost lease: its outcome is not stored");
+        final_state = JobState::kRunning;  // someone else's run now
+      } else if (rj->requeue) {
         stored = store->Requeue(job, /*count_attempt=*/false);
         final_state = JobState::kQueued;
       } else if (result.ok()) {
@@ -179,6 +257,7 @@ Result<std::unique_ptr<JobRunner>> JobRunner::Create(JobStore* store, const JobR
     return InvalidArgumentError("job runner: workers must be in 1..256");
   }
   if (options.max_attempts < 1) return InvalidArgumentError("job runner: max_attempts must be >= 1");
+  if (options.lease.count() < 3) return InvalidArgumentError("job runner: lease must be >= 3 ms");
   if (options.poll_interval.count() <= 0 || options.drain_timeout.count() < 0 ||
       options.progress_interval.count() < 0 || options.retention.count() < 0) {
     return InvalidArgumentError("job runner: poll_interval must be > 0, drain and progress intervals >= 0");
@@ -186,6 +265,7 @@ Result<std::unique_ptr<JobRunner>> JobRunner::Create(JobStore* store, const JobR
   auto impl = std::make_unique<Impl>();
   impl->store = store;
   impl->options = options;
+  if (impl->options.worker_id.empty()) impl->options.worker_id = DefaultWorkerId();
   if (MetricsRegistry* m = options.metrics) {
     impl->jobs_gauge = &m->Gauge("vigil_jobs", "Jobs in the store by state", {"state"});
     impl->duration = &m->Histogram("vigil_job_duration_seconds", "Run time of jobs that ended, by kind and final state",
@@ -207,20 +287,18 @@ Status JobRunner::RegisterHandler(const std::string& kind, std::unique_ptr<JobHa
 }
 
 Status JobRunner::Start() {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::unique_lock<std::mutex> lock(impl_->mutex);
   if (impl_->started) return FailedPreconditionError("job runner: already started");
   if (impl_->stopping) return FailedPreconditionError("job runner: shut down");
-  VIGIL_ASSIGN_OR_RETURN(RecoveredJobs recovered, impl_->store->RecoverInterrupted(impl_->options.max_attempts));
-  if (recovered.requeued || recovered.failed) {
-    Log(LogLevel::kInfo, "jobs: " + std::to_string(recovered.requeued) + " interrupted job(s) queued again, " +
-                             std::to_string(recovered.failed) + " failed after " +
-                             std::to_string(impl_->options.max_attempts) + " attempts");
-  }
   impl_->started = true;
   impl_->last_purge = Clock::now();
   if (impl_->options.retention.count() > 0) {
     VIGIL_RETURN_IF_ERROR(impl_->store->PurgeFinished(impl_->RetentionCutoffMs()).status());
   }
+  lock.unlock();  // ExpireLeases takes the mutex and may call on_final
+  VIGIL_RETURN_IF_ERROR(impl_->ExpireLeases(/*force=*/true));
+  lock.lock();
+  impl_->heartbeat = std::thread([impl = impl_.get()] { impl->HeartbeatLoop(); });
   for (int i = 0; i < impl_->options.workers; ++i) {
     impl_->workers.emplace_back([impl = impl_.get()] { impl->WorkerLoop(); });
   }
@@ -266,6 +344,8 @@ Status JobRunner::RefreshMetrics() {
   return Status::Ok();
 }
 
+const std::string& JobRunner::worker_id() const { return impl_->options.worker_id; }
+
 int JobRunner::Running() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return int(impl_->running.size());
@@ -288,6 +368,12 @@ void JobRunner::Shutdown() {
   lock.unlock();
   for (std::thread& t : impl_->workers) t.join();
   impl_->workers.clear();
+  {
+    std::lock_guard<std::mutex> stop(impl_->mutex);
+    impl_->heartbeat_stop = true;
+  }
+  impl_->beat.notify_all();
+  if (impl_->heartbeat.joinable()) impl_->heartbeat.join();
 }
 
 }  // namespace vigil

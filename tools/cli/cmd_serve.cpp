@@ -54,13 +54,13 @@ int RunServe(const ServeArgs& args) {
 
   auto service = ClassificationService::Create(config.service);
   if (!service.ok()) return ReportError(service.status());
-  // Jobs: store, callback sender, runner (the runner re-queues jobs a previous run left running).
+  // Jobs: store, callback sender, runner (the runner re-queues jobs whose lease expired: a crashed run).
   std::unique_ptr<JobStore> store;
   std::unique_ptr<server::CallbackSender> callbacks;
   std::unique_ptr<JobRunner> runner;
   if (config.jobs.enabled) {
     JobStoreOptions store_options;
-    store_options.path = config.jobs.database;
+    store_options.database = config.jobs.database;
     auto opened = JobStore::Open(store_options);
     if (!opened.ok()) return ReportError(opened.status());
     store = std::move(*opened);
@@ -152,7 +152,7 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("-p,--port", args->port, "Port (default 8080; 0 = any free port)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--models", args->models_dir, "Model repository");
-  cmd->add_option("--database", args->database, "SQLite job database (default .vigil/vigil.db)");
+  cmd->add_option("--database", args->database, "Job database: an SQLite file (default .vigil/vigil.db) or a postgresql:// URL");
   cmd->add_option("--workers", args->workers, "Inference workers (default: cores)")
       ->check(CLI::Range(0, 256));
   cmd->add_option("--max-batch", args->max_batch, "Dynamic batching: images per inference call")

@@ -1,12 +1,13 @@
 // JobRunner with test handlers: runs jobs to their final state with progress and metrics, bounds
 // concurrency to the worker count, records failures and throws, cancels, drains on shutdown or
-// re-queues past the drain timeout, and resumes jobs a dead process left running.
+// re-queues past the drain timeout, resumes jobs whose lease a dead process left to expire, keeps
+// leases alive with heartbeats, and stops a run whose lease was taken over.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <thread>
 
-#include "jobs/sqlite_db.h"
+#include "store/connection.h"
 #include "jobs_test_util.h"
 #include "vigil/jobs.h"
 
@@ -60,12 +61,14 @@ struct Fixture {
 
   Fixture() {
     JobStoreOptions o;
-    o.path = tmp.db();
+    o.database = tmp.db();
     store = std::move(*JobStore::Open(o));
   }
   std::unique_ptr<JobRunner> Runner(StepHandler** handler_out, int workers, int steps,
-                                    std::chrono::milliseconds step, std::chrono::milliseconds drain = 5000ms) {
+                                    std::chrono::milliseconds step, std::chrono::milliseconds drain = 5000ms,
+                                    std::chrono::milliseconds lease = 30000ms) {
     JobRunnerOptions o;
+    o.lease = lease;
     o.workers = workers;
     o.drain_timeout = drain;
     o.poll_interval = 50ms;
@@ -218,15 +221,20 @@ TEST(JobRunner, ShutdownPastTheDrainTimeoutRequeuesAndTheNextRunnerFinishes) {
   EXPECT_EQ(job.attempts, 1);
 }
 
-TEST(JobRunner, ResumesJobsADeadProcessLeftRunning) {
+TEST(JobRunner, ResumesJobsWhoseLeaseADeadProcessLeftToExpire) {
   Fixture f;
   NewJob n;
   n.kind = "test";
   n.input = "/v/a.mp4";
   std::string id = f.store->Create(n)->id;
   std::string cancelled_id = f.store->Create(n)->id;
-  ASSERT_TRUE(f.store->ClaimNext({"test"})->has_value());  // "crashed" mid-run
-  ASSERT_TRUE(f.store->ClaimNext({"test"})->has_value());
+  std::string leased_id = f.store->Create(n)->id;
+  const ClaimOptions dead{"dead-process", 1ms};
+  ASSERT_TRUE(f.store->ClaimNext({"test"}, dead)->has_value());  // "crashed" mid-run
+  ASSERT_TRUE(f.store->ClaimNext({"test"}, dead)->has_value());
+  // A live process's claim: its lease is valid, so it is not this runner's to take.
+  ASSERT_TRUE(f.store->ClaimNext({"test"}, {"live-process", 60000ms})->has_value());
+  std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(f.store->RequestCancel(cancelled_id).ok());    // cancel asked before the crash
   StepHandler* handler = nullptr;
   auto runner = f.Runner(&handler, 1, 2, 1ms);
@@ -237,6 +245,59 @@ TEST(JobRunner, ResumesJobsADeadProcessLeftRunning) {
   EXPECT_EQ(job.attempts, 2);
   EXPECT_EQ(f.store->Get(cancelled_id)->state, JobState::kCancelled);
   EXPECT_EQ(handler->runs(), 1) << "the cancelled job must not run again";
+  EXPECT_EQ(job.worker_id, runner->worker_id());
+  EXPECT_NE(runner->worker_id().find(':'), std::string::npos) << runner->worker_id();
+  Job leased = *f.store->Get(leased_id);
+  EXPECT_EQ(leased.state, JobState::kRunning);
+  EXPECT_EQ(leased.worker_id, "live-process");
+}
+
+TEST(JobRunner, HeartbeatsKeepALeaseShorterThanTheJob) {
+  Fixture f;
+  // A 300 ms lease and a job of about 1.2 s: only heartbeats (every 100 ms) keep it.
+  auto runner = f.Runner(nullptr, 1, 40, 30ms, 5000ms, /*lease=*/300ms);
+  ASSERT_TRUE(runner->Start().ok());
+  Job job = f.Submit(*runner, "/v/a.mp4");
+  JobStoreOptions o;
+  o.database = f.tmp.db();
+  auto other = JobStore::Open(o);  // another process looking for expired leases meanwhile
+  ASSERT_TRUE(other.ok());
+  int requeued = 0;
+  while (!f.WaitFinals(1, 20ms)) {
+    auto expired = (*other)->ExpireLeases(3);
+    ASSERT_TRUE(expired.ok());
+    requeued += expired->requeued;
+  }
+  Job done = *f.store->Get(job.id);
+  EXPECT_EQ(done.state, JobState::kSucceeded);
+  EXPECT_EQ(done.attempts, 1);
+  EXPECT_EQ(requeued, 0);
+}
+
+TEST(JobRunner, ALostLeaseStopsTheRunAndItWritesNothing) {
+  Fixture f;
+  StepHandler* handler = nullptr;
+  auto runner = f.Runner(&handler, 1, 1000, 5ms, 5000ms, /*lease=*/300ms);  // ~5 s unless stopped
+  ASSERT_TRUE(runner->Start().ok());
+  Job job = f.Submit(*runner, "/v/a.mp4");
+  for (int i = 0; i < 400 && f.store->Get(job.id)->state != JobState::kRunning; ++i) std::this_thread::sleep_for(5ms);
+  // Another worker took the job over (as if this one had stalled past its lease).
+  {
+    auto db = store::Connect(f.tmp.db(), {});
+    ASSERT_TRUE(db.ok());
+    const int64_t in_a_minute = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch()).count() + 60000;
+    ASSERT_TRUE((*db)->Run("UPDATE jobs SET run_token = $1, worker_id = 'other', lease_expires_ms = $2 WHERE id = $3",
+                           {JobStore::NewJobId(), in_a_minute, job.id}).ok());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 400 && runner->Running() > 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(runner->Running(), 0) << "the handler was told to stop";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3000ms);
+  Job now = *f.store->Get(job.id);
+  EXPECT_EQ(now.state, JobState::kRunning);
+  EXPECT_EQ(now.worker_id, "other");
+  EXPECT_TRUE(f.finals.empty());
 }
 
 TEST(JobRunner, StartDeletesJobsPastTheRetention) {
@@ -248,10 +309,9 @@ TEST(JobRunner, StartDeletesJobsPastTheRetention) {
   const std::string fresh = f.store->Create(n)->id;
   ASSERT_TRUE(f.store->Succeed(**f.store->ClaimNext({"test"}), "{}").ok());
   {
-    auto db = sqlite::Database::Open(f.tmp.db(), 1000, false);
-    auto age = (*db)->Prepare("UPDATE jobs SET finished_ms = finished_ms - 2 * 3600 * 1000 WHERE id = ?");
-    age->Bind(1, id);
-    ASSERT_TRUE(age->Run().ok());
+    auto db = store::Connect(f.tmp.db(), {});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Run("UPDATE jobs SET finished_ms = finished_ms - 2 * 3600 * 1000 WHERE id = $1", {id}).ok());
   }
   JobRunnerOptions o;
   o.retention = std::chrono::hours(1);
@@ -269,6 +329,9 @@ TEST(JobRunner, RejectsBadOptionsAndLateRegistration) {
   EXPECT_EQ(JobRunner::Create(f.store.get(), o).status().code(), StatusCode::kInvalidArgument);
   o.workers = 1;
   o.max_attempts = 0;
+  EXPECT_EQ(JobRunner::Create(f.store.get(), o).status().code(), StatusCode::kInvalidArgument);
+  o.max_attempts = 3;
+  o.lease = 0ms;
   EXPECT_EQ(JobRunner::Create(f.store.get(), o).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(JobRunner::Create(nullptr, JobRunnerOptions{}).status().code(), StatusCode::kInvalidArgument);
   auto runner = f.Runner(nullptr, 1, 1, 1ms);
