@@ -96,10 +96,35 @@ TEST_P(StoreConnection, ErrorsBecomeStatusCodes) {
   EXPECT_TRUE(conn_->Run("SELECT 1").ok()) << "usable after errors";
 }
 
+// PostgreSQL only (instantiated when VIGIL_TEST_POSTGRES_URL is set).
+class PostgresLive : public StoreConnection {};
+
+TEST_P(PostgresLive, ReconnectsAfterTheServerDroppedTheConnection) {
+  ASSERT_TRUE(conn_);
+  ASSERT_TRUE(conn_->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY)").ok());
+  ASSERT_TRUE(conn_->Run("INSERT INTO t (id) VALUES ($1)", {int64_t(7)}).ok());  // a prepared statement
+  auto pid = conn_->Run("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  auto admin = db_.Connect();
+  auto killed = admin->Run("SELECT pg_terminate_backend($1)", {pid->rows.at(0).Int(0)});
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  // The first statement finds the connection gone (kUnavailable); the next one reconnects, and
+  // re-prepares its statements on the new session.
+  auto lost = conn_->Run("SELECT id FROM t WHERE id = $1", {int64_t(7)});
+  if (!lost.ok()) EXPECT_EQ(lost.status().code(), StatusCode::kUnavailable) << lost.status().ToString();
+  auto again = conn_->Run("SELECT id FROM t WHERE id = $1", {int64_t(7)});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->rows.at(0).Int(0), 7);
+  EXPECT_TRUE(conn_->Run("INSERT INTO t (id) VALUES ($1)", {int64_t(8)}).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConnection, ::testing::Values(store::Engine::kSqlite), testing::EngineTestName);
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConnection, ::testing::ValuesIn(testing::PostgresIfConfigured()),
                          testing::EngineTestName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreConnection);
+INSTANTIATE_TEST_SUITE_P(Postgres, PostgresLive, ::testing::ValuesIn(testing::PostgresIfConfigured()),
+                         testing::EngineTestName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PostgresLive);
 
 TEST(PostgresConnection, RedactsPasswordsInNames) {
   using store::PostgresConnection;
