@@ -28,6 +28,7 @@ struct RunningJob {
   std::atomic<bool> cancel{false};   // handed to the handler
   std::atomic<bool> requeue{false};  // cancelled by Shutdown: queue again instead of "cancelled"
   std::atomic<bool> lost{false};     // the lease was lost (expired and taken over): write nothing
+  std::atomic<bool> ending{false};   // the handler returned: no more heartbeats
   std::mutex progress_mutex;
   Clock::time_point last_progress_write{};
   double last_progress = -1;
@@ -137,7 +138,9 @@ struct JobRunner::Impl {
       for (const auto& entry : running) jobs.push_back(entry.second);
       lock.unlock();
       for (const auto& rj : jobs) {
+        if (rj->ending) continue;  // its final write may already have ended the run
         Status s = store->Heartbeat(rj->job, options.lease);
+        if (rj->ending) continue;
         if (s.code() == StatusCode::kFailedPrecondition) {
           Log(LogLevel::kWarning, "jobs: lost the lease of " + rj->job.id + " (" + s.message() + "): stopping it");
           rj->lost = true;
@@ -213,6 +216,7 @@ struct JobRunner::Impl {
       } catch (const std::exception& e) {
         result = InternalError(std::string("the job handler threw: ") + e.what());
       }
+      rj->ending = true;
       if (rj->lost) {
         Log(LogLevel::kWarning, "jobs: " + job.id + " ran past its lost lease: its outcome is not stored");
         final_state = JobState::kRunning;  // someone else's run now
