@@ -3,12 +3,16 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 namespace vigil::cli {
 namespace fs = std::filesystem;
+
+CLI::Option* OneValuePerFlag(CLI::Option* option) { return option->allow_extra_args(false); }
 
 std::string DefaultModelRepository() {
   if (const char* env = std::getenv("VIGIL_MODELS"); env && *env) return env;

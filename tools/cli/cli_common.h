@@ -9,6 +9,10 @@
 
 #include "vigil/status.h"
 
+namespace CLI {
+class Option;
+}  // namespace CLI
+
 namespace vigil::cli {
 
 // Exit codes.
@@ -26,6 +30,12 @@ std::string DefaultModelRepository();
 std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs);
 // The same for videos (directories contribute files with a video extension).
 std::vector<std::string> CollectVideoPaths(const std::vector<std::string>& inputs);
+
+// Makes a repeatable option (one bound to a vector) take exactly one value per occurrence (a comma
+// list where the option has a delimiter), so that `vigil classify -m A -m B a.jpg b.jpg` does not
+// read the paths after an option as more of its values. Every vector option of every subcommand is
+// declared through it; returns `option` for chaining.
+CLI::Option* OneValuePerFlag(CLI::Option* option);
 
 // Prints "error: <status>" to stderr and returns kExitError.
 int ReportError(const Status& status);

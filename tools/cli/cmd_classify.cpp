@@ -218,9 +218,9 @@ void AddClassifyCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "classify", "Classify image files and directories (recursive) and detect objects in them");
   cmd->add_option("paths", args->paths, "Image files or directories")->required();
-  cmd->add_option("-m,--model", args->models,
+  OneValuePerFlag(cmd->add_option("-m,--model", args->models,
                   "Model as NAME or NAME:VERSION, classifier or detector; repeat to run several "
-                  "models on one decode of each image")
+                  "models on one decode of each image"))
       ->capture_default_str();
   cmd->add_option("--models", args->models_dir,
                   "Model repository (default: $VIGIL_MODELS, ./models, or next to the binary)");

@@ -136,7 +136,7 @@ void AddFeaturesCommand(CLI::App& app) {
   cmd->add_flag("--vector", args->vector,
                 "With --json, add \"vector\": the blocks square-rooted, L2-normalised and concatenated "
                 "(ComputeFeatureVector)");
-  cmd->add_option("--blocks", args->blocks, block_help)->delimiter(',');
+  OneValuePerFlag(cmd->add_option("--blocks", args->blocks, block_help))->delimiter(',');
   cmd->add_option("--resize", args->resize_to, "Longest side the image is resized to (0 = none)")
       ->check(CLI::Range(0, 16384))
       ->capture_default_str();

@@ -167,9 +167,9 @@ void AddTagCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "tag", "Tag videos: video-level labels, time segments per label, shots, frame results");
   cmd->add_option("videos", a->paths, "Video files or directories")->required();
-  cmd->add_option("-m,--model", a->models,
+  OneValuePerFlag(cmd->add_option("-m,--model", a->models,
                   "Model NAME or NAME:VERSION (repeatable; classifiers, detectors, clip models; "
-                  "default nsfw_mobilenet_v2)");
+                  "default nsfw_mobilenet_v2)"));
   cmd->add_option("--models", a->models_dir,
                   "Model repository (default: $VIGIL_MODELS, ./models, or next to the binary)");
   cmd->add_option("--backend", a->backend, "Inference backend")
@@ -189,7 +189,7 @@ void AddTagCommand(CLI::App& app) {
   cmd->add_option("--threshold", a->threshold, "Label threshold for segments and presence")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--label-threshold", a->label_thresholds, "Per-label threshold LABEL=VALUE (repeatable)");
+  OneValuePerFlag(cmd->add_option("--label-threshold", a->label_thresholds, "Per-label threshold LABEL=VALUE (repeatable)"));
   cmd->add_option("--smoothing", a->smoothing, "Temporal smoothing: none, moving-average, ema")
       ->check(CLI::IsMember({"none", "moving-average", "ma", "ema"}))
       ->capture_default_str();

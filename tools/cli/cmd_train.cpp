@@ -200,8 +200,8 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--head", args->head, "logistic | linear-svm | rbf-svm | knn | prototype")->capture_default_str();
   cmd->add_option("--norm", args->norm, "Feature normalisation: auto | none | standardize | l2")->capture_default_str();
   cmd->add_option("--shots", args->shots, "Few-shot: use K training images per class (sampled with --seed)");
-  cmd->add_option("--shots-curve", args->shots_curve,
-                  "Print the few-shot curve of prototype heads for these K (e.g. 1,5,10) instead of training")
+  OneValuePerFlag(cmd->add_option("--shots-curve", args->shots_curve,
+                  "Print the few-shot curve of prototype heads for these K (e.g. 1,5,10) instead of training"))
       ->delimiter(',');
   cmd->add_option("--curve-seeds", args->curve_seeds, "Seeds per K for --shots-curve")->capture_default_str();
   cmd->add_option("--augment", args->augment, "Training augmentations: crop,flip,jitter (any subset)");
@@ -215,10 +215,10 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--cache", args->cache_dir, "Embedding cache folder");
   cmd->add_option("--report", args->report_dir, "Write the HTML evaluation report (test split; few_shot.html with --shots-curve) here");
   cmd->add_option("--backend", args->backend, "Backbone backend: auto | xnnpack | opencv")->capture_default_str();
-  cmd->add_option("--c", args->c_grid, "C values to cross-validate (linear and RBF heads)")->delimiter(',');
-  cmd->add_option("--gamma", args->gamma_grid, "RBF gamma values to cross-validate, in units of 1/features")
+  OneValuePerFlag(cmd->add_option("--c", args->c_grid, "C values to cross-validate (linear and RBF heads)"))->delimiter(',');
+  OneValuePerFlag(cmd->add_option("--gamma", args->gamma_grid, "RBF gamma values to cross-validate, in units of 1/features"))
       ->delimiter(',');
-  cmd->add_option("--k", args->k_grid, "k values to cross-validate (knn)")->delimiter(',');
+  OneValuePerFlag(cmd->add_option("--k", args->k_grid, "k values to cross-validate (knn)"))->delimiter(',');
   cmd->add_option("--folds", args->folds, "Cross-validation folds")->capture_default_str();
   cmd->add_flag("--overwrite", args->overwrite, "Replace an existing model version");
   cmd->add_flag("--dry-run", args->dry_run, "Train and evaluate, do not install");
