@@ -28,7 +28,8 @@
 namespace vigil {
 
 enum class SamplerKind {
-  kKeyframes,  // only key frames (non-key frames are not decoded when the codec allows it)
+  kKeyframes,  // key frames, at most one per keyframe_min_gap_s (frames not returned are not decoded
+               // when the codec allows it)
   kInterval,   // the frame nearest each multiple of interval_s (seeks or drops unneeded frames)
   kScene,      // the first frame of each shot found by the content-change detector
   kAll,        // every frame
@@ -37,14 +38,20 @@ enum class SamplerKind {
 struct SamplerSpec {
   SamplerKind kind = SamplerKind::kKeyframes;
   double interval_s = 1.0;       // kInterval: seconds between requested times (> 0)
+  // kKeyframes: key frames denser than this (all-intra codecs such as MJPEG, ProRes, image
+  // sequences: every frame is a key frame) are thinned to at most one per keyframe_min_gap_s
+  // seconds; a key frame is kept when it is at least this long (less half a frame) after the last
+  // kept one. 0 = every key frame.
+  double keyframe_min_gap_s = 1.0;
   double scene_threshold = 0.0;  // kScene: fixed score threshold in (0, 1]; 0 = adaptive detector
   int max_frames = 0;            // stop after this many output frames; 0 = unlimited
 };
 
-// Parses "keyframes", "interval:SECONDS", "scene", "scene:THRESHOLD" or "all" (max_frames = 0).
+// Parses "keyframes" (at most one key frame per second), "keyframes:MIN_GAP_SECONDS" (0 = every key
+// frame), "interval:SECONDS", "scene", "scene:THRESHOLD" or "all" (max_frames = 0).
 // Errors: kInvalidArgument with the accepted forms in the message.
 Result<SamplerSpec> ParseSampler(const std::string& text);
-// The canonical text of a spec, e.g. "interval:1.5" (inverse of ParseSampler).
+// The canonical text of a spec, e.g. "interval:1.5", "keyframes:0" (inverse of ParseSampler).
 std::string SamplerToString(const SamplerSpec& spec);
 
 struct VideoInfo {

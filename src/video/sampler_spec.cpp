@@ -1,5 +1,5 @@
-// ParseSampler / SamplerToString: the sampler's text form ("keyframes", "interval:1.5", "scene",
-// "scene:0.3", "all").
+// ParseSampler / SamplerToString: the sampler's text form ("keyframes", "keyframes:0.5",
+// "interval:1.5", "scene", "scene:0.3", "all").
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -10,7 +10,8 @@
 namespace vigil {
 namespace {
 
-constexpr const char* kForms = "expected keyframes, interval:SECONDS, scene, scene:THRESHOLD or all";
+constexpr const char* kForms =
+    "expected keyframes, keyframes:MIN_GAP_SECONDS, interval:SECONDS, scene, scene:THRESHOLD or all";
 
 bool ParseNumber(const std::string& text, double* value) {
   if (text.empty()) return false;
@@ -28,8 +29,14 @@ Result<SamplerSpec> ParseSampler(const std::string& text) {
   const std::string name = text.substr(0, colon);
   const bool has_arg = colon != std::string::npos;
   const std::string arg = has_arg ? text.substr(colon + 1) : "";
-  if (name == "keyframes" && !has_arg) {
+  if (name == "keyframes") {
     spec.kind = SamplerKind::kKeyframes;
+    if (has_arg && (!ParseNumber(arg, &spec.keyframe_min_gap_s) || spec.keyframe_min_gap_s < 0 ||
+                    spec.keyframe_min_gap_s > 1e6)) {
+      return InvalidArgumentError("sampler '" + text +
+                                  "': keyframes needs a minimum gap in SECONDS >= 0 (0 = every key frame), "
+                                  "e.g. keyframes:0.5");
+    }
   } else if (name == "all" && !has_arg) {
     spec.kind = SamplerKind::kAll;
   } else if (name == "interval") {
@@ -53,7 +60,10 @@ Result<SamplerSpec> ParseSampler(const std::string& text) {
 std::string SamplerToString(const SamplerSpec& spec) {
   std::ostringstream out;
   switch (spec.kind) {
-    case SamplerKind::kKeyframes: return "keyframes";
+    case SamplerKind::kKeyframes:
+      if (spec.keyframe_min_gap_s == SamplerSpec().keyframe_min_gap_s) return "keyframes";
+      out << "keyframes:" << spec.keyframe_min_gap_s;
+      return out.str();
     case SamplerKind::kAll: return "all";
     case SamplerKind::kInterval: out << "interval:" << spec.interval_s; return out.str();
     case SamplerKind::kScene:

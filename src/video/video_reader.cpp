@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "video/disposable_packet.h"
 #include "video/ffmpeg_handles.h"
 #include "video/frame_converter.h"
+#include "video/keyframe_thinner.h"
 #include "video/shot_detector.h"
 
 namespace vigil {
@@ -194,6 +196,10 @@ class FFmpegVideoReader final : public VideoReader {
   bool eof_ = false;
   bool done_ = false;
   bool skip_non_key_packets_ = false;  // keyframes sampler: only key packets reach the decoder
+  // keyframes sampler: at most one key frame per keyframe_min_gap_s, decided on the packets where
+  // they tell key frames apart (the others are never decoded), else on the decoded frames.
+  std::unique_ptr<video::KeyframeThinner> packet_thinner_;
+  std::unique_ptr<video::KeyframeThinner> frame_thinner_;
   bool skipped_anything_ = false;      // some frames were not decoded (seek or skip): index estimated
   int64_t decoded_ = 0;
   int64_t decode_errors_ = 0;
@@ -345,7 +351,15 @@ Status FFmpegVideoReader::Init(const std::string& path) {
     codec_->skip_frame = AVDISCARD_NONKEY;
     skip_non_key_packets_ = PacketKeyFlagsReliable(decoder->id);
     const AVCodecDescriptor* desc = avcodec_descriptor_get(decoder->id);
-    if (desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY)) AddNote(info_.codec + ": intra-only codec, every frame is a key frame");
+    const bool intra_only = desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY);
+    if (intra_only) AddNote(info_.codec + ": intra-only codec, every frame is a key frame");
+    // Every packet of an intra-only codec is a key frame, whatever its flags say.
+    if (sampler.keyframe_min_gap_s > 0 && (skip_non_key_packets_ || intra_only)) {
+      packet_thinner_ = std::make_unique<video::KeyframeThinner>(sampler.keyframe_min_gap_s, FrameDuration());
+    }
+  }
+  if (sampler.kind == SamplerKind::kKeyframes && sampler.keyframe_min_gap_s > 0) {
+    frame_thinner_ = std::make_unique<video::KeyframeThinner>(sampler.keyframe_min_gap_s, FrameDuration());
   }
   if (sampler.kind == SamplerKind::kInterval && !want_shots) {
     const bool seekable = format_->pb && (format_->pb->seekable & AVIO_SEEKABLE_NORMAL);
@@ -536,6 +550,11 @@ Result<AVFrame*> FFmpegVideoReader::DecodeNext() {
         continue;
       }
       if (start_pts_ == AV_NOPTS_VALUE && packet_->pts != AV_NOPTS_VALUE) start_pts_ = packet_->pts;
+      if (packet_thinner_ && packet_->pts != AV_NOPTS_VALUE &&
+          !packet_thinner_->Keep((packet_->pts - start_pts_) * time_base_)) {
+        av_packet_unref(packet_.get());  // a key frame too soon after the last kept one: not decoded
+        continue;
+      }
       const int64_t read_ts = packet_->dts != AV_NOPTS_VALUE ? packet_->dts : packet_->pts;
       if (read_ts != AV_NOPTS_VALUE) {
         if (last_read_ts_ == AV_NOPTS_VALUE && seek_expected_ts_ != AV_NOPTS_VALUE && read_ts > seek_expected_ts_) {
@@ -635,10 +654,10 @@ Status FFmpegVideoReader::OnFrame(AVFrame* frame, double t, int64_t index) {
       Push(frame, t, index, last_score_);
       break;
     case SamplerKind::kKeyframes:
-      if (frame->key_frame) {
-        Push(frame, t, index, last_score_);
-      } else {
+      if (!frame->key_frame) {
         ++non_key_decoded_;
+      } else if (!frame_thinner_ || frame_thinner_->Keep(t)) {
+        Push(frame, t, index, last_score_);
       }
       break;
     case SamplerKind::kInterval: {
@@ -689,8 +708,22 @@ void FFmpegVideoReader::OnEndOfStream() {
     AddNote(std::to_string(decode_errors_) + " decode error(s) skipped (first: " + first_error_ + ")");
   }
   if (options_.sampler.kind == SamplerKind::kKeyframes && non_key_decoded_ > 0) {
-    AddNote(info_.codec + ": key-frame skipping unavailable, decoded every frame (" +
-            std::to_string(non_key_decoded_) + " non-key frames dropped)");
+    if (detector_) {  // the codec could have skipped them: the shot detector needs every frame
+      AddNote("keyframes: shot detection (detect_shots) decodes every frame; " + std::to_string(non_key_decoded_) +
+              " non-key frames were decoded for it and not sampled");
+    } else {
+      AddNote(info_.codec + ": key-frame skipping unavailable, decoded every frame (" +
+              std::to_string(non_key_decoded_) + " non-key frames dropped)");
+    }
+  }
+  const int64_t thinned_unseen = packet_thinner_ ? packet_thinner_->dropped() : 0;
+  const int64_t thinned_decoded = frame_thinner_ ? frame_thinner_->dropped() : 0;
+  if (thinned_unseen + thinned_decoded > 0) {
+    char gap[32];
+    std::snprintf(gap, sizeof gap, "%g", options_.sampler.keyframe_min_gap_s);
+    AddNote(std::string("keyframes: key frames closer than ") + gap + " s apart thinned to one per " + gap + " s: " +
+            std::to_string(thinned_unseen + thinned_decoded) + " skipped (" + std::to_string(thinned_unseen) +
+            " not decoded)");
   }
   if (dropped_packets_ > 0) {
     AddNote("interval: " + std::to_string(dropped_packets_) +

@@ -78,7 +78,7 @@ TEST_P(RealClip, OpensAndSamplesSanely) {
   EXPECT_EQ(all.frames.size(), static_cast<size_t>(all.decoded));
 
   // Key frames: exactly ffprobe's list (when the codec can skip, nothing else was decoded).
-  testing::Sampled keys = testing::ReadAll(path, testing::WithSampler("keyframes", 32, 32));
+  testing::Sampled keys = testing::ReadAll(path, testing::WithSampler("keyframes:0", 32, 32));
   const std::vector<double> probe = ProbeKeyframes(path);
   ASSERT_EQ(keys.frames.size(), probe.size()) << path;
   for (size_t i = 0; i < probe.size(); ++i) {
@@ -92,6 +92,20 @@ TEST_P(RealClip, OpensAndSamplesSanely) {
     for (const std::string& n : keys.notes) noted |= n.find("key-frame skipping unavailable") != std::string::npos;
     EXPECT_TRUE(noted) << path;
   }
+
+  // The default key-frame sampler: ffprobe's key frames thinned to one per second (each kept one at
+  // least 1 s less half a frame after the previous kept one), the same pixels as keyframes:0.
+  testing::Sampled thinned = testing::ReadAll(path, testing::WithSampler("keyframes", 32, 32));
+  std::vector<size_t> kept;
+  for (size_t i = 0; i < probe.size(); ++i) {
+    if (kept.empty() || probe[i] >= probe[kept.back()] + 1.0 - 0.5 / info.fps) kept.push_back(i);
+  }
+  ASSERT_EQ(thinned.frames.size(), kept.size()) << path;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_NEAR(thinned.frames[i].timestamp_s, probe[kept[i]], 1e-3) << path << " kept key frame " << i;
+    EXPECT_EQ(thinned.frames[i].image.pixels, keys.frames[kept[i]].image.pixels) << path << " kept key frame " << i;
+  }
+  EXPECT_LE(thinned.decoded, keys.decoded);
 
   // interval:1: for each requested second, the nearest decoded frame, with the same pixels as in the
   // full decode (seeking and dropping non-reference frames change nothing).

@@ -21,6 +21,9 @@ constexpr int kFrames = 150;
 
 TEST(ParseSampler, AcceptsTheDocumentedForms) {
   EXPECT_EQ(ParseSampler("keyframes")->kind, SamplerKind::kKeyframes);
+  EXPECT_DOUBLE_EQ(ParseSampler("keyframes")->keyframe_min_gap_s, 1.0);  // at most one per second
+  EXPECT_DOUBLE_EQ(ParseSampler("keyframes:0.5")->keyframe_min_gap_s, 0.5);
+  EXPECT_DOUBLE_EQ(ParseSampler("keyframes:0")->keyframe_min_gap_s, 0.0);  // every key frame
   EXPECT_EQ(ParseSampler("all")->kind, SamplerKind::kAll);
   Result<SamplerSpec> interval = ParseSampler("interval:1.5");
   ASSERT_TRUE(interval.ok());
@@ -31,12 +34,13 @@ TEST(ParseSampler, AcceptsTheDocumentedForms) {
   EXPECT_DOUBLE_EQ(scene->scene_threshold, 0.3);
   EXPECT_DOUBLE_EQ(ParseSampler("scene")->scene_threshold, 0.0);
   for (const char* bad : {"", "key", "interval", "interval:", "interval:0", "interval:-1", "interval:abc",
-                          "interval:1s", "scene:0", "scene:2", "scene:x", "all:3", "keyframes:1", "nan"}) {
+                          "interval:1s", "scene:0", "scene:2", "scene:x", "all:3", "keyframes:-1", "keyframes:",
+                          "keyframes:x", "keyframes:inf", "nan"}) {
     Result<SamplerSpec> r = ParseSampler(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
   }
-  for (const char* text : {"keyframes", "all", "interval:1.5", "scene", "scene:0.3"}) {
+  for (const char* text : {"keyframes", "keyframes:0", "keyframes:2.5", "all", "interval:1.5", "scene", "scene:0.3"}) {
     EXPECT_EQ(SamplerToString(*ParseSampler(text)), text);
   }
 }
@@ -76,7 +80,7 @@ TEST_P(CutsClipTest, AllFramesHaveExactTimestamps) {
 TEST_P(CutsClipTest, KeyframesAreTheKnownGop) {
   const std::string clip = Clip(10);
   if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
-  testing::Sampled s = ReadAll(clip, WithSampler("keyframes"));
+  testing::Sampled s = ReadAll(clip, WithSampler("keyframes:0"));  // every key frame
   ASSERT_EQ(s.frames.size(), 15u);
   for (size_t i = 0; i < s.frames.size(); ++i) {
     EXPECT_NEAR(s.frames[i].timestamp_s, i * 10 * kFrame, 1e-3) << i;
@@ -86,6 +90,44 @@ TEST_P(CutsClipTest, KeyframesAreTheKnownGop) {
   }
   // Only key frames reached the decoder.
   EXPECT_EQ(s.decoded, 15);
+}
+
+// Key frames every 0.4 s, thinned to one per second by default (0, 1.2, 2.4, 3.6, 4.8) and to one
+// per 0.5 s with keyframes:0.5 (every other one); the dropped key packets never reach the decoder.
+TEST_P(CutsClipTest, DenseKeyframesAreThinnedBeforeDecoding) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  for (const auto& [sampler, step] : {std::pair<const char*, int>{"keyframes", 3}, {"keyframes:0.5", 2}}) {
+    testing::Sampled s = ReadAll(clip, WithSampler(sampler, 16, 16));
+    const size_t expected = (15 + step - 1) / step;
+    ASSERT_EQ(s.frames.size(), expected) << sampler;
+    for (size_t i = 0; i < s.frames.size(); ++i) {
+      EXPECT_NEAR(s.frames[i].timestamp_s, i * step * 10 * kFrame, 1e-3) << sampler << " " << i;
+      EXPECT_TRUE(s.frames[i].key_frame);
+    }
+    EXPECT_EQ(s.decoded, static_cast<int64_t>(expected)) << sampler;
+    bool noted = false;
+    for (const std::string& n : s.notes) noted |= n.find("key frames closer than") != std::string::npos;
+    EXPECT_TRUE(noted) << sampler;
+  }
+}
+
+// Shot detection decodes every frame; the key-frame note gives that reason, not the codec.
+TEST_P(CutsClipTest, KeyframesWithShotsSaysWhyEveryFrameIsDecoded) {
+  const std::string clip = Clip(10);
+  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VideoReaderOptions o = WithSampler("keyframes:0", 16, 16);
+  o.detect_shots = true;
+  testing::Sampled s = ReadAll(clip, o);
+  EXPECT_EQ(s.frames.size(), 15u);
+  EXPECT_EQ(s.decoded, kFrames);
+  bool shots_noted = false, codec_blamed = false;
+  for (const std::string& n : s.notes) {
+    shots_noted |= n.find("shot detection") != std::string::npos;
+    codec_blamed |= n.find("key-frame skipping unavailable") != std::string::npos;
+  }
+  EXPECT_TRUE(shots_noted);
+  EXPECT_FALSE(codec_blamed);
 }
 
 TEST_P(CutsClipTest, IntervalPicksTheNearestFrame) {
@@ -217,6 +259,30 @@ TEST(IntervalSampler, FarTargetsSeekAndMatchFullDecode) {
   bool noted_seek = false;
   for (const std::string& n : far.notes) noted_seek |= n.find("seek(s) to key frames") != std::string::npos;
   EXPECT_TRUE(noted_seek);
+}
+
+// All-intra codecs: every frame is a key frame. The default sampler keeps one per second, exactly
+// 1 s apart, and decodes only those (MJPEG, intra-only ProRes); with shot detection every frame is
+// decoded and the same ones are returned.
+TEST(IntraOnly, KeyframesKeepOnePerSecond) {
+  for (const auto& [name, codec] : {std::pair<const char*, const char*>{"intra_mjpeg.avi", "-c:v mjpeg -q:v 5"},
+                                    {"intra_prores.mov", "-c:v prores_ks -profile:v 0"}}) {
+    if (!testing::HaveEncoder(std::string(codec).substr(5, std::string(codec).find(' ', 5) - 5))) continue;
+    const std::string clip = testing::Generate(name, "-f lavfi -i testsrc2=s=160x120:r=25:d=6 " + std::string(codec));
+    ASSERT_FALSE(clip.empty()) << name;
+    testing::Sampled s = ReadAll(clip, WithSampler("keyframes", 16, 16));
+    ASSERT_EQ(s.frames.size(), 6u) << name;
+    for (size_t i = 0; i < s.frames.size(); ++i) EXPECT_NEAR(s.frames[i].timestamp_s, double(i), 1e-3) << name;
+    EXPECT_EQ(s.decoded, 6) << name;
+    testing::Sampled every = ReadAll(clip, WithSampler("keyframes:0", 16, 16));
+    EXPECT_EQ(every.frames.size(), static_cast<size_t>(kFrames)) << name;
+    VideoReaderOptions shots = WithSampler("keyframes", 16, 16);
+    shots.detect_shots = true;
+    testing::Sampled with_shots = ReadAll(clip, shots);
+    ASSERT_EQ(with_shots.frames.size(), 6u) << name;
+    EXPECT_EQ(with_shots.decoded, kFrames) << name;
+    for (size_t i = 0; i < 6; ++i) EXPECT_EQ(with_shots.frames[i].image.pixels, s.frames[i].image.pixels) << name;
+  }
 }
 
 TEST(Rotation, DisplayMatrixIsApplied) {
