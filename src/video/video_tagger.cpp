@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <thread>
 
+#include "classify/loaded_model.h"
 #include "media/jpeg_encode.h"
 #include "video/frame_model.h"
 #include "video/frame_queue.h"
@@ -118,17 +120,42 @@ std::string SafeName(const std::string& text) {
 struct VideoTagger::Impl {
   VideoTaggerOptions options;
   SamplerSpec sampler;
+  std::vector<video::FrameModelOptions> model_options;
+  // Written once by Load (on the loader thread with load_in_background), read after `loaded`.
   std::vector<std::unique_ptr<FrameModel>> models;
   std::vector<VideoTaggerModel> model_info;
-  int decode_width = 0;
+  int decode_width = 0;   // from the manifests, before loading
   int decode_height = 0;
   bool keep_aspect = false;  // a detector is among the models (classifiers stretch anyway)
+  // The outcome of Load. Declared last: destroyed first, so a running load finishes before the
+  // members it writes go away (a std::async state blocks in its destructor).
+  std::shared_future<Status> loaded;
+
+  Status Load() {
+    for (const video::FrameModelOptions& m : model_options) {
+      VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<FrameModel> model, video::CreateFrameModel(m));
+      model_info.push_back({model->name(), model->version(), model->kind(), model->backend(), model->shared()});
+      models.push_back(std::move(model));
+    }
+    return Status::Ok();
+  }
+  // Waits for the models; their load error if any.
+  Status WaitLoaded() const {
+    std::shared_future<Status> copy = loaded;  // one copy per thread: get() is then race-free
+    return copy.get();
+  }
 };
 
 VideoTagger::VideoTagger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VideoTagger::~VideoTagger() = default;
 const VideoTaggerOptions& VideoTagger::options() const { return impl_->options; }
-const std::vector<VideoTaggerModel>& VideoTagger::models() const { return impl_->model_info; }
+const std::vector<VideoTaggerModel>& VideoTagger::models() const {
+  if (!impl_->WaitLoaded().ok()) {
+    static const std::vector<VideoTaggerModel> kNone;
+    return kNone;
+  }
+  return impl_->model_info;
+}
 
 Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOptions& options,
                                                          const ModelProvider* provider) {
@@ -147,13 +174,27 @@ Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOption
     m.model.threads_per_session = options.inference_threads;
     m.max_batch = options.batch_size;
     m.provider = provider;
-    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<FrameModel> model, video::CreateFrameModel(m));
-    impl->model_info.push_back(
-        {model->name(), model->version(), model->kind(), model->backend(), model->shared()});
-    impl->decode_width = std::max(impl->decode_width, model->input_width());
-    impl->decode_height = std::max(impl->decode_height, model->input_height());
-    impl->keep_aspect = impl->keep_aspect || model->wants_aspect();
-    impl->models.push_back(std::move(model));
+    // The decode size and aspect come from the manifest (what each adapter reports), so frames
+    // can be decoded while the models load.
+    VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, FindSelectedModel(m.model));
+    const ModelManifest& manifest = entry.manifest;
+    if (manifest.task != "classification" && manifest.task != "detection") {
+      return UnsupportedError("model " + manifest.name + ": task \"" + manifest.task +
+                              "\" cannot tag videos (classification, detection and clip models can)");
+    }
+    impl->decode_width = std::max(impl->decode_width, manifest.input.width);
+    impl->decode_height = std::max(impl->decode_height, manifest.input.height);
+    impl->keep_aspect = impl->keep_aspect || manifest.task == "detection";
+    impl->model_options.push_back(std::move(m));
+  }
+  Impl* raw = impl.get();
+  if (options.load_in_background && !provider) {
+    impl->loaded = std::async(std::launch::async, [raw] { return raw->Load(); }).share();
+  } else {
+    std::promise<Status> done;
+    done.set_value(raw->Load());
+    impl->loaded = done.get_future().share();
+    VIGIL_RETURN_IF_ERROR(impl->WaitLoaded());
   }
   return std::unique_ptr<VideoTagger>(new VideoTagger(std::move(impl)));
 }
@@ -179,24 +220,7 @@ Result<VideoTags> VideoTagger::Tag(const std::string& path, const TagControl& co
   tags.timings.open_s = Seconds(start);
   tags.info = reader->info();
 
-  std::vector<ModelRun> runs(impl_->models.size());
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const FrameModel& m = *impl_->models[i];
-    runs[i].model = &m;
-    runs[i].tags.model = m.name();
-    runs[i].tags.version = m.version();
-    runs[i].tags.kind = m.kind();
-    runs[i].tags.label_names = m.labels();
-    if (!impl_->keep_aspect &&
-        (m.input_width() != impl_->decode_width || m.input_height() != impl_->decode_height)) {
-      tags.notes.push_back("frames decoded at " + std::to_string(impl_->decode_width) + "x" +
-                           std::to_string(impl_->decode_height) + "; " + m.name() +
-                           " resizes them to " + std::to_string(m.input_width()) + "x" +
-                           std::to_string(m.input_height()));
-    }
-  }
-
-  // Decode thread: sampled frames into the bounded queue.
+  // Decode thread: sampled frames into the bounded queue (started before waiting for the models).
   video::FrameQueue queue(size_t(std::max(o.queue_frames, o.batch_size)));
   Status decode_status;
   double decode_s = 0;
@@ -214,6 +238,30 @@ Result<VideoTags> VideoTagger::Tag(const std::string& path, const TagControl& co
     }
     queue.Close();
   });
+  const auto wait_start = Clock::now();
+  if (Status loaded = impl_->WaitLoaded(); !loaded.ok()) {
+    queue.Close();
+    decoder.join();
+    return loaded;
+  }
+  tags.timings.load_wait_s = Seconds(wait_start);
+
+  std::vector<ModelRun> runs(impl_->models.size());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const FrameModel& m = *impl_->models[i];
+    runs[i].model = &m;
+    runs[i].tags.model = m.name();
+    runs[i].tags.version = m.version();
+    runs[i].tags.kind = m.kind();
+    runs[i].tags.label_names = m.labels();
+    if (!impl_->keep_aspect &&
+        (m.input_width() != impl_->decode_width || m.input_height() != impl_->decode_height)) {
+      tags.notes.push_back("frames decoded at " + std::to_string(impl_->decode_width) + "x" +
+                           std::to_string(impl_->decode_height) + "; " + m.name() +
+                           " resizes them to " + std::to_string(m.input_width()) + "x" +
+                           std::to_string(m.input_height()));
+    }
+  }
 
   // Inference on this thread.
   const bool thumbnails = !o.thumbnails_dir.empty();

@@ -68,6 +68,7 @@ Result<VideoTaggerOptions> MakeOptions(const TagArgs& a) {
   o.batch_size = a.batch;
   o.decode_threads = a.decode_threads;
   o.detect_shots = a.shots;
+  o.load_in_background = true;  // the first video opens and decodes while the models load
   o.keep_frames = a.frames;
   o.thumbnails_dir = a.thumbnails;
   o.time_budget_s = a.budget;

@@ -173,6 +173,37 @@ TEST_F(VideoTaggerMotionTest, OptionErrors) {
   EXPECT_EQ(VideoTagger::Create(o).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Models loaded on a background thread while the first file decodes: the same tags as a tagger
+// that loaded them in Create; a load error (here: a backend the model cannot run on) comes from
+// Tag, every time, and models() is then empty; a missing model is still found by Create.
+TEST_F(VideoTaggerMotionTest, BackgroundLoadingGivesTheSameTags) {
+  ASSERT_FALSE(clip_.empty());
+  auto eager = VideoTagger::Create(Options());
+  ASSERT_TRUE(eager.ok()) << eager.status().ToString();
+  VideoTaggerOptions o = Options();
+  o.load_in_background = true;
+  auto lazy = VideoTagger::Create(o);
+  ASSERT_TRUE(lazy.ok()) << lazy.status().ToString();
+  auto a = (*eager)->Tag(clip_);
+  auto b = (*lazy)->Tag(clip_);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString() << " / " << b.status().ToString();
+  EXPECT_EQ(VideoTagsToJson(*a).substr(0, VideoTagsToJson(*a).find("\"timings\"")),
+            VideoTagsToJson(*b).substr(0, VideoTagsToJson(*b).find("\"timings\"")));
+  EXPECT_GE(b->timings.load_wait_s, 0.0);
+  ASSERT_EQ((*lazy)->models().size(), 1u);
+  EXPECT_EQ((*lazy)->models()[0].name, "conv3d_motion");
+
+  o.backend = "no_such_backend";
+  auto broken = VideoTagger::Create(o);
+  ASSERT_TRUE(broken.ok()) << broken.status().ToString();
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE((*broken)->Tag(clip_).ok());
+  EXPECT_TRUE((*broken)->models().empty());
+  o = Options();
+  o.load_in_background = true;
+  o.models = {"no_such_model"};
+  EXPECT_EQ(VideoTagger::Create(o).status().code(), StatusCode::kNotFound);
+}
+
 TEST(VideoTaggerRealClipTest, NsfwClassifierOnVtestIsNeutralThroughout) {
   const std::string clip = VideosDir() + "/vtest.avi";
   ASSERT_TRUE(fs::exists(clip)) << clip << " missing: run scripts/fetch-test-data";
