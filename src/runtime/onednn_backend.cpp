@@ -304,6 +304,10 @@ Status Executor::Run(const float* input, int start, int count, int micro, std::v
           std::fill(p, p + plan.values[s.fill_value].desc.get_size() / sizeof(float), s.fill);
         }
         if (s.has_primitive) s.primitive.execute(stream_, sp->args[i]);
+        if (s.kernel) {
+          stream_.wait();
+          s.kernel(sp->args[i]);
+        }
       }
       stream_.wait();
     }

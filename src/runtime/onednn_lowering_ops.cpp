@@ -6,6 +6,7 @@
 //   Resize           dnnl::resampling_forward, bilinear with half_pixel (or pytorch_half_pixel
 //                    when no output dimension is 1) coordinates: oneDNN's linear resampling maps
 //                    dst x to src (x + 0.5) * in / out - 0.5 and clamps at the edges, as ONNX does.
+//                    asymmetric and align_corners (4-D): Vigil's kernel (resize_kernel.h) on NHWC.
 //   Add Sub Mul Div  dnnl::binary with numpy broadcasting of the second operand (Add and Mul
 //                    swap operands when the first one is the broadcast one).
 //   Reduce*          dnnl::reduction (Sum, Mean, Max, L2 = norm_lp_sum p=2, SumSquare).
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "runtime/onednn_plan_builder.h"
+#include "runtime/resize_kernel.h"
 
 namespace vigil {
 namespace onednn_internal {
@@ -96,6 +98,33 @@ Status PlanBuilder::LowerSplit(const OnnxNode& node) {
   return Status::Ok();
 }
 
+// Linear Resize of a 4-D NCHW value by Vigil's kernel: the input made dense NHWC (one reorder from
+// a blocked layout), the output dense NHWC (the next primitive reorders it as it likes).
+Status PlanBuilder::LowerResizeKernel(const OnnxNode& node, int x, ResizeCoordinates mode,
+                                      const std::vector<float>& scales) {
+  const memory::dims in = plan_.values[x].desc.dims();
+  const memory::dims out = Dims(node.outputs[0]);
+  VIGIL_ASSIGN_OR_RETURN(const int src, Materialize(x, memory::desc(in, Dt::f32, Tag::nhwc)));
+  const int dst = NewValue(memory::desc(out, Dt::f32, Tag::nhwc));
+  auto scale = [&](size_t axis) {
+    return scales.empty() ? static_cast<double>(out[axis]) / in[axis] : static_cast<double>(scales[axis]);
+  };
+  std::vector<ResizeTap> ys = LinearResizeTaps(in[2], out[2], scale(2), mode);
+  std::vector<ResizeTap> xs = LinearResizeTaps(in[3], out[3], scale(3), mode);
+  PlanStep s;
+  s.node = node.Describe();
+  s.value_args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+  const int64_t n = in[0], channels = in[1], in_h = in[2], in_w = in[3];
+  s.kernel = [n, channels, in_h, in_w, ys = std::move(ys), xs = std::move(xs)](
+                 const std::unordered_map<int, memory>& args) {
+    ResizeLinearNhwc(static_cast<const float*>(args.at(DNNL_ARG_SRC).get_data_handle()),
+                     static_cast<float*>(args.at(DNNL_ARG_DST).get_data_handle()), n, channels, in_h, in_w, ys, xs);
+  };
+  plan_.steps.push_back(std::move(s));
+  value_of_[node.outputs[0]] = dst;
+  return Status::Ok();
+}
+
 Status PlanBuilder::LowerResize(const OnnxNode& node) {
   VIGIL_ASSIGN_OR_RETURN(int x, Input(node, 0));
   const std::string mode = node.GetString("mode", "nearest");
@@ -110,17 +139,23 @@ Status PlanBuilder::LowerResize(const OnnxNode& node) {
   }
   bool ones = false;
   for (size_t i = 2; i < out.size(); ++i) ones = ones || out[i] == 1;
-  if (coords != "half_pixel" && !(coords == "pytorch_half_pixel" && !ones)) {
-    return UnsupportedError(node.Describe() + ": coordinate_transformation_mode '" + coords + "' is not supported");
-  }
-  // With scales (not sizes), ONNX maps coordinates with the given scale: equal to oneDNN's
-  // out/in only when in * scale is a whole number.
   auto initializer = [&](size_t i) {
     return i < node.inputs.size() && !node.inputs[i].empty() ? graph_.FindInitializer(node.inputs[i]) : nullptr;
   };
   const OnnxInitializer* sizes = initializer(3);
   const OnnxInitializer* scales = initializer(2);
-  if ((!sizes || sizes->int_data.empty()) && scales && scales->data.size() == in.size()) {
+  const bool given_scales = (!sizes || sizes->int_data.empty()) && scales && scales->data.size() == in.size();
+  if ((coords == "asymmetric" || coords == "align_corners") && in.size() == 4) {
+    return LowerResizeKernel(node, x, coords == "asymmetric" ? ResizeCoordinates::kAsymmetric
+                                                             : ResizeCoordinates::kAlignCorners,
+                             given_scales ? scales->data : std::vector<float>());
+  }
+  if (coords != "half_pixel" && !(coords == "pytorch_half_pixel" && !ones)) {
+    return UnsupportedError(node.Describe() + ": coordinate_transformation_mode '" + coords + "' is not supported");
+  }
+  // With scales (not sizes), ONNX maps coordinates with the given scale: equal to oneDNN's
+  // out/in only when in * scale is a whole number.
+  if (given_scales) {
     for (size_t i = 2; i < in.size(); ++i) {
       if (static_cast<double>(in[i]) * scales->data[i] != static_cast<double>(out[i])) {
         return UnsupportedError(node.Describe() + ": a scale that does not give a whole output size");

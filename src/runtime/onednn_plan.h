@@ -9,7 +9,9 @@
 #include <omp.h>
 
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +72,9 @@ struct PlanStep {
   bool uses_scratchpad = false;
   int fill_value = -1;  // >= 0: fill this value's bytes with `fill` (before the primitive, if any)
   float fill = 0.0f;
+  // Instead of a primitive: Vigil's own code for an op oneDNN has no primitive for, called with the
+  // step's memories (value_args, keyed by DNNL_ARG_*) after the earlier steps have finished.
+  std::function<void(const std::unordered_map<int, memory>& args)> kernel;
 };
 
 struct Plan {

@@ -19,6 +19,7 @@
 #include "runtime/graph_optimize.h"
 #include "runtime/onednn_plan.h"
 #include "runtime/onnx_graph.h"
+#include "runtime/resize_kernel.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -159,6 +160,7 @@ class PlanBuilder {
   Status LowerReshape(const OnnxNode& node);
   Status LowerSplit(const OnnxNode& node);
   Status LowerResize(const OnnxNode& node);
+  Status LowerResizeKernel(const OnnxNode& node, int x, ResizeCoordinates mode, const std::vector<float>& scales);
   Status LowerBinary(const OnnxNode& node);  // Add, Sub, Mul, Div (numpy broadcasting)
   Status LowerReduce(const OnnxNode& node);  // ReduceSum/Mean/Max/L2/SumSquare
   Status LowerLpNormalization(const OnnxNode& node);

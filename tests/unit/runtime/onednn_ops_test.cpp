@@ -1,9 +1,10 @@
-// The shape and arithmetic ops of the oneDNN backend (Reshape, Split, Resize, Sub/Mul/Div with
+// The shape and arithmetic ops of the oneDNN backend (Reshape, Split, Resize (also by Vigil's kernel), Sub/Mul/Div with
 // broadcasting, Sqrt, Reduce*, LpNormalization) and the fusions added for detectors (LeakyRelu and
 // Sigmoid into Conv, a -inf Pad into MaxPool), each on seeded random input against the naive
 // reference interpreter (onnx_test_util.h) at 1 and 2 threads, batch 1 and 3; the L2-normalised
 // classification heads `vigil train` exports also against the OpenCV DNN fallback; and the real
-// NanoDet-416 detector (imported from tfjs) on a real photo, oneDNN against OpenCV DNN.
+// NanoDet-416 and CenterNet-512 detectors (imported from tfjs) on a real photo, oneDNN against
+// OpenCV DNN.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -140,6 +141,35 @@ TEST(OneDnnOps, ResizeBilinearHalfPixelUpAndDown) {
   mb.Output("odd", 4);
   mb.Output("scaled", 4);
   CheckAgainstReference(mb, "resize", {-1, 4, 6, 6});
+}
+
+// The coordinate modes oneDNN's resampling cannot express, run by Vigil's own kernel: asymmetric
+// (TensorFlow's ResizeBilinear without half-pixel centres: CenterNet's FPN) and align_corners, up by
+// 2 from a blocked conv output, to odd sizes, down, and with scales instead of sizes.
+TEST(OneDnnOps, ResizeBilinearAsymmetricAndAlignCorners) {
+  for (const char* mode : {"asymmetric", "align_corners"}) {
+    ModelBuilder mb(11);
+    mb.Input("x", {-1, 4, 6, 6});
+    mb.Conv("x", "c", 4, 16, 3, {1, 1}, {1, 1, 1, 1});
+    const std::string roi = mb.Init("roi", {0}, {}), no_scales = mb.Init("no_scales", {0}, {});
+    auto resize = [&](const std::string& in, const std::string& out, const std::vector<int64_t>& sizes) {
+      auto* n = mb.Node("Resize", {in, roi, no_scales, mb.InitInt64(out + "_sizes", {4}, sizes)}, {out});
+      ModelBuilder::String(n, "mode", "linear");
+      ModelBuilder::String(n, "coordinate_transformation_mode", mode);
+    };
+    resize("c", "up", {1, 16, 12, 12});
+    resize("c", "odd", {1, 16, 9, 13});
+    resize("up", "down", {1, 16, 5, 7});
+    mb.Conv("up", "after", 16, 8, 3, {1, 1}, {1, 1, 1, 1});  // the kernel's NHWC output feeds a conv
+    auto* scaled = mb.Node("Resize", {"c", roi, mb.Init("scales", {4}, {1, 1, 2, 3})}, {"scaled"});
+    ModelBuilder::String(scaled, "mode", "linear");
+    ModelBuilder::String(scaled, "coordinate_transformation_mode", mode);
+    mb.Output("odd", 4);
+    mb.Output("down", 4);
+    mb.Output("after", 4);
+    mb.Output("scaled", 4);
+    CheckAgainstReference(mb, std::string("resize_") + mode, {-1, 4, 6, 6});
+  }
 }
 
 // PadV2 with -inf before a MaxPool (fused into the pooling's padding) and zero Pads before Convs.
@@ -358,6 +388,68 @@ TEST(OneDnnOps, NanoDetMatchesOpenCvOnARealPhoto) {
                   ShapeToString(got[i].shape).c_str(), threads, worst);
     }
     EXPECT_GT(high, 0.5f);
+  }
+}
+
+// CenterNet-512 (MobileNetV3 + FPN with asymmetric bilinear upsampling), the repository's imported
+// model, on a real photo: oneDNN against OpenCV DNN at 1 and 2 threads, batch 1 and 2; auto picks
+// oneDNN on AVX-512 CPUs (it used to fall back to OpenCV DNN for the asymmetric Resize).
+TEST(OneDnnOps, CenterNetMatchesOpenCvOnARealPhoto) {
+  namespace fs = std::filesystem;
+  const char* models = std::getenv("VIGIL_MODELS");
+  const fs::path repo = models && *models ? models : VIGIL_SOURCE_DIR "/models";
+  const fs::path onnx_path = repo / "centernet_coco" / "1" / "model.onnx";
+  if (!fs::exists(onnx_path)) GTEST_SKIP() << "no " << onnx_path << " (scripts/setup)";
+  const std::string onnx = onnx_path.string();
+  const char* data = std::getenv("VIGIL_TEST_DATA");
+  const std::string photo_path = std::string(data && *data ? data : VIGIL_SOURCE_DIR "/data") +
+                                 "/images/samples/astronaut.png";
+  cv::Mat bgr = cv::imread(photo_path, cv::IMREAD_COLOR);
+  ASSERT_FALSE(bgr.empty()) << "missing " << photo_path << " (scripts/fetch-test-data)";
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  cv::resize(rgb, rgb, cv::Size(512, 512), 0, 0, cv::INTER_LINEAR);
+  auto dnn = CreateOneDnnBackend(onnx);
+  ASSERT_TRUE(dnn.ok()) << dnn.status().ToString();
+  auto cv = CreateOpenCvBackend(onnx);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  auto a = CreateBackend(BackendKind::kAuto, onnx);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ((*a)->kind(), OneDnnPreferredOnThisCpu() ? BackendKind::kOneDnn : BackendKind::kOpenCv);
+
+  for (int batch : {1, 2}) {
+    // NHWC 0..255 (the manifest's layout); the second image is the first mirrored.
+    Tensor input{"", {batch, 512, 512, 3}, std::vector<float>(static_cast<size_t>(batch) * 512 * 512 * 3)};
+    for (int b = 0; b < batch; ++b)
+      for (int y = 0; y < 512; ++y)
+        for (int x = 0; x < 512; ++x)
+          for (int c = 0; c < 3; ++c)
+            input.data[((static_cast<size_t>(b) * 512 + y) * 512 + x) * 3 + c] =
+                rgb.at<cv::Vec3b>(y, b ? 511 - x : x)[c];
+    std::vector<Tensor> want;
+    auto cs = (*cv)->CreateSession({1, batch});
+    ASSERT_TRUE(cs.ok()) << cs.status().ToString();
+    ASSERT_TRUE((*cs)->Run(input, &want).ok());
+    for (int threads : {1, 2}) {
+      auto ds = (*dnn)->CreateSession({threads, batch});
+      ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+      std::vector<Tensor> got;
+      const Status s = (*ds)->Run(input, &got);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      ASSERT_EQ(want.size(), got.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got[i].shape, want[i].shape) << got[i].name;
+        float worst = 0, high = 0;
+        for (size_t k = 0; k < got[i].data.size(); ++k) {
+          worst = std::max(worst, std::fabs(got[i].data[k] - want[i].data[k]) / std::max(1.0f, std::fabs(want[i].data[k])));
+          high = std::max(high, want[i].data[k]);
+        }
+        EXPECT_LE(worst, 1e-4f) << got[i].name;
+        EXPECT_GT(high, 0.3f) << got[i].name;  // a person's centre in the heat map; box sizes in cells
+        std::printf("[ info ] CenterNet %s %s threads %d: worst |oneDNN - OpenCV| / max(1, |OpenCV|) %.1e\n",
+                    got[i].name.c_str(), ShapeToString(got[i].shape).c_str(), threads, worst);
+      }
+    }
   }
 }
 

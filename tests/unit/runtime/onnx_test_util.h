@@ -424,8 +424,9 @@ class ReferenceInterpreter {
     }
   }
 
-  // Linear Resize of the two last axes of a 4-D tensor, half_pixel coordinates, as in the ONNX
-  // specification: x_in = (x_out + 0.5) / scale - 0.5, clamped to [0, in - 1].
+  // Linear Resize of the two last axes of a 4-D tensor, as in the ONNX specification: half_pixel
+  // (x_in = (x_out + 0.5) / scale - 0.5), asymmetric (x_out / scale) or align_corners
+  // (x_out * (in - 1) / (out - 1)) coordinates, clamped to [0, in - 1].
   static RefTensor ResizeLinearOp(const onnx::NodeProto& n, const RefTensor& x, std::map<std::string, RefTensor>& v) {
     RefTensor y;
     y.shape = x.shape;
@@ -443,8 +444,15 @@ class ReferenceInterpreter {
     }
     const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
     y.data.assign(y.Size(), 0.0f);
-    auto coord = [](int64_t o, double s, int64_t in, int64_t* i0, int64_t* i1, double* t) {
-      double c = (o + 0.5) / s - 0.5;
+    std::string mode = "half_pixel";
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "coordinate_transformation_mode") mode = a.s();
+    }
+    auto coord = [&](int64_t o, double s, int64_t in, int64_t* i0, int64_t* i1, double* t) {
+      const int64_t out = static_cast<int64_t>(std::llround(in * s));
+      double c = mode == "asymmetric"      ? o / s
+                 : mode == "align_corners" ? (out > 1 ? static_cast<double>(o) * (in - 1) / (out - 1) : 0.0)
+                                           : (o + 0.5) / s - 0.5;
       c = std::min(std::max(c, 0.0), static_cast<double>(in - 1));
       *i0 = static_cast<int64_t>(std::floor(c));
       *i1 = std::min(*i0 + 1, in - 1);
