@@ -177,7 +177,8 @@ void AddTagCommand(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "xnnpack", "onednn", "opencv"}))
       ->capture_default_str();
   cmd->add_option("-s,--sampler", a->sampler,
-                  "Frames to analyse: keyframes, interval:SECONDS, scene[:THRESHOLD], all")
+                  "Frames to analyse: keyframes (at most 1 per second), keyframes:MIN_GAP_SECONDS (0 = every key "
+                  "frame), interval:SECONDS, scene[:THRESHOLD], all")
       ->capture_default_str();
   cmd->add_option("--max-frames", a->max_frames, "Stop after this many sampled frames (0 = all)")
       ->check(CLI::NonNegativeNumber);
