@@ -74,6 +74,18 @@ request typo_param 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary 
 grep -q 'unknown query parameter' "$TMP/typo_param.json" || fail "typo_param: $(cat "$TMP/typo_param.json")"
 request repeated_param 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?top_k=2&top_k=3"
 request unknown_model 404 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?model=nope"
+request bad_embedding 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?embedding=maybe"
+request empty_model 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?model="
+request nul_model 400 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" "$URL/v1/images:classify?model=%00"
+request lowercase_bearer 200 -H "Authorization: bearer reader-key-123" "$URL/v1/models"
+# Two different Content-Length headers: the body's length is ambiguous (request smuggling), 400.
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'POST /v1/images:classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer reader-key-123\r\nContent-Type: image/jpeg\r\nContent-Length: 5\r\nContent-Length: 7\r\nConnection: close\r\n\r\nabcdefg' >&3
+timeout 5 cat <&3 > "$TMP/two_lengths.out" || true
+exec 3>&-
+grep -q "^HTTP/1.1 400" "$TMP/two_lengths.out" || fail "conflicting Content-Length: $(head -c 300 "$TMP/two_lengths.out")"
+grep -q "conflicting Content-Length" "$TMP/two_lengths.out" || fail "conflicting Content-Length message"
+echo "ok  conflicting Content-Length headers -> 400"
 head -c 500000 /dev/urandom > "$TMP/big.bin"
 request oversized 413 "${READ[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$TMP/big.bin" "$URL/v1/images:classify"
 request no_route 404 "$URL/v2/nothing"
@@ -162,7 +174,9 @@ exec 3>&-
 # Metrics: per route/model/version/status counts and latency; queue depth; batch sizes.
 curl -s "$URL/metrics" > "$TMP/metrics.txt"
 grep -q 'vigil_http_requests_total{route="/v1/images:classify",model="nsfw_mobilenet_v2",version="1",status="200"} 2' "$TMP/metrics.txt" || fail "metrics: classify count"
-grep -q 'vigil_http_request_seconds_bucket{route="/v1/images:classify",model="nope",version="",status="404",le="+Inf"} 1' "$TMP/metrics.txt" || fail "metrics: 404 latency"
+# An unknown model is not a label (random names must not grow /metrics): its 404 has model="".
+grep -q 'vigil_http_request_seconds_bucket{route="/v1/images:classify",model="",version="",status="404",le="+Inf"} 1' "$TMP/metrics.txt" || fail "metrics: 404 latency"
+if grep -q 'model="nope"' "$TMP/metrics.txt"; then fail "metrics: an unknown model name became a label"; fi
 grep -q '^vigil_queue_depth 0' "$TMP/metrics.txt" || fail "metrics: queue depth"
 grep -q '^vigil_batch_size_count{model="nsfw_mobilenet_v2",version="1"}' "$TMP/metrics.txt" || fail "metrics: batch size"
 if [ "$DETECT" = 1 ]; then

@@ -1,14 +1,14 @@
-// HttpServer: the REST front end of `vigil serve`. HTTP threads only parse, validate and format;
-// inference runs in the ClassificationService's workers. Routes: docs/http-api.md.
+// HttpServer: the HTTP listener of `vigil serve` (cpp-httplib): connection limits and timeouts,
+// JSON bodies for every error, and the Router's routes installed on it. It owns the listener and
+// the router only; the services behind the routes belong to the route modules and to the
+// composition root (serve_app.h).
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "http_util.h"
-#include "job_routes.h"
+#include "router.h"
 #include "server_config.h"
-#include "vigil/service.h"
 
 namespace httplib {
 class Server;
@@ -18,29 +18,24 @@ namespace vigil::server {
 
 class HttpServer {
  public:
-  // `service` (and the job store and runner, when given) must outlive the server.
-  static Result<std::unique_ptr<HttpServer>> Create(const ServerConfig& config,
-                                                    ClassificationService* service,
-                                                    const JobServices& jobs = {});
+  // The listener for `config` (host, port, http_threads, limits, timeouts) serving `router`.
+  static Result<std::unique_ptr<HttpServer>> Create(const ServerConfig& config, std::unique_ptr<Router> router);
   ~HttpServer();
   // Binds the listening socket; returns the port (useful with port 0).
   Result<int> Bind();
   // Serves until Stop(); in-flight requests finish first.
   Status Serve();
+  // Thread-safe; may be called from any thread (a signal waiter).
   void Stop();
 
+  const Router& router() const { return *router_; }
+
  private:
-  HttpServer(const ServerConfig& config, ClassificationService* service, const JobServices& jobs);
-  void RegisterRoutes();
-  struct Routes;
+  HttpServer(const ServerConfig& config, std::unique_ptr<Router> router);
+  void Install();
   ServerConfig config_;
-  ClassificationService* service_;
-  JobServices jobs_;
-  std::unique_ptr<RequestMetrics> request_metrics_;
+  std::unique_ptr<Router> router_;
   std::unique_ptr<httplib::Server> http_;
 };
-
-// The OpenAPI 3 description of every route (openapi.cpp).
-std::string OpenApiJson();
 
 }  // namespace vigil::server

@@ -1,4 +1,4 @@
-// HTTP helpers: status mapping, JSON errors, API-key authorisation.
+// HTTP helpers: status mapping, JSON errors, API-key authorisation, request metrics.
 #include "http_util.h"
 
 #include <nlohmann/json.hpp>
@@ -40,27 +40,60 @@ void SendStatus(httplib::Response& res, const Status& status, int retry_after_se
             retry_after_seconds);
 }
 
-bool Authorize(const ServerConfig& config, const httplib::Request& req, httplib::Response& res,
-               Role needed) {
-  if (config.api_keys.empty()) return true;
+std::string RequestApiKey(const httplib::Request& req) {
   std::string key = req.get_header_value("X-API-Key");
+  if (!key.empty()) return key;
   const std::string auth = req.get_header_value("Authorization");
-  if (key.empty() && auth.rfind("Bearer ", 0) == 0) key = auth.substr(7);
+  static const std::string kScheme = "bearer";
+  if (auth.size() <= kScheme.size() || auth[kScheme.size()] != ' ') return "";
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(auth[i])) != kScheme[i]) return "";
+  }
+  const size_t start = auth.find_first_not_of(' ', kScheme.size());
+  return start == std::string::npos ? "" : auth.substr(start);
+}
+
+namespace {
+
+// Equal strings, in time that depends only on the lengths (not on where they first differ).
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+bool Authorize(const std::vector<ApiKey>& keys, const httplib::Request& req, httplib::Response& res,
+               Role needed) {
+  if (keys.empty()) return true;
+  const std::string key = RequestApiKey(req);
   if (key.empty()) {
     res.set_header("WWW-Authenticate", "Bearer");
     SendError(res, 401, "unauthenticated", "an API key is required (Authorization: Bearer KEY)");
     return false;
   }
-  for (const ApiKey& k : config.api_keys) {
-    if (k.key.size() == key.size() && k.key == key) {
-      if (needed == Role::kAdmin && k.role != Role::kAdmin) {
-        SendError(res, 403, "permission_denied", "this API key may not do this (needs role admin)");
-        return false;
-      }
-      return true;
-    }
+  const ApiKey* found = nullptr;
+  for (const ApiKey& k : keys) {
+    if (ConstantTimeEquals(k.key, key) && !found) found = &k;
   }
-  SendError(res, 401, "unauthenticated", "unknown API key");
+  if (!found) {
+    SendError(res, 401, "unauthenticated", "unknown API key");
+    return false;
+  }
+  if (needed == Role::kAdmin && found->role != Role::kAdmin) {
+    SendError(res, 403, "permission_denied", "this API key may not do this (needs role admin)");
+    return false;
+  }
+  return true;
+}
+
+bool HasControlCharacter(const std::string& text) {
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
   return false;
 }
 
@@ -72,7 +105,11 @@ RequestMetrics::RequestMetrics(MetricsRegistry& registry)
 
 void RequestMetrics::Record(const std::string& route, const std::string& model, const std::string& version,
                             int http_status, double seconds) {
-  const std::vector<std::string> labels = {route, model, version, std::to_string(http_status)};
+  constexpr size_t kMaxLabelBytes = 128;
+  auto safe = [](const std::string& v) {
+    return v.size() > kMaxLabelBytes || HasControlCharacter(v) ? std::string("invalid") : v;
+  };
+  const std::vector<std::string> labels = {safe(route), safe(model), safe(version), std::to_string(http_status)};
   requests_.Add(labels);
   latency_.Observe(labels, seconds);
 }

@@ -1,10 +1,11 @@
-// HTTP helpers for the server: Status -> HTTP code, JSON error bodies, API-key checks.
-// Only the server maps a Status to an HTTP code.
+// HTTP helpers for the server: Status -> HTTP code, JSON error bodies, API-key checks, request
+// metrics. Only the server maps a Status to an HTTP code.
 #pragma once
 
 #include <httplib.h>
 
 #include <string>
+#include <vector>
 
 #include "server_config.h"
 #include "vigil/metrics.h"
@@ -21,13 +22,20 @@ void SendError(httplib::Response& res, int http_status, const std::string& code,
 void SendStatus(httplib::Response& res, const Status& status, int retry_after_seconds);
 void SendJson(httplib::Response& res, int http_status, const std::string& json);
 
-// Checks the request's API key ("Authorization: Bearer KEY" or "X-API-Key: KEY") for `needed`.
-// Returns true if allowed; otherwise has already sent 401 (no/unknown key) or 403 (wrong role).
-bool Authorize(const ServerConfig& config, const httplib::Request& req, httplib::Response& res,
+// The API key a request carries: "X-API-Key: KEY", else "Authorization: Bearer KEY" (the scheme
+// is case-insensitive, RFC 7235: "bearer KEY" too). "" when there is none.
+std::string RequestApiKey(const httplib::Request& req);
+
+// Checks the request's API key for `needed`. Returns true if allowed (always, when `keys` is
+// empty); otherwise has already sent 401 (no/unknown key) or 403 (role too low). Keys are compared
+// in constant time.
+bool Authorize(const std::vector<ApiKey>& keys, const httplib::Request& req, httplib::Response& res,
                Role needed);
 
 // Request counts and latency by route, model, version and status (vigil_http_requests_total,
-// vigil_http_request_seconds).
+// vigil_http_request_seconds). Label values come from known sets only (route patterns, loaded
+// models); as a last guard, a value that is too long or has a control character is recorded as
+// "invalid" instead.
 class RequestMetrics {
  public:
   explicit RequestMetrics(MetricsRegistry& registry);
@@ -38,5 +46,8 @@ class RequestMetrics {
   MetricFamily& requests_;
   MetricFamily& latency_;
 };
+
+// True if `text` has a byte below 0x20 or 0x7f (NUL, newline, escape...).
+bool HasControlCharacter(const std::string& text);
 
 }  // namespace vigil::server

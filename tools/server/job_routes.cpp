@@ -18,17 +18,20 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 constexpr size_t kMaxJsonRequestBytes = 64 << 10;
-// A request refused before its body was read has the body drained (up to this size) so the
-// connection stays in step for the client's next request; larger bodies are left unread (the
-// connection then ends).
-constexpr size_t kDrainLimitBytes = 4 << 20;
-constexpr const char* kSubmitRoute = "/v1/videos:tag";
 
 // Query parameters (and JSON request fields) that become job options, with their types.
 // model: comma-separated names; the rest map one to one.
 Status AddOption(const std::string& name, const json& value, json* options) {
   auto bad = [&](const std::string& why) { return InvalidArgumentError("parameter " + name + ": " + why); };
   auto as_text = [&]() -> std::string { return value.is_string() ? value.get<std::string>() : value.dump(); };
+  // Names and labels never carry NUL or other control characters (they reach logs, the store and
+  // metric labels).
+  if (value.is_string() && HasControlCharacter(value.get<std::string>())) return bad("has a control character");
+  if (value.is_array()) {
+    for (const json& item : value) {
+      if (item.is_string() && HasControlCharacter(item.get<std::string>())) return bad("has a control character");
+    }
+  }
   if (name == "sampler") {
     if (!value.is_string() || value.get<std::string>().empty()) return bad("must be a sampler name, e.g. keyframes");
     (*options)["sampler"] = value;
@@ -109,57 +112,32 @@ Result<std::string> CheckLocalInput(const JobsConfig& jobs, const std::string& p
 
 class JobRoutes {
  public:
-  JobRoutes(const ServerConfig& config, const JobServices& jobs, RequestMetrics& metrics)
-      : config_(config), jobs_(jobs), metrics_(metrics) {}
+  JobRoutes(const ServerConfig& config, const JobServices& jobs) : config_(config), jobs_(jobs) {}
 
-  void Submit(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    const auto start = Clock::now();
-    std::string model_label;
-    bool body_read = false;
-    SubmitImpl(req, res, reader, &model_label, &body_read);
-    if (!body_read) Drain(req, reader);
-    metrics_.Record(kSubmitRoute, model_label, "", res.status, Seconds(start));
+  void Submit(const httplib::Request& req, httplib::Response& res, RouteContext& ctx) {
+    SubmitImpl(req, res, *ctx.reader, &ctx.model_label, &ctx.body_read);
   }
 
-  void Get(const httplib::Request& req, httplib::Response& res) {
-    const auto start = Clock::now();
-    if (Ready(res) && Authorize(config_, req, res, Role::kRead)) {
-      Result<Job> job = jobs_.store->Get(req.matches[1]);
-      if (job.ok()) SendJson(res, 200, JobJson(*job)); else SendStatus(res, job.status(), config_.retry_after_seconds);
-    }
-    metrics_.Record("/v1/jobs/{id}", "", "", res.status, Seconds(start));
+  void Get(const httplib::Request&, httplib::Response& res, RouteContext& ctx) {
+    if (!Ready(res) || !CheckJobId(ctx.params[0], res)) return;
+    Result<Job> job = jobs_.store->Get(ctx.params[0]);
+    if (job.ok()) SendJson(res, 200, JobJson(*job)); else SendStatus(res, job.status(), config_.retry_after_seconds);
   }
 
-  void Cancel(const httplib::Request& req, httplib::Response& res) {
-    const auto start = Clock::now();
-    if (Ready(res) && Authorize(config_, req, res, Role::kRead)) {
-      Result<Job> job = jobs_.runner->Cancel(req.matches[1]);
-      if (job.ok()) SendJson(res, 202, JobJson(*job)); else SendStatus(res, job.status(), config_.retry_after_seconds);
-    }
-    metrics_.Record("/v1/jobs/{id}:cancel", "", "", res.status, Seconds(start));
+  void Cancel(const httplib::Request&, httplib::Response& res, RouteContext& ctx) {
+    if (!Ready(res) || !CheckJobId(ctx.params[0], res)) return;
+    Result<Job> job = jobs_.runner->Cancel(ctx.params[0]);
+    if (job.ok()) SendJson(res, 202, JobJson(*job)); else SendStatus(res, job.status(), config_.retry_after_seconds);
   }
 
-  void List(const httplib::Request& req, httplib::Response& res) {
-    const auto start = Clock::now();
-    ListImpl(req, res);
-    metrics_.Record("/v1/jobs", "", "", res.status, Seconds(start));
-  }
+  void List(const httplib::Request& req, httplib::Response& res, RouteContext&) { ListImpl(req, res); }
 
  private:
-  static double Seconds(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-  }
-
-  static void Drain(const httplib::Request& req, const httplib::ContentReader& reader) {
-    if (!req.has_header("Content-Length") ||
-        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > kDrainLimitBytes) {
-      return;
-    }
-    if (req.is_multipart_form_data()) {
-      reader([](const httplib::MultipartFormData&) { return true; }, [](const char*, size_t) { return true; });
-    } else {
-      reader([](const char*, size_t) { return true; });
-    }
+  // A job id from the path: NUL and other control characters are refused before any lookup.
+  static bool CheckJobId(const std::string& id, httplib::Response& res) {
+    if (!HasControlCharacter(id) && id.size() <= 128) return true;
+    SendError(res, 400, "invalid_argument", "a job id has no control characters and at most 128 bytes");
+    return false;
   }
 
   bool Ready(httplib::Response& res) {
@@ -169,7 +147,7 @@ class JobRoutes {
   }
 
   void ListImpl(const httplib::Request& req, httplib::Response& res) {
-    if (!Ready(res) || !Authorize(config_, req, res, Role::kAdmin)) return;
+    if (!Ready(res)) return;
     std::optional<JobState> state;
     if (req.has_param("state")) {
       Result<JobState> s = ParseJobState(req.get_param_value("state"));
@@ -195,7 +173,7 @@ class JobRoutes {
 
   void SubmitImpl(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
                   std::string* model_label, bool* body_read) {
-    if (!Ready(res) || !Authorize(config_, req, res, Role::kRead)) return;
+    if (!Ready(res)) return;
     const JobsConfig& jc = config_.jobs;
     json options = json::object();
     std::string callback_url;
@@ -324,8 +302,6 @@ class JobRoutes {
       if (!committed.ok()) return SendStatus(res, committed, config_.retry_after_seconds);
       input = upload->path();
     }
-    if (options.contains("models")) *model_label = options["models"][0].get<std::string>();
-
     NewJob job;
     job.id = id;
     job.kind = kVideoTagJobKind;
@@ -337,27 +313,32 @@ class JobRoutes {
       if (upload) std::filesystem::remove(input);
       return SendStatus(res, queued.status(), config_.retry_after_seconds);
     }
+    // Queued: its models were checked (loaded or installed), so the first one may be a label.
+    if (options.contains("models")) *model_label = options["models"][0].get<std::string>();
     res.set_header("Location", "/v1/jobs/" + queued->id);
     SendJson(res, 202, JobJson(*queued));
   }
 
-  const ServerConfig& config_;
+  const ServerConfig config_;
   JobServices jobs_;
-  RequestMetrics& metrics_;
 };
 
 }  // namespace
 
-void RegisterJobRoutes(httplib::Server& http, const ServerConfig& config, const JobServices& jobs,
-                       RequestMetrics& metrics) {
-  auto routes = std::make_shared<JobRoutes>(config, jobs, metrics);
-  http.Post(kSubmitRoute, [routes](const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader& reader) { routes->Submit(req, res, reader); });
-  http.Get("/v1/jobs", [routes](const httplib::Request& req, httplib::Response& res) { routes->List(req, res); });
-  http.Get(R"(/v1/jobs/([^/]+))",
-           [routes](const httplib::Request& req, httplib::Response& res) { routes->Get(req, res); });
-  http.Delete(R"(/v1/jobs/([^/]+))",
-              [routes](const httplib::Request& req, httplib::Response& res) { routes->Cancel(req, res); });
+Status RegisterJobRoutes(Router& router, const ServerConfig& config, const JobServices& jobs) {
+  auto routes = std::make_shared<JobRoutes>(config, jobs);
+  using std::placeholders::_1, std::placeholders::_2, std::placeholders::_3;
+  Route submit{Method::kPost, "/v1/videos:tag", Access::kRead, std::bind(&JobRoutes::Submit, routes, _1, _2, _3)};
+  submit.body = BodyMode::kStreamed;
+  submit.max_body_bytes = config.jobs.max_upload_bytes;
+  VIGIL_RETURN_IF_ERROR(router.Add(std::move(submit)));
+  VIGIL_RETURN_IF_ERROR(
+      router.Add({Method::kGet, "/v1/jobs", Access::kAdmin, std::bind(&JobRoutes::List, routes, _1, _2, _3)}));
+  VIGIL_RETURN_IF_ERROR(
+      router.Add({Method::kGet, "/v1/jobs/{id}", Access::kRead, std::bind(&JobRoutes::Get, routes, _1, _2, _3)}));
+  Route cancel{Method::kDelete, "/v1/jobs/{id}", Access::kRead, std::bind(&JobRoutes::Cancel, routes, _1, _2, _3)};
+  cancel.metric_label = "/v1/jobs/{id}:cancel";
+  return router.Add(std::move(cancel));
 }
 
 }  // namespace vigil::server

@@ -1,11 +1,9 @@
-// The job routes: POST /v1/videos:tag (upload or server-local path -> 202 + job), GET /v1/jobs/{id},
-// DELETE /v1/jobs/{id} (cancel), GET /v1/jobs (admin: list). HTTP threads only stream the upload
-// to disk, validate and store the job; the JobRunner's workers do the work.
+// Route module for jobs: POST /v1/videos:tag (upload or server-local path -> 202 + job),
+// GET /v1/jobs/{id}, DELETE /v1/jobs/{id} (cancel), GET /v1/jobs (admin: list). HTTP threads only
+// stream the upload to disk, validate and store the job; the JobRunner's workers do the work.
 #pragma once
 
-#include <httplib.h>
-
-#include "http_util.h"
+#include "router.h"
 #include "server_config.h"
 #include "vigil/jobs.h"
 #include "vigil/video_tag_job.h"
@@ -17,7 +15,7 @@ struct JobServices {
   JobRunner* runner = nullptr;  // null: jobs disabled, the routes answer 503
 };
 
-void RegisterJobRoutes(httplib::Server& http, const ServerConfig& config, const JobServices& jobs,
-                       RequestMetrics& metrics);
+// Registers the four job routes; the store and runner must outlive the router.
+Status RegisterJobRoutes(Router& router, const ServerConfig& config, const JobServices& jobs);
 
 }  // namespace vigil::server

@@ -1,7 +1,7 @@
 // The OpenAPI 3.0 description of the HTTP API, served at /openapi.json.
 #include <nlohmann/json.hpp>
 
-#include "http_server.h"
+#include "openapi.h"
 
 namespace vigil::server {
 namespace {
@@ -327,6 +327,13 @@ std::string OpenApiJson() {
                              {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}},
       {"security", json::array({{{"bearer", json::array()}}, {{"apiKey", json::array()}}})}};
   return doc.dump(2);
+}
+
+Status RegisterOpenApiRoute(Router& router) {
+  Route route{Method::kGet, "/openapi.json", Access::kPublic,
+              [](const httplib::Request&, httplib::Response& res, RouteContext&) { SendJson(res, 200, OpenApiJson()); }};
+  route.measured = false;
+  return router.Add(std::move(route));
 }
 
 }  // namespace vigil::server
