@@ -3,6 +3,9 @@
 // SIGINT/SIGTERM stop accepting connections, finish in-flight requests and queued work, let running
 // jobs finish within jobs.drain_timeout_seconds (then re-queue them), then exit.
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -55,6 +58,19 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Every open connection is a file descriptor: raise the soft limit toward max_connections.
+  rlimit files{};
+  const rlim_t wanted = rlim_t(config.max_connections) + 256;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < wanted) {
+    files.rlim_cur = std::min(wanted, files.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur < wanted) {
+      std::fprintf(stderr, "vigil serve: warning: max_connections %d needs %llu file descriptors; the limit is %llu\n",
+                   config.max_connections, static_cast<unsigned long long>(wanted),
+                   static_cast<unsigned long long>(files.rlim_cur));
+    }
+  }
 
   auto app = server::ServeApp::Create(config);
   if (!app.ok()) return ReportError(app.status());

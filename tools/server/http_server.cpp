@@ -1,12 +1,16 @@
-// HttpServer: cpp-httplib set-up (threads, limits, timeouts, JSON errors, request framing checks)
-// and the installation of the Router's routes on it.
+// HttpServer: cpp-httplib set-up (limits, timeouts, JSON errors, request framing checks), its
+// connections served through the ConnectionFront, and the installation of the Router's routes.
 #include "http_server.h"
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 
+#include "connection_front.h"
 #include "http_util.h"
 
 namespace vigil::server {
@@ -44,31 +48,81 @@ bool CheckFraming(const httplib::Request& req, std::string* why) {
   return true;
 }
 
+// cpp-httplib's server with its connection handling replaced by the ConnectionFront: the accept
+// loop hands each socket to the front (process_and_close_socket in register mode), and the
+// front's workers run httplib's request processing on a DeadlineStream.
+class FrontedServer : public httplib::Server {
+ public:
+  bool Process(DeadlineStream& stream, bool close_connection, bool& connection_closed) {
+    return process_request(stream, close_connection, connection_closed, nullptr);
+  }
+  void set_front(ConnectionFront* front) { front_ = front; }
+  // httplib listens with a backlog of 5: a burst of connections overflows it and the kernel drops
+  // (then resets) them. Listening again on the bound socket raises it (Linux caps it at somaxconn).
+  void SetBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    if (front_ && ConnectionFront::InRegisterMode()) {
+      front_->Register(sock);
+      return true;
+    }
+    ::close(sock);  // not reached: every accepted socket goes through the front
+    return false;
+  }
+  ConnectionFront* front_ = nullptr;
+};
+
 }  // namespace
 
-HttpServer::HttpServer(const ServerConfig& config, std::unique_ptr<Router> router)
-    : config_(config), router_(std::move(router)), http_(std::make_unique<httplib::Server>()) {}
+HttpServer::HttpServer(const ServerConfig& config, std::unique_ptr<Router> router, MetricsRegistry* metrics)
+    : config_(config), router_(std::move(router)), metrics_(metrics), http_(std::make_unique<FrontedServer>()) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerConfig& config, std::unique_ptr<Router> router) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerConfig& config, std::unique_ptr<Router> router,
+                                                       MetricsRegistry* metrics) {
   VIGIL_RETURN_IF_ERROR(ValidateServerConfig(config));
   if (!router) return InvalidArgumentError("HttpServer needs a router");
-  std::unique_ptr<HttpServer> server(new HttpServer(config, std::move(router)));
+  std::unique_ptr<HttpServer> server(new HttpServer(config, std::move(router), metrics));
   server->Install();
   return server;
 }
 
 void HttpServer::Install() {
   httplib::Server& http = *http_;
-  const int threads = config_.http_threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const Router* router = router_.get();
+  ConnectionFrontOptions front;
+  front.workers = config_.http_threads;
+  front.max_connections = size_t(config_.max_connections);
+  front.header_timeout = std::chrono::seconds(config_.header_timeout_seconds);
+  front.body_timeout = std::chrono::seconds(config_.body_timeout_seconds);
+  front.body_min_bytes_per_second = size_t(config_.body_min_bytes_per_second);
+  front.read_timeout = std::chrono::seconds(config_.read_timeout_seconds);
+  front.write_timeout = std::chrono::seconds(config_.read_timeout_seconds);
+  front.keep_alive_timeout = std::chrono::seconds(5);
+  front.metrics = metrics_;
+  // Bodies of buffered routes are read by the front (no worker waits for a slow body); streamed
+  // uploads and unknown routes go to a worker after their head.
+  front.preread_limit = [router](const std::string& method_text, const std::string& path) -> size_t {
+    Method method;
+    if (!ToMethod(method_text, &method)) return 0;
+    const Route* route = router->Find(method, path);
+    return route && route->body == BodyMode::kBuffered ? route->max_body_bytes : 0;
+  };
+  auto* fronted = static_cast<FrontedServer*>(http_.get());
+  http.new_task_queue = [fronted, front] {
+    auto* queue = new ConnectionFront(front, [fronted](DeadlineStream& stream, bool close, bool& closed) {
+      return fronted->Process(stream, close, closed);
+    });
+    fronted->set_front(queue);
+    return queue;
+  };
   // Streamed routes (video uploads) are held to their own limit by their handler; every other
   // route to its max_body_bytes before its body is read.
   size_t max_payload = config_.max_body_bytes;
   for (const Route& r : router_->routes()) max_payload = std::max(max_payload, r.max_body_bytes);
   http.set_payload_max_length(max_payload);
-  const Router* router = router_.get();
   http.set_pre_routing_handler([router](const httplib::Request& req, httplib::Response& res) {
     std::string why;
     if (!CheckFraming(req, &why)) {
@@ -171,6 +225,7 @@ Result<int> HttpServer::Bind() {
   if (port < 0) {
     return UnavailableError("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
   }
+  static_cast<FrontedServer*>(http_.get())->SetBacklog(std::clamp(config_.max_connections, 128, 4096));
   return port;
 }
 

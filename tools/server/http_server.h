@@ -1,5 +1,6 @@
-// HttpServer: the HTTP listener of `vigil serve` (cpp-httplib): connection limits and timeouts,
-// JSON bodies for every error, and the Router's routes installed on it. It owns the listener and
+// HttpServer: the HTTP listener of `vigil serve` (cpp-httplib for parsing and routing; connections
+// held by the event-driven ConnectionFront: a total deadline per request head and body, a cap on
+// open connections), JSON bodies for every error, and the Router's routes installed on it. It owns the listener and
 // the router only; the services behind the routes belong to the route modules and to the
 // composition root (serve_app.h).
 #pragma once
@@ -9,6 +10,7 @@
 
 #include "router.h"
 #include "server_config.h"
+#include "vigil/metrics.h"
 
 namespace httplib {
 class Server;
@@ -18,8 +20,10 @@ namespace vigil::server {
 
 class HttpServer {
  public:
-  // The listener for `config` (host, port, http_threads, limits, timeouts) serving `router`.
-  static Result<std::unique_ptr<HttpServer>> Create(const ServerConfig& config, std::unique_ptr<Router> router);
+  // The listener for `config` (host, port, http_threads, max_connections, limits, timeouts)
+  // serving `router`; connection metrics go to `metrics` (may be null; must outlive the server).
+  static Result<std::unique_ptr<HttpServer>> Create(const ServerConfig& config, std::unique_ptr<Router> router,
+                                                    MetricsRegistry* metrics = nullptr);
   ~HttpServer();
   // Binds the listening socket; returns the port (useful with port 0).
   Result<int> Bind();
@@ -31,10 +35,11 @@ class HttpServer {
   const Router& router() const { return *router_; }
 
  private:
-  HttpServer(const ServerConfig& config, std::unique_ptr<Router> router);
+  HttpServer(const ServerConfig& config, std::unique_ptr<Router> router, MetricsRegistry* metrics);
   void Install();
   ServerConfig config_;
   std::unique_ptr<Router> router_;
+  MetricsRegistry* metrics_;
   std::unique_ptr<httplib::Server> http_;
 };
 

@@ -97,7 +97,7 @@ Result<std::unique_ptr<ServeApp>> ServeApp::Create(const ServerConfig& config) {
   p.request_metrics = std::make_unique<RequestMetrics>(p.service->metrics());
   auto router = std::make_unique<Router>(config.api_keys, p.request_metrics.get(), config.max_body_bytes);
   VIGIL_RETURN_IF_ERROR(RegisterAllRoutes(*router, config, p.service.get(), {p.store.get(), p.runner.get()}));
-  VIGIL_ASSIGN_OR_RETURN(p.http, HttpServer::Create(config, std::move(router)));
+  VIGIL_ASSIGN_OR_RETURN(p.http, HttpServer::Create(config, std::move(router), &p.service->metrics()));
   return app;
 }
 

@@ -55,10 +55,14 @@ struct CallbacksConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";       // listen address
   int port = 8080;                      // 0 = any free port (printed at start)
-  int http_threads = 64;                // connections served at once (each keep-alive connection
-                                        // holds one while open; they only parse/validate/format)
+  int http_threads = 64;                // requests served at once (threads; they only parse, validate
+                                        // and format; idle and slow connections hold none)
   size_t max_body_bytes = 32u << 20;    // larger requests get 413
-  int read_timeout_seconds = 10;        // a client that sends slower than this is disconnected
+  int read_timeout_seconds = 10;        // a client that sends nothing for this long gets 400
+  int header_timeout_seconds = 10;      // a request's line and headers must arrive within this
+  int body_timeout_seconds = 60;        // and its body within this plus 1 s per
+  int body_min_bytes_per_second = 65536;  // this many bytes (a trickling client gets 400)
+  int max_connections = 2048;           // open connections; more are answered 503 and closed
   int request_timeout_seconds = 30;     // a request not answered by then gets 504
   int retry_after_seconds = 1;          // Retry-After on 429/503
   int max_images_per_request = 32;      // multipart parts per classify request
