@@ -8,11 +8,13 @@
 //   for (const vigil::PdqIndex::Hit& hit : index.Search(query, 31)) use(hit.id, hit.distance);
 //
 // Search is exact: every stored hash within max_distance is returned, nothing farther (each
-// candidate is verified). The 256 bits are cut into 16 substrings of 16 bits; a hash within r of
-// the query agrees with it to within floor(r / 16) bits on at least one substring (pigeonhole), so
-// probing each substring's table at that radius (1 + 16 buckets per table for r <= 31) finds it.
-// Recent additions sit in a small unindexed tail, scanned linearly, until Compact() (run by Add
-// automatically when the tail passes 1/16 of the index) folds them into the tables.
+// candidate is verified). The 256 bits are cut into m substrings (16 of 16 bits below 2M entries,
+// 12 of 21-22 bits below 8M, 11 of 23-24 bits beyond); a hash within r of the query agrees with it
+// to within floor(r / m) bits on at least one substring (pigeonhole), so probing each substring's
+// table at that radius finds it (radius 1 or 2 at r = 31; past radius 3 a linear scan is used).
+// Recent additions sit in an unindexed tail, scanned linearly, until Compact() folds them into
+// the tables; the owner calls Compact() when NeedsCompaction() (after a bulk load, or when the
+// tail has grown past 1/16 of the index), so a bulk load compacts once.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +33,9 @@ class PdqIndex {
     int distance = 0;
   };
 
-  PdqIndex();
+  // `substrings`: 0 picks the layout from the entry count at each Compact(); 11..16 forces one
+  // (for tests and benchmarks).
+  explicit PdqIndex(int substrings = 0);
   ~PdqIndex();
   PdqIndex(PdqIndex&&) noexcept;
   PdqIndex& operator=(PdqIndex&&) noexcept;
@@ -42,6 +46,8 @@ class PdqIndex {
   size_t Remove(int64_t id);
   // Rebuilds the tables over every live entry (drops removed ones, indexes the tail).
   void Compact();
+  // True when the tail is over 4096 entries and 1/16 of the index, or a quarter is removed.
+  bool NeedsCompaction() const;
   // Reserves room for `count` entries (avoids reallocations when loading a bank).
   void Reserve(size_t count);
 
@@ -57,6 +63,7 @@ class PdqIndex {
   std::vector<int64_t> ids_;
   std::vector<uint8_t> removed_;
   size_t removed_count_ = 0;
+  int substrings_ = 0;
   size_t indexed_ = 0;  // entries [0, indexed_) are in the tables, the rest is the tail
   std::unique_ptr<Tables> tables_;  // pimpl keeps the table layout out of the header
 };

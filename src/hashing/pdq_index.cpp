@@ -1,4 +1,4 @@
-// PdqIndex: multi-index hashing over 16 substrings of 16 bits. Each table is a bucket array in
+// PdqIndex: multi-index hashing over 11-16 substrings of 16-24 bits. Each table is a bucket array in
 // compressed form (offsets[65537] + positions sorted by substring value, counting sort), so a probe
 // is two array reads; candidates are verified with the full 256-bit distance (popcnt when the CPU
 // has it). Unindexed additions form a tail scanned linearly; removals are tombstones until Compact.
@@ -10,32 +10,56 @@
 namespace vigil {
 namespace {
 
-constexpr int kTables = 16;
-constexpr int kBuckets = 1 << 16;
+// Substring layout: m substrings of (nearly) equal length covering the 256 bits. More, shorter
+// substrings suit small indexes (less memory for bucket offsets), fewer, longer ones large indexes
+// (fewer candidates per probe); chosen from the entry count at Compact().
+struct Layout {
+  int count = 0;
+  std::array<int, 16> start{};
+  std::array<int, 16> length{};
+};
 
-inline uint32_t Substring(const PdqHash& h, int t) {
-  return static_cast<uint32_t>(h.words()[t >> 2] >> (16 * (t & 3))) & 0xffffu;
+Layout MakeLayout(size_t entries, int forced) {
+  Layout layout;
+  layout.count = forced >= 11 && forced <= 16 ? forced
+                 : entries < (size_t{1} << 21) ? 16
+                 : entries < (size_t{1} << 23) ? 12
+                                                : 11;
+  int bit = 0;
+  for (int t = 0; t < layout.count; ++t) {
+    const int len = (256 - bit) / (layout.count - t);  // the longer substrings come last
+    layout.start[t] = bit;
+    layout.length[t] = len;
+    bit += len;
+  }
+  return layout;
 }
 
-// 16-bit masks with at most 2 bits set, by popcount: 1, then 16, then 120.
-struct ProbeMasks {
-  std::vector<uint32_t> masks;
-  std::array<size_t, 3> count_up_to{};  // masks with popcount <= p are masks[0, count_up_to[p])
-  ProbeMasks() {
-    masks.push_back(0);
-    count_up_to[0] = masks.size();
-    for (int i = 0; i < 16; ++i) masks.push_back(1u << i);
-    count_up_to[1] = masks.size();
-    for (int i = 0; i < 16; ++i) {
-      for (int j = i + 1; j < 16; ++j) masks.push_back((1u << i) | (1u << j));
-    }
-    count_up_to[2] = masks.size();
+inline uint32_t Substring(const PdqHash& h, int start, int length) {
+  const std::array<uint64_t, 4>& w = h.words();
+  const int word = start >> 6, shift = start & 63;
+  uint64_t v = w[word] >> shift;
+  if (shift + length > 64) v |= w[word + 1] << (64 - shift);
+  return static_cast<uint32_t>(v & ((uint64_t{1} << length) - 1));
+}
+
+// Masks of `length` bits with at most `radius` (<= 3) bits set, by increasing popcount.
+std::vector<uint32_t> ProbeMasks(int length, int radius) {
+  std::vector<uint32_t> masks{0};
+  if (radius >= 1) for (int i = 0; i < length; ++i) masks.push_back(1u << i);
+  if (radius >= 2) {
+    for (int i = 0; i < length; ++i)
+      for (int j = i + 1; j < length; ++j) masks.push_back((1u << i) | (1u << j));
   }
-};
-const ProbeMasks& Masks() {
-  static const ProbeMasks masks;
+  if (radius >= 3) {
+    for (int i = 0; i < length; ++i)
+      for (int j = i + 1; j < length; ++j)
+        for (int k = j + 1; k < length; ++k) masks.push_back((1u << i) | (1u << j) | (1u << k));
+  }
   return masks;
 }
+
+constexpr int kMaxProbeRadius = 3;  // beyond it a linear scan is cheaper than probing
 
 inline int DistanceGeneric(const uint64_t* a, const uint64_t* b) {
   return __builtin_popcountll(a[0] ^ b[0]) + __builtin_popcountll(a[1] ^ b[1]) +
@@ -90,11 +114,12 @@ VerifyFn ChooseVerify() {
 }  // namespace
 
 struct PdqIndex::Tables {
-  std::array<std::vector<uint32_t>, kTables> offsets;    // kBuckets + 1 each
-  std::array<std::vector<uint32_t>, kTables> positions;  // indexed entries, by substring value
+  Layout layout;
+  std::array<std::vector<uint32_t>, 16> offsets;    // 2^length + 1 each
+  std::array<std::vector<uint32_t>, 16> positions;  // indexed entries, by substring value
 };
 
-PdqIndex::PdqIndex() = default;
+PdqIndex::PdqIndex(int substrings) : substrings_(substrings) {}
 PdqIndex::~PdqIndex() = default;
 PdqIndex::PdqIndex(PdqIndex&&) noexcept = default;
 PdqIndex& PdqIndex::operator=(PdqIndex&&) noexcept = default;
@@ -109,8 +134,11 @@ void PdqIndex::Add(int64_t id, const PdqHash& hash) {
   hashes_.push_back(hash);
   ids_.push_back(id);
   removed_.push_back(0);
+}
+
+bool PdqIndex::NeedsCompaction() const {
   const size_t tail = hashes_.size() - indexed_;
-  if (tail > 4096 && tail * 16 > hashes_.size()) Compact();
+  return (tail > 4096 && tail * 16 > hashes_.size()) || removed_count_ * 4 > hashes_.size();
 }
 
 size_t PdqIndex::Remove(int64_t id) {
@@ -139,18 +167,20 @@ void PdqIndex::Compact() {
     removed_.assign(out, 0);
     removed_count_ = 0;
   }
-  if (!tables_) tables_ = std::make_unique<Tables>();
+  tables_ = std::make_unique<Tables>();
   const size_t n = hashes_.size();
-  for (int t = 0; t < kTables; ++t) {
+  tables_->layout = MakeLayout(n, substrings_);
+  const Layout& layout = tables_->layout;
+  for (int t = 0; t < layout.count; ++t) {
+    const int start = layout.start[t], length = layout.length[t];
     std::vector<uint32_t>& offsets = tables_->offsets[t];
     std::vector<uint32_t>& positions = tables_->positions[t];
-    offsets.assign(kBuckets + 1, 0);
-    for (size_t i = 0; i < n; ++i) ++offsets[Substring(hashes_[i], t) + 1];
-    for (int b = 0; b < kBuckets; ++b) offsets[b + 1] += offsets[b];
+    offsets.assign((size_t{1} << length) + 1, 0);
+    for (size_t i = 0; i < n; ++i) ++offsets[Substring(hashes_[i], start, length) + 1];
+    for (size_t b = 0; b + 1 < offsets.size(); ++b) offsets[b + 1] += offsets[b];
     positions.resize(n);
     std::vector<uint32_t> next(offsets.begin(), offsets.end() - 1);
-    for (size_t i = 0; i < n; ++i) positions[next[Substring(hashes_[i], t)]++] = static_cast<uint32_t>(i);
-    positions.shrink_to_fit();
+    for (size_t i = 0; i < n; ++i) positions[next[Substring(hashes_[i], start, length)]++] = static_cast<uint32_t>(i);
   }
   indexed_ = n;
 }
@@ -159,18 +189,25 @@ std::vector<PdqIndex::Hit> PdqIndex::Search(const PdqHash& query, int max_distan
   std::vector<std::pair<uint32_t, int>> hits;
   const uint64_t* q = query.words().data();
   const VerifyFn verify = ChooseVerify();
-  const int probe_radius = max_distance / kTables;
-  if (indexed_ > 0 && probe_radius <= 2) {
-    const ProbeMasks& masks = Masks();
-    const size_t probes = masks.count_up_to[probe_radius];
-    for (int t = 0; t < kTables; ++t) {
-      const uint32_t key = Substring(query, t);
+  const Layout* layout = tables_ ? &tables_->layout : nullptr;
+  const int probe_radius = layout ? max_distance / layout->count : 0;
+  const bool probe = indexed_ > 0 && probe_radius <= kMaxProbeRadius;
+  if (probe) {
+    std::vector<uint32_t> masks;
+    int masks_length = -1;
+    for (int t = 0; t < layout->count; ++t) {
+      const int start = layout->start[t], length = layout->length[t];
+      if (length != masks_length) {
+        masks = ProbeMasks(length, probe_radius);
+        masks_length = length;
+      }
+      const uint32_t key = Substring(query, start, length);
       const uint32_t* offsets = tables_->offsets[t].data();
       const uint32_t* positions = tables_->positions[t].data();
-      for (size_t m = 0; m < probes; ++m) {
-        const uint32_t bucket = key ^ masks.masks[m];
-        verify(hashes_.data(), positions + offsets[bucket], 0, offsets[bucket + 1] - offsets[bucket],
-               q, max_distance, &hits);
+      for (const uint32_t mask : masks) {
+        const uint32_t bucket = key ^ mask;
+        const uint32_t begin = offsets[bucket], end = offsets[bucket + 1];
+        if (begin != end) verify(hashes_.data(), positions + begin, 0, end - begin, q, max_distance, &hits);
       }
     }
     // A hash close on several substrings is found once per such substring.
@@ -178,7 +215,7 @@ std::vector<PdqIndex::Hit> PdqIndex::Search(const PdqHash& query, int max_distan
     hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
   }
   // The tail (and everything, for radii where probing would cost more than a scan).
-  const size_t scan_from = (indexed_ > 0 && probe_radius <= 2) ? indexed_ : 0;
+  const size_t scan_from = probe ? indexed_ : 0;
   verify(hashes_.data(), nullptr, static_cast<uint32_t>(scan_from), hashes_.size() - scan_from, q,
          max_distance, &hits);
 
@@ -197,7 +234,7 @@ size_t PdqIndex::size() const { return hashes_.size() - removed_count_; }
 size_t PdqIndex::MemoryBytes() const {
   size_t bytes = hashes_.capacity() * sizeof(PdqHash) + ids_.capacity() * sizeof(int64_t) + removed_.capacity();
   if (tables_) {
-    for (int t = 0; t < kTables; ++t) {
+    for (int t = 0; t < tables_->layout.count; ++t) {
       bytes += tables_->offsets[t].capacity() * sizeof(uint32_t) + tables_->positions[t].capacity() * sizeof(uint32_t);
     }
   }

@@ -44,10 +44,12 @@ void ExpectSame(const std::vector<PdqIndex::Hit>& got, const std::vector<PdqInde
   }
 }
 
-TEST(PdqIndex, ExactAgainstBruteForceWithPlantedNeighbours) {
+class PdqIndexLayout : public ::testing::TestWithParam<int> {};
+
+TEST_P(PdqIndexLayout, ExactAgainstBruteForceWithPlantedNeighbours) {
   std::mt19937_64 rng(11);
   std::vector<std::pair<int64_t, PdqHash>> entries;
-  PdqIndex index;
+  PdqIndex index(GetParam());
   for (int64_t id = 0; id < 30000; ++id) {
     entries.emplace_back(id, RandomHash(rng));
   }
@@ -73,13 +75,19 @@ TEST(PdqIndex, ExactAgainstBruteForceWithPlantedNeighbours) {
   }
 }
 
+// 16 substrings of 16 bits (probe radius 1 at 31), 12 of 21-22 and 11 of 23-24 bits (radius 2),
+// 13 (radius 2, mixed lengths).
+INSTANTIATE_TEST_SUITE_P(Substrings, PdqIndexLayout, ::testing::Values(16, 13, 12, 11));
+
 TEST(PdqIndex, TailRemovalAndCompaction) {
   std::mt19937_64 rng(5);
   PdqIndex index;
   std::vector<std::pair<int64_t, PdqHash>> entries;
   for (int64_t id = 0; id < 5000; ++id) entries.emplace_back(id, RandomHash(rng));
   for (const auto& [id, h] : entries) index.Add(id, h);
+  EXPECT_TRUE(index.NeedsCompaction());
   index.Compact();
+  EXPECT_FALSE(index.NeedsCompaction());
   // New entries go to the tail and are found before any compaction.
   const PdqHash query = RandomHash(rng);
   for (int d : {0, 10, 31}) {
