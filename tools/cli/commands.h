@@ -22,5 +22,6 @@ void AddFeaturesCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
 void AddTagCommand(CLI::App& app);
 void AddHashCommand(CLI::App& app);
+void AddBankCommand(CLI::App& app);
 
 }  // namespace vigil::cli

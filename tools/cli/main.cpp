@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddTrainCommand(app);
   vigil::cli::AddTagCommand(app);
   vigil::cli::AddHashCommand(app);
+  vigil::cli::AddBankCommand(app);
   app.parse_complete_callback([&]() {
     vigil::SetLogLevel(verbose ? vigil::LogLevel::kDebug : vigil::LogLevel::kWarning);
     vigil::SetLogSink([](vigil::LogLevel, const std::string& message) {
