@@ -17,6 +17,7 @@
 //   for (const vigil::Shot& s : reader->shots()) ...   // when sampler is scene or detect_shots
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,6 +54,21 @@ struct SamplerSpec {
 Result<SamplerSpec> ParseSampler(const std::string& text);
 // The canonical text of a spec, e.g. "interval:1.5", "keyframes:0" (inverse of ParseSampler).
 std::string SamplerToString(const SamplerSpec& spec);
+
+// Operator limits on sampling, so one request cannot ask for unbounded work (interval:1e-300).
+struct SamplerLimits {
+  // Shortest accepted interval of the interval sampler, in seconds (100 frames per second); "all"
+  // samples every frame. A shorter interval is refused with kInvalidArgument.
+  double min_interval_s = 0.01;
+  // Most frames sampled from one video; 0 = no cap. The interval sampler is refused up front
+  // (kInvalidArgument) when the declared duration / interval exceeds it; any sampler stops there
+  // (the stream ends normally, with a note) when it is reached.
+  int64_t max_sampled_frames = 100000;
+};
+
+// kInvalidArgument when `spec` breaks `limits` (interval shorter than min_interval_s) or the limits
+// themselves are out of range; the message names the limit.
+Status CheckSamplerLimits(const SamplerSpec& spec, const SamplerLimits& limits);
 
 struct VideoInfo {
   std::string container;             // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
@@ -119,6 +135,11 @@ struct VideoReaderOptions {
   // Stop decoding after this many decoded frames (a cap on work, independent of the sampler);
   // 0 = no limit. Reaching it ends the stream normally and adds a note.
   int64_t max_decoded_frames = 0;
+  // Minimum sampling interval and cap on sampled frames (see SamplerLimits), checked at Open.
+  SamplerLimits sampler_limits;
+  // When set and it becomes true, decoding stops within one packet or frame (also inside FFmpeg's
+  // I/O, through AVIOInterruptCB): Open/Next return kUnavailable "cancelled". Must outlive the reader.
+  const std::atomic<bool>* cancel = nullptr;
   // Also run the shot detector (on a small internal copy of every frame) while sampling. Implied by
   // the scene sampler. Forces every frame to be decoded.
   bool detect_shots = false;
@@ -128,7 +149,8 @@ struct VideoReaderOptions {
 class VideoReader {
  public:
   // Opens the file, finds the best video stream, checks limits and prepares the decoder.
-  // Errors: kNotFound (missing file), kInvalidArgument (bad options, empty file), kUnsupported (not
+  // Errors: kNotFound (missing file), kInvalidArgument (bad options, sampler limits, empty file,
+  // an interval sampler asking for more than max_sampled_frames), kUnsupported (not
   // a video FFmpeg can read, no video stream, audio only), kResourceExhausted (limits), kDataLoss
   // (corrupt header), kDeadlineExceeded (budget spent while opening).
   static Result<std::unique_ptr<VideoReader>> Open(const std::string& path,
@@ -137,8 +159,8 @@ class VideoReader {
 
   virtual const VideoInfo& info() const = 0;
   // Next sampled frame; returns false at the end of the stream (or after sampler.max_frames).
-  // Errors: kDeadlineExceeded (budget), kDataLoss (stream unreadable from the start; damage later in
-  // the stream is skipped and counted in notes()).
+  // Errors: kDeadlineExceeded (budget), kUnavailable (options.cancel set), kDataLoss (stream
+  // unreadable from the start; damage later in the stream is skipped and counted in notes()).
   virtual Result<bool> Next(VideoFrame* frame) = 0;
   // Human-readable notes, e.g. "theora: key-frame skipping unavailable, decoded every frame".
   virtual const std::vector<std::string>& notes() const = 0;

@@ -20,6 +20,7 @@
 #include "vigil/jobs.h"
 #include "vigil/metrics.h"
 #include "vigil/model_provider.h"
+#include "vigil/video.h"
 
 namespace vigil {
 
@@ -34,6 +35,9 @@ struct VideoTagJobOptions {
   std::string default_sampler = "keyframes";
   // Wall-clock budget per video in seconds (0 = none): a video taking longer fails kDeadlineExceeded.
   double time_budget_s = 600;
+  // Minimum sampling interval and cap on sampled frames per video: a job asking for a shorter
+  // interval is refused before it is queued (Validate: kInvalidArgument).
+  SamplerLimits sampler_limits;
   // Distinct option sets whose taggers stay cached; the least recently used is dropped beyond.
   // A tagger holds its own copy only of the models `models` does not provide.
   int max_cached_taggers = 2;
@@ -45,7 +49,7 @@ struct VideoTagJobOptions {
   MetricsRegistry* metrics = nullptr;
 };
 
-// kInvalidArgument for an empty repository path or a bad default sampler.
+// kInvalidArgument for an empty repository path, a bad default sampler or sampler limits.
 Result<std::unique_ptr<JobHandler>> CreateVideoTagJobHandler(const VideoTagJobOptions& options);
 
 }  // namespace vigil

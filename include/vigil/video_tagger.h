@@ -56,6 +56,9 @@ struct VideoTaggerOptions {
   std::string sampler = "keyframes";
   // Stop after this many sampled frames (0 = no limit besides the sampler's own).
   int max_frames = 0;
+  // Operator limits: minimum interval (Create refuses a shorter one, kInvalidArgument) and cap on
+  // the frames sampled per video (see SamplerLimits in vigil/video.h).
+  SamplerLimits sampler_limits;
   // Video-level and per-shot aggregation of the (smoothed) frame scores.
   AggregateOptions aggregate;
   // Temporal smoothing applied to the frame scores before segments and first crossings.
@@ -103,7 +106,8 @@ struct TagControl {
   // Called on the calling thread with the fraction done in [0, 1] (by presentation time), at
   // most about every 100 ms, and once with 1.0 at the end.
   std::function<void(double fraction)> progress;
-  // When it becomes true, Tag stops soon (within one batch) and returns kUnavailable "cancelled".
+  // When it becomes true, Tag stops soon (decoding within one packet or frame, inference within one
+  // batch) and returns kUnavailable "cancelled".
   const std::atomic<bool>* cancel = nullptr;
 };
 

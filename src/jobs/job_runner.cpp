@@ -15,6 +15,7 @@
 
 #include "vigil/jobs.h"
 #include "vigil/log.h"
+#include "vigil/text_checks.h"
 
 namespace vigil {
 namespace {
@@ -318,6 +319,7 @@ Result<Job> JobRunner::Submit(const NewJob& job) {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (impl_->stopping) return UnavailableError("shutting down: not accepting jobs");
   }
+  VIGIL_RETURN_IF_ERROR(CheckText(job.input, "job input"));  // never truncated at a NUL
   VIGIL_RETURN_IF_ERROR(it->second->Validate(job.input, job.options_json));
   VIGIL_ASSIGN_OR_RETURN(Job stored, impl_->store->Create(job));
   {

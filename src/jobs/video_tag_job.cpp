@@ -82,6 +82,7 @@ class VideoTagJobHandler : public JobHandler {
     t.models = options_.default_models;
     t.sampler = options_.default_sampler;
     t.time_budget_s = options_.time_budget_s;
+    t.sampler_limits = options_.sampler_limits;
     t.keep_frames = false;
     for (const auto& [key, value] : j.items()) {
       auto bad = [&](const char* what) { return InvalidArgumentError("option " + key + " must be " + what); };
@@ -114,7 +115,8 @@ class VideoTagJobHandler : public JobHandler {
         return InvalidArgumentError("unknown video.tag option \"" + key + "\"");
       }
     }
-    VIGIL_RETURN_IF_ERROR(ParseSampler(t.sampler).status());
+    VIGIL_ASSIGN_OR_RETURN(SamplerSpec spec, ParseSampler(t.sampler));
+    VIGIL_RETURN_IF_ERROR(CheckSamplerLimits(spec, t.sampler_limits));
     return p;
   }
 
@@ -159,7 +161,8 @@ class VideoTagJobHandler : public JobHandler {
 Result<std::unique_ptr<JobHandler>> CreateVideoTagJobHandler(const VideoTagJobOptions& options) {
   if (options.model_repository.empty()) return InvalidArgumentError("video.tag: empty model repository path");
   if (options.default_models.empty()) return InvalidArgumentError("video.tag: no default model");
-  VIGIL_RETURN_IF_ERROR(ParseSampler(options.default_sampler).status());
+  VIGIL_ASSIGN_OR_RETURN(SamplerSpec spec, ParseSampler(options.default_sampler));
+  VIGIL_RETURN_IF_ERROR(CheckSamplerLimits(spec, options.sampler_limits));
   return std::unique_ptr<JobHandler>(new VideoTagJobHandler(options));
 }
 

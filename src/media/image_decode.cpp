@@ -11,6 +11,7 @@
 
 #include "media/image_formats.h"
 #include "vigil/image.h"
+#include "vigil/text_checks.h"
 
 namespace vigil {
 namespace {
@@ -48,6 +49,7 @@ Result<Image> DecodeImage(const uint8_t* data, size_t size, const DecodeOptions&
 }
 
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, size_t max_bytes) {
+  VIGIL_RETURN_IF_ERROR(CheckText(path, "image path"));  // fopen would stop at a NUL
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
     const int err = errno;

@@ -3,6 +3,7 @@
 
 #include "vigil/detector.h"
 #include "vigil/model_manifest.h"
+#include "vigil/text_checks.h"
 
 namespace vigil {
 namespace {
@@ -58,6 +59,7 @@ Status ValidateDetection(const ModelManifest& m) {
 
 Status ValidateManifest(const ModelManifest& m) {
   if (m.name.empty()) return InvalidArgumentError("manifest: \"name\" is empty");
+  VIGIL_RETURN_IF_ERROR(CheckName(m.name, "manifest: \"name\""));  // before echoing it below
   for (char c : m.name) {
     if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
       return InvalidArgumentError("manifest: \"name\" \"" + m.name +
@@ -97,6 +99,7 @@ Status ValidateManifest(const ModelManifest& m) {
     if (!(s > 0)) return InvalidArgumentError("manifest: \"preprocessing.std\" values must be > 0");
   }
   if (m.labels.empty()) return InvalidArgumentError("manifest: \"labels\" is empty");
+  for (const std::string& label : m.labels) VIGIL_RETURN_IF_ERROR(CheckText(label, "manifest: a label"));
   if (m.task == "classification" && m.head.file.empty() && m.probabilities_output.empty()) {
     return InvalidArgumentError("manifest: \"outputs.probabilities\" is empty");
   }

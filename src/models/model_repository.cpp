@@ -9,6 +9,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "vigil/text_checks.h"
+
 namespace vigil {
 namespace fs = std::filesystem;
 namespace {
@@ -60,6 +62,7 @@ Result<ModelEntry> LoadEntry(const fs::path& dir, const std::string& name, int v
 }  // namespace
 
 Result<ModelRef> ParseModelRef(const std::string& text) {
+  VIGIL_RETURN_IF_ERROR(CheckText(text, "model reference"));
   ModelRef ref;
   size_t colon = text.find(':');
   ref.name = text.substr(0, colon);
@@ -118,6 +121,7 @@ std::vector<ModelEntry> ModelRepository::List(std::vector<std::string>* problems
 }
 
 Result<ModelEntry> ModelRepository::Find(const std::string& name, int version) const {
+  VIGIL_RETURN_IF_ERROR(CheckText(name, "model name"));  // a NUL would cut the path short
   std::error_code ec;
   fs::path model_dir = fs::path(root_) / name;
   if (name.empty() || name.find('/') != std::string::npos || name[0] == '.' ||

@@ -57,6 +57,12 @@ std::string FFmpegErrorString(int errnum);
 // Maps an FFmpeg error code to a Status with `what` as context (AVERROR_EXIT -> kDeadlineExceeded,
 // ENOENT -> kNotFound, ENOMEM -> kResourceExhausted, INVALIDDATA/EOF -> kDataLoss, ...).
 Status FFmpegError(int errnum, const std::string& what);
+// For calls that parse the input (stream info, opening a decoder on the file's codec headers):
+// decoders report a corrupt header with whatever code they like (Theora's init returns -1, i.e.
+// EPERM "Operation not permitted"), so every code that is not about resources, time or support is
+// the input's fault: kDataLoss. ENOMEM -> kResourceExhausted, AVERROR_EXIT -> kDeadlineExceeded,
+// ENOSYS/PATCHWELCOME/*_NOT_FOUND -> kUnsupported.
+Status FFmpegInputError(int errnum, const std::string& what);
 // Installs (once per process) an av_log callback that forwards FFmpeg's messages to vigil::Log
 // (errors as kWarning, warnings as kDebug: they concern the input, not Vigil), so nothing is printed.
 void RouteFFmpegLogs();

@@ -43,6 +43,15 @@ Status FFmpegError(int errnum, const std::string& what) {
   return InternalError(message);
 }
 
+Status FFmpegInputError(int errnum, const std::string& what) {
+  if (errnum == AVERROR(ENOSYS)) return UnsupportedError(what + ": " + FFmpegErrorString(errnum));
+  const Status s = FFmpegError(errnum, what);
+  if (s.code() == StatusCode::kInternal || s.code() == StatusCode::kInvalidArgument) {
+    return DataLossError(what + ": corrupt or unreadable codec data (" + FFmpegErrorString(errnum) + ")");
+  }
+  return s;
+}
+
 void RouteFFmpegLogs() {
   static std::once_flag once;
   std::call_once(once, [] { av_log_set_callback(LogCallback); });

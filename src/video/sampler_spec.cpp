@@ -1,5 +1,5 @@
 // ParseSampler / SamplerToString: the sampler's text form ("keyframes", "keyframes:0.5",
-// "interval:1.5", "scene", "scene:0.3", "all").
+// "interval:1.5", "scene", "scene:0.3", "all"); CheckSamplerLimits: the operator's minimum interval.
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -55,6 +55,20 @@ Result<SamplerSpec> ParseSampler(const std::string& text) {
     return InvalidArgumentError("unknown sampler '" + text + "': " + kForms);
   }
   return spec;
+}
+
+Status CheckSamplerLimits(const SamplerSpec& spec, const SamplerLimits& limits) {
+  if (!(limits.min_interval_s > 0 && limits.min_interval_s <= 3600)) {
+    return InvalidArgumentError("sampler limits: min_interval_s must be in (0, 3600] seconds");
+  }
+  if (limits.max_sampled_frames < 0) return InvalidArgumentError("sampler limits: max_sampled_frames must be >= 0");
+  if (spec.kind == SamplerKind::kInterval && !(spec.interval_s >= limits.min_interval_s)) {
+    std::ostringstream out;
+    out << "sampler interval:" << spec.interval_s << " is shorter than the minimum interval of "
+        << limits.min_interval_s << " s (use a longer interval, or \"all\" for every frame)";
+    return InvalidArgumentError(out.str());
+  }
+  return Status::Ok();
 }
 
 std::string SamplerToString(const SamplerSpec& spec) {

@@ -17,6 +17,7 @@
 #include "video/frame_converter.h"
 #include "video/keyframe_thinner.h"
 #include "video/shot_detector.h"
+#include "vigil/text_checks.h"
 
 namespace vigil {
 namespace {
@@ -36,14 +37,19 @@ constexpr int64_t kLookAheadBudgetBytes = 64LL << 20;
 // interval sampler: a read-past target beyond every packet (no requested time left).
 constexpr int64_t kEndOfStream = INT64_MAX;
 
-// Wall-clock deadline shared with FFmpeg's I/O through AVIOInterruptCB.
+// Wall-clock deadline and cancel flag, shared with FFmpeg's I/O through AVIOInterruptCB.
 struct Deadline {
   bool enabled = false;
   Clock::time_point end;
+  const std::atomic<bool>* cancel = nullptr;
   bool Expired() const { return enabled && Clock::now() > end; }
+  bool Cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
 };
 
-int InterruptCallback(void* opaque) { return static_cast<const Deadline*>(opaque)->Expired() ? 1 : 0; }
+int InterruptCallback(void* opaque) {
+  const auto* d = static_cast<const Deadline*>(opaque);
+  return d->Cancelled() || d->Expired() ? 1 : 0;
+}
 
 // Clockwise rotation (0/90/180/270) from the stream's display matrix, as ffmpeg's CLI applies it.
 int StreamRotation(const AVStream* stream) {
@@ -121,6 +127,7 @@ Status ValidateOptions(const VideoReaderOptions& o) {
   if (o.sampler.kind == SamplerKind::kInterval && !(o.sampler.interval_s > 0)) {
     return InvalidArgumentError("interval sampler needs interval_s > 0");
   }
+  VIGIL_RETURN_IF_ERROR(CheckSamplerLimits(o.sampler, o.sampler_limits));
   if (o.sampler.scene_threshold < 0 || o.sampler.scene_threshold > 1 || o.shot_detector.threshold < 0 ||
       o.shot_detector.threshold > 1) {
     return InvalidArgumentError("scene threshold must be in [0, 1]");
@@ -232,6 +239,7 @@ class FFmpegVideoReader final : public VideoReader {
 };
 
 Status FFmpegVideoReader::CheckBudget() const {
+  if (deadline_.Cancelled()) return UnavailableError("cancelled");
   if (deadline_.Expired()) {
     return DeadlineExceededError("video time budget of " + std::to_string(options_.time_budget_s) + " s exceeded");
   }
@@ -245,11 +253,14 @@ void FFmpegVideoReader::AddNote(const std::string& note) {
 Status FFmpegVideoReader::Init(const std::string& path) {
   video::RouteFFmpegLogs();
   VIGIL_RETURN_IF_ERROR(ValidateOptions(options_));
+  deadline_.cancel = options_.cancel;
+  VIGIL_RETURN_IF_ERROR(CheckBudget());
   if (options_.time_budget_s > 0) {
     deadline_.enabled = true;
     deadline_.end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                        std::chrono::duration<double>(options_.time_budget_s));
   }
+  VIGIL_RETURN_IF_ERROR(CheckText(path, "video path"));  // FFmpeg and stat would stop at a NUL
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return NotFoundError("video file not found: " + path);
   if (!S_ISREG(st.st_mode)) return InvalidArgumentError("not a regular file: " + path);
@@ -264,6 +275,7 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   raw->interrupt_callback.callback = InterruptCallback;
   raw->interrupt_callback.opaque = &deadline_;
   int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);  // frees raw on failure
+  if (ret == AVERROR_EXIT) VIGIL_RETURN_IF_ERROR(CheckBudget());
   if (ret < 0) {
     if (ret == AVERROR_INVALIDDATA) return UnsupportedError("not a video FFmpeg can read: " + path);
     const Status s = FFmpegError(ret, "opening " + path);
@@ -276,7 +288,8 @@ Status FFmpegVideoReader::Init(const std::string& path) {
     return UnsupportedError(std::string("a still image (") + demuxer + "), not a video: " + path);
   }
   ret = avformat_find_stream_info(format_.get(), nullptr);
-  if (ret < 0) return FFmpegError(ret, "reading stream info of " + path);
+  if (ret == AVERROR_EXIT) VIGIL_RETURN_IF_ERROR(CheckBudget());
+  if (ret < 0) return video::FFmpegInputError(ret, "reading stream info of " + path);
   VIGIL_RETURN_IF_ERROR(CheckBudget());
 
   for (unsigned i = 0; i < format_->nb_streams; ++i) {
@@ -292,7 +305,7 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   if (ret == AVERROR_DECODER_NOT_FOUND || (ret >= 0 && !decoder)) {
     return UnsupportedError("no decoder for the video stream of " + path);
   }
-  if (ret < 0) return FFmpegError(ret, "finding the video stream of " + path);
+  if (ret < 0) return video::FFmpegInputError(ret, "finding the video stream of " + path);
   stream_index_ = ret;
   stream_ = format_->streams[ret];
   const AVCodecParameters* par = stream_->codecpar;
@@ -328,6 +341,14 @@ Status FFmpegVideoReader::Init(const std::string& path) {
     return ResourceExhaustedError("video declares " + std::to_string(info_.duration_s) + " s, over max_duration_s " +
                                   std::to_string(options_.max_duration_s));
   }
+  const int64_t max_sampled = options_.sampler_limits.max_sampled_frames;
+  if (options_.sampler.kind == SamplerKind::kInterval && max_sampled > 0 &&
+      (options_.sampler.max_frames == 0 || options_.sampler.max_frames > max_sampled) &&
+      info_.duration_s / options_.sampler.interval_s > static_cast<double>(max_sampled)) {
+    return InvalidArgumentError("sampler " + SamplerToString(options_.sampler) + " on a video of " +
+                                std::to_string(info_.duration_s) + " s asks for more than max_sampled_frames = " +
+                                std::to_string(max_sampled) + " frames; use a longer interval");
+  }
   if (stream_->start_time != AV_NOPTS_VALUE) start_pts_ = stream_->start_time;
 
   // Decoder.
@@ -341,7 +362,7 @@ Status FFmpegVideoReader::Init(const std::string& path) {
   codec_->pkt_timebase = stream_->time_base;
   codec_->max_pixels = options_.max_pixels;  // FFmpeg refuses larger pictures than declared, too
   ret = avcodec_open2(codec_.get(), decoder, nullptr);
-  if (ret < 0) return FFmpegError(ret, "opening the " + info_.codec + " decoder");
+  if (ret < 0) return video::FFmpegInputError(ret, "opening the " + info_.codec + " decoder");
 
   const SamplerSpec& sampler = options_.sampler;
   const bool want_shots = options_.detect_shots || sampler.kind == SamplerKind::kScene;
@@ -536,9 +557,13 @@ Result<AVFrame*> FFmpegVideoReader::DecodeNext() {
     if (options_.sampler.kind == SamplerKind::kInterval && !detector_) VIGIL_RETURN_IF_ERROR(MaybeSeek());
     // Feed one packet of our stream.
     while (true) {
+      VIGIL_RETURN_IF_ERROR(CheckBudget());  // per packet: skipped packets may be many
       ret = av_read_frame(format_.get(), packet_.get());
       if (ret < 0) {
-        if (ret == AVERROR_EXIT) return DeadlineExceededError("video time budget exceeded while reading");
+        if (ret == AVERROR_EXIT) {
+          VIGIL_RETURN_IF_ERROR(CheckBudget());
+          return DeadlineExceededError("video time budget exceeded while reading");
+        }
         if (ret != AVERROR_EOF) AddNote("read error (" + video::FFmpegErrorString(ret) + "): stream ended early");
         draining_ = true;
         VIGIL_RETURN_IF_ERROR(SendPacket(nullptr));
@@ -662,19 +687,22 @@ Status FFmpegVideoReader::OnFrame(AVFrame* frame, double t, int64_t index) {
       break;
     case SamplerKind::kInterval: {
       const double interval = options_.sampler.interval_s;
-      // Requested times up to t are settled: the nearest of the previous frame and this one.
-      while (next_target_ * interval <= t + 1e-9) {
-        const double target = next_target_ * interval;
-        const bool use_previous = previous_.frame && std::fabs(previous_.time_s - target) <= std::fabs(t - target);
-        const double chosen_t = use_previous ? previous_.time_s : t;
-        if (chosen_t > last_emitted_t_ + 1e-9) {
-          if (use_previous) {
-            Push(previous_.frame.get(), previous_.time_s, previous_.index, 0);
-          } else {
-            Push(frame, t, index, 0);
-          }
+      // Requested times up to t (k = next_target_ .. last_k) are settled: each takes the nearer of
+      // the previous frame and this one. The choice is monotone in k (earlier times favour the
+      // previous frame), so the first and the last requested time decide what is emitted, in O(1)
+      // however many requested times a gap in the timestamps spans.
+      const double last_k_d = std::floor((t + 1e-9) / interval);
+      if (last_k_d >= static_cast<double>(next_target_)) {
+        const int64_t last_k = static_cast<int64_t>(std::min(last_k_d, 1e18));
+        const double first_target = next_target_ * interval, last_target = last_k * interval;
+        const bool any_previous =
+            previous_.frame && std::fabs(previous_.time_s - first_target) <= std::fabs(t - first_target);
+        const bool any_this = !previous_.frame || std::fabs(previous_.time_s - last_target) > std::fabs(t - last_target);
+        if (any_previous && previous_.time_s > last_emitted_t_ + 1e-9) {
+          Push(previous_.frame.get(), previous_.time_s, previous_.index, 0);
         }
-        ++next_target_;
+        if (any_this && t > last_emitted_t_ + 1e-9) Push(frame, t, index, 0);
+        next_target_ = last_k + 1;
       }
       if (NoRequestedTimeLeft(next_target_) && skip_until_ts_ != kEndOfStream) ReadPastUntil(kEndOfStream);
       previous_.frame = video::RefFrame(frame);
@@ -738,6 +766,16 @@ void FFmpegVideoReader::OnEndOfStream() {
 
 Result<bool> FFmpegVideoReader::Next(VideoFrame* out) {
   const int max_frames = options_.sampler.max_frames;
+  const int64_t max_sampled = options_.sampler_limits.max_sampled_frames;
+  if (max_sampled > 0 && emitted_ >= max_sampled && (max_frames == 0 || max_frames > max_sampled)) {
+    if (!done_) {
+      AddNote("stopped after max_sampled_frames = " + std::to_string(max_sampled));
+      OnEndOfStream();
+      done_ = true;
+    }
+    return false;
+  }
+  VIGIL_RETURN_IF_ERROR(CheckBudget());
   while (pending_.empty()) {
     if (done_ || (max_frames > 0 && emitted_ >= max_frames)) return false;
     VIGIL_ASSIGN_OR_RETURN(AVFrame * frame, DecodeNext());

@@ -163,6 +163,7 @@ Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOption
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   VIGIL_ASSIGN_OR_RETURN(impl->sampler, ParseSampler(options.sampler));
+  VIGIL_RETURN_IF_ERROR(CheckSamplerLimits(impl->sampler, options.sampler_limits));
   if (options.max_frames > 0) impl->sampler.max_frames = options.max_frames;
   for (const std::string& text : options.models) {
     VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(text));
@@ -216,6 +217,8 @@ Result<VideoTags> VideoTagger::Tag(const std::string& path, const TagControl& co
   if (o.max_file_bytes > 0) ro.max_file_bytes = o.max_file_bytes;
   if (o.max_pixels > 0) ro.max_pixels = o.max_pixels;
   ro.detect_shots = o.detect_shots;
+  ro.sampler_limits = o.sampler_limits;
+  ro.cancel = control.cancel;
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<VideoReader> reader, VideoReader::Open(path, ro));
   tags.timings.open_s = Seconds(start);
   tags.info = reader->info();
@@ -323,8 +326,8 @@ Result<VideoTags> VideoTagger::Tag(const std::string& path, const TagControl& co
   queue.Close();
   decoder.join();
   VIGIL_RETURN_IF_ERROR(status);
-  if (!decode_status.ok()) return decode_status;
   if (control.cancel && control.cancel->load()) return UnavailableError("cancelled");
+  if (!decode_status.ok()) return decode_status;
   if (tags.frames_sampled == 0) {
     return DataLossError("no video frame could be decoded from " + path);
   }
@@ -348,6 +351,8 @@ Result<VideoTags> VideoTagger::Tag(const std::string& path, const TagControl& co
     tags.notes.push_back("stopped after " + std::to_string(tags.frames_sampled) +
                          " frames (max_frames): results cover 0-" + std::to_string(last_time) + " s");
   }
+  const int64_t cap = o.sampler_limits.max_sampled_frames;
+  if (cap > 0 && tags.frames_sampled >= cap) end_s = last_time;  // the reader noted the cap
   for (ModelRun& run : runs) {
     video::BuildModelTags(o, tags.shots, end_s, &run.tags);
     if (!o.keep_frames) run.tags.frames.clear();

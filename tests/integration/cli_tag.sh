@@ -82,7 +82,8 @@ grep -q "tagged 2 of 7 videos" "$TMP/err.txt" || fail "summary line missing"
 
 # A detector gives object tags over time (when set-up installed NanoDet): vtest.avi is a street
 # with people walking, so "person" is present with a segment covering most of the clip.
-if [ -f "$VIGIL_MODELS/nanodet_coco/1/model.onnx" ]; then
+source "$(dirname "${BASH_SOURCE[0]}")/lib/fixtures.bash"
+if have_fixture "$VIGIL_MODELS/nanodet_coco/1/model.onnx" "the NanoDet detector"; then
   "$VIGIL_BIN" tag "$VIDEOS/vtest.avi" "$VIDEOS/cockatoo.mp4" --json -m nanodet_coco -m nsfw_mobilenet_v2 \
     --sampler interval:2 --merge-gap 2 > "$TMP/det.jsonl" 2>/dev/null
   node - "$TMP/det.jsonl" <<'JS' || fail "detector checks"
@@ -106,4 +107,14 @@ set +e
 code=$?
 set -e
 [ $code -eq 3 ] && grep -q "invalid_argument" "$TMP/usage.txt" || fail "bad sampler: exit $code $(cat "$TMP/usage.txt")"
+# Sampling limits (issue 19): interval:1e-300 spun forever, interval:1e-9 took 10 s; both are now
+# refused before any decoding (timeout only guards against a regression to the spin).
+for interval in 1e-300 1e-9; do
+  set +e
+  timeout 60 "$VIGIL_BIN" tag "$VIDEOS/vtest.avi" --sampler "interval:$interval" > /dev/null 2> "$TMP/tiny.txt"
+  code=$?
+  set -e
+  [ $code -eq 3 ] && grep -q "invalid_argument" "$TMP/tiny.txt" && grep -q "minimum interval of 0.01 s" "$TMP/tiny.txt" \
+    || fail "interval:$interval: exit $code $(cat "$TMP/tiny.txt")"
+done
 echo "cli_tag ok"

@@ -179,9 +179,18 @@ request bad_json 400 "${READ[@]}" -H 'Content-Type: application/json' --data '{"
 request json_no_path 400 "${READ[@]}" -H 'Content-Type: application/json' --data '{"sampler": "all"}' "$URL/v1/videos:tag"
 request path_outside 403 "${READ[@]}" -H 'Content-Type: application/json' --data "{\"path\": \"$SHORT\"}" "$URL/v1/videos:tag"
 request path_escape 403 "${READ[@]}" -H 'Content-Type: application/json' --data "{\"path\": \"$TMP/inputs/../vigil.yaml\"}" "$URL/v1/videos:tag"
+# A NUL in the path is refused, not cut off (issue 19: the job ran on "short.mp4").
+request path_nul 400 "${READ[@]}" -H 'Content-Type: application/json' --data "{\"path\": \"$TMP/inputs/short.mp4\\u0000.txt\"}" "$URL/v1/videos:tag"
+grep -q "control character" "$TMP/path_nul.json" || fail "path with NUL: $(cat "$TMP/path_nul.json")"
 request path_missing 404 "${READ[@]}" -H 'Content-Type: application/json' --data "{\"path\": \"$TMP/inputs/nope.mp4\"}" "$URL/v1/videos:tag"
 request unknown_param 400 "${READ[@]}" -H 'Content-Type: video/mp4' --data-binary @"$SHORT" "$URL/v1/videos:tag?smapler=all"
 request bad_sampler 400 "${READ[@]}" -H 'Content-Type: video/mp4' --data-binary @"$SHORT" "$URL/v1/videos:tag?sampler=sometimes"
+# Sampling limits (issue 19): interval:1e-300 pinned a core forever; refused before queueing.
+for interval in 1e-300 1e-9; do
+  request "tiny_interval_$interval" 400 "${READ[@]}" -H 'Content-Type: application/json' \
+    --data "{\"path\": \"$TMP/inputs/short.mp4\", \"sampler\": \"interval:$interval\"}" "$URL/v1/videos:tag"
+  grep -q "minimum interval" "$TMP/tiny_interval_$interval.json" || fail "interval:$interval: $(cat "$TMP/tiny_interval_$interval.json")"
+done
 request bad_max_frames 400 "${READ[@]}" -H 'Content-Type: video/mp4' --data-binary @"$SHORT" "$URL/v1/videos:tag?max_frames=-3"
 request unknown_model 404 "${READ[@]}" -H 'Content-Type: video/mp4' --data-binary @"$SHORT" "$URL/v1/videos:tag?model=nope"
 request empty_body 400 "${READ[@]}" -H 'Content-Type: video/mp4' --data-binary @/dev/null "$URL/v1/videos:tag"
@@ -196,12 +205,18 @@ request list_admin 200 "${ADMIN[@]}" "$URL/v1/jobs?state=succeeded&limit=10"
 request list_bad_state 400 "${ADMIN[@]}" "$URL/v1/jobs?state=sleeping"
 request cancel_done 409 "${READ[@]}" -X DELETE "$URL/v1/jobs/$RAW_ID"
 # A truncated upload (the client promises 200000 bytes, sends 1000 and hangs up) leaves no job
-# and no partial file behind.
+# and no partial file behind. The server has finished with it once its request is counted in
+# /metrics (recorded after the handler returned and removed the partial file): wait for that.
+submits_counted() {
+  curl -s "$URL/metrics" | awk '/^vigil_http_requests_total[{]route="\/v1\/videos:tag"/ { n += $NF } END { print n + 0 }'
+}
+SUBMITS_BEFORE=$(submits_counted)
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'POST /v1/videos:tag HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer reader-key-123\r\nContent-Type: video/mp4\r\nContent-Length: 200000\r\n\r\n' >&3
 head -c 1000 "$CLIP" >&3
 exec 3>&-
-sleep 0.5
+for _ in $(seq 1 100); do [ "$(submits_counted)" -gt "$SUBMITS_BEFORE" ] && break; sleep 0.1; done
+[ "$(submits_counted)" -gt "$SUBMITS_BEFORE" ] || fail "the truncated upload was never answered or counted"
 request list_after_truncated 200 "${ADMIN[@]}" "$URL/v1/jobs"
 [ "$(field list_after_truncated jobs.length)" = 4 ] || fail "a truncated upload created a job"
 [ -z "$(ls -A "$TMP/uploads")" ] || fail "truncated upload left $(ls "$TMP/uploads")"

@@ -10,6 +10,7 @@
 #include "job_json.h"
 #include "upload_file.h"
 #include "vigil/callback_url.h"
+#include "vigil/text_checks.h"
 
 namespace vigil::server {
 namespace {
@@ -95,6 +96,7 @@ Result<std::string> CheckLocalInput(const JobsConfig& jobs, const std::string& p
     return Status(StatusCode::kFailedPrecondition,
                   "server-local paths are disabled on this server (no jobs.input_dirs): upload the video");
   }
+  VIGIL_RETURN_IF_ERROR(CheckText(path, "path"));  // a NUL would be cut off by the file system calls
   std::error_code ec;
   const std::filesystem::path real = std::filesystem::canonical(path, ec);
   if (ec) return NotFoundError("no such file: " + path);

@@ -74,6 +74,12 @@ TEST_F(VideoTagJobTest, ValidatesOptionsBeforeQueueing) {
   EXPECT_EQ(handler->Validate("x.mp4", R"({"max_frames":-1})").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(handler->Validate("x.mp4", R"({"threshold":2})").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(handler->Validate("x.mp4", "[1,2]").code(), StatusCode::kInvalidArgument);
+  // Sampling limits (issue 19): these pinned a core forever / for 10 s once queued.
+  for (const char* tiny : {R"({"sampler":"interval:1e-300"})", R"({"sampler":"interval:1e-9"})"}) {
+    const Status s = handler->Validate("x.mp4", tiny);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << tiny;
+    EXPECT_NE(s.message().find("minimum interval"), std::string::npos) << s.ToString();
+  }
   VideoTagJobOptions bad;
   bad.default_sampler = "never";
   EXPECT_EQ(CreateVideoTagJobHandler(bad).status().code(), StatusCode::kInvalidArgument);
