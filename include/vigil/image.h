@@ -43,6 +43,11 @@ struct DecodeOptions {
   int64_t max_pixels = 50'000'000;
   // Largest accepted width or height, checked on the declared size.
   int max_dimension = 30'000;
+  // Memory budget of one decode: the 8-bit RGB result plus the decoder's intermediate buffers
+  // (RGBA, CMYK, 16-bit samples, the rotated copy for EXIF orientation), estimated from the declared
+  // size before they are allocated; over it, kResourceExhausted. Next to max_pixels because a small
+  // file can declare a costly layout (a 7000x7000 16-bit interlaced PNG of 286 KB needs 539 MB).
+  int64_t max_decode_bytes = 256LL << 20;
   // When > 0, a JPEG may be decoded with DCT scaling (libjpeg-turbo's factors n/8 <= 1: 1/8, 1/4,
   // 3/8, 1/2, ...) to the smallest size whose width >= min_width and height >= min_height, compared
   // after EXIF orientation. 0 = always decode at full size.
@@ -54,7 +59,7 @@ struct DecodeOptions {
 
 // Decodes JPEG, PNG, WebP, BMP, GIF (first frame) or TIFF from memory. Grayscale, CMYK, 16-bit and
 // palette images are converted to 8-bit RGB; alpha is composited on white.
-// Errors: kResourceExhausted (limits), kUnsupported (unknown format), kDataLoss (corrupt/truncated),
+// Errors: kResourceExhausted (limits, max_decode_bytes), kUnsupported (unknown format), kDataLoss (corrupt/truncated),
 // kInvalidArgument (empty input).
 Result<Image> DecodeImage(const uint8_t* data, size_t size, const DecodeOptions& options = {},
                           DecodeInfo* info = nullptr);

@@ -4,6 +4,7 @@
 // first; any pixel format FFmpeg decodes to (palette, gray, BGR(A), 16-bit, float, ...) is converted
 // with swscale to RGBA (8 or 16 bits a channel), then to 8-bit RGB with alpha composited on white.
 // TIFF orientation is not applied (exif_orientation stays 1); only the first TIFF page is decoded.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -69,6 +70,9 @@ Result<Image> DecodeWithFFmpeg(ImageFormat format, const uint8_t* data, size_t s
     default: return InternalError(std::string("FFmpeg image adapter called for ") + name);
   }
   VIGIL_RETURN_IF_ERROR(CheckDeclaredSize(name, declared.width, declared.height, options));
+  // Before decoding: at least the decoder's picture (>= 3 bytes per pixel for RGB), the RGBA
+  // conversion (4) and the result (3); checked exactly once the picture's format is known.
+  VIGIL_RETURN_IF_ERROR(CheckDecodeBudget(name, declared.width, declared.height, 3 + 4 + 3, options));
   info->source_width = static_cast<int>(declared.width);
   info->source_height = static_cast<int>(declared.height);
   if (size > static_cast<size_t>(INT32_MAX) - AV_INPUT_BUFFER_PADDING_SIZE) {
@@ -119,6 +123,11 @@ Result<Image> DecodeWithFFmpeg(ImageFormat format, const uint8_t* data, size_t s
                             " cannot be converted to RGB");
   }
   const int stride = frame->width * 4 * (wide ? 2 : 1);
+  const int picture_bytes = av_image_get_buffer_size(src_format, frame->width, frame->height, 1);
+  const int64_t pixels = int64_t{frame->width} * frame->height;
+  VIGIL_RETURN_IF_ERROR(CheckDecodeBudget(name, frame->width, frame->height,
+                                          (std::max(picture_bytes, 0) + pixels - 1) / pixels + 4 * (wide ? 2 : 1) + 3,
+                                          options));
   std::vector<uint8_t> rgba(static_cast<size_t>(stride) * frame->height);
   uint8_t* dst[4] = {rgba.data(), nullptr, nullptr, nullptr};
   const int dst_stride[4] = {stride, 0, 0, 0};

@@ -27,6 +27,13 @@ std::string HexPrefix(const uint8_t* data, size_t size, size_t max_bytes = 8);
 Status CheckDeclaredSize(const char* format, int64_t width, int64_t height,
                          const DecodeOptions& options);
 
+// Refuses (kResourceExhausted) a decode whose buffers exceed options.max_decode_bytes:
+// width * height * bytes_per_pixel, where bytes_per_pixel counts the 8-bit RGB result and every
+// intermediate the adapter holds at once (per declared pixel). Also kInvalidArgument when
+// max_decode_bytes <= 0.
+Status CheckDecodeBudget(const char* format, int64_t width, int64_t height, int64_t bytes_per_pixel,
+                         const DecodeOptions& options);
+
 // Declared size read from a header without decoding pixels (PNG IHDR, BMP info header,
 // GIF logical screen, TIFF IFD0). kDataLoss if the header is truncated or malformed.
 struct DeclaredSize {

@@ -71,6 +71,20 @@ std::string HexPrefix(const uint8_t* data, size_t size, size_t max_bytes) {
   return out;
 }
 
+Status CheckDecodeBudget(const char* format, int64_t width, int64_t height, int64_t bytes_per_pixel,
+                         const DecodeOptions& options) {
+  if (options.max_decode_bytes <= 0) return InvalidArgumentError("max_decode_bytes must be > 0");
+  // width, height <= max_dimension (an int) and bytes_per_pixel is small: no overflow.
+  const int64_t bytes = width * height * bytes_per_pixel;
+  if (bytes > options.max_decode_bytes) {
+    return ResourceExhaustedError(std::string(format) + " image of " + std::to_string(width) + "x" +
+                                  std::to_string(height) + " needs " + std::to_string(bytes >> 20) +
+                                  " MiB to decode; exceeds max_decode_bytes " +
+                                  std::to_string(options.max_decode_bytes >> 20) + " MiB");
+  }
+  return Status::Ok();
+}
+
 Status CheckDeclaredSize(const char* format, int64_t width, int64_t height,
                          const DecodeOptions& options) {
   const std::string dims = std::to_string(width) + "x" + std::to_string(height);

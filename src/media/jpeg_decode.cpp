@@ -100,6 +100,9 @@ Result<Image> DecodeJpeg(const uint8_t* data, size_t size, const DecodeOptions& 
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   const int pixel_format = cmyk ? TJPF_CMYK : TJPF_RGB;
   const int channels = cmyk ? 4 : 3;
+  // CMYK: the 4-channel buffer and the RGB result; RGB: decoded in place. Plus a rotated copy.
+  VIGIL_RETURN_IF_ERROR(CheckDecodeBudget("jpeg", out_w, out_h, channels + (cmyk ? 3 : 0) + (orientation != 1 ? 3 : 0),
+                                          options));
   std::vector<uint8_t> buffer(static_cast<size_t>(out_w) * out_h * channels);
   const auto decompress = [&](const uint8_t* bytes, unsigned long n) -> Status {
     const int flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS;

@@ -3,6 +3,9 @@
 // profile ... invalid rendering intent"), and the library must never print. Every PNG becomes RGBA
 // (palette, tRNS, gray and low bit depths expanded; 16-bit kept), then 8-bit RGB over white with the
 // same integer rounding as the other adapters. No gamma or colour-profile transform (as OpenCV).
+// Memory: a non-interlaced PNG is read row by row into one RGBA row (the result is the only large
+// buffer: 3 bytes per pixel); an interlaced one needs the whole RGBA image (4 or 8 bytes per pixel
+// more). Both are checked against DecodeOptions::max_decode_bytes before allocation.
 #include <png.h>
 
 #include <csetjmp>
@@ -49,6 +52,7 @@ struct Layout {
   png_uint_32 height = 0;
   int bit_depth = 0;   // 8 or 16 after the transforms
   size_t row_bytes = 0;
+  bool interlaced = false;
 };
 
 // Reads the header and sets up transforms to RGBA. Only POD locals: longjmp lands here.
@@ -67,7 +71,7 @@ bool ReadHeader(png_structp png, png_infop info, int max_dimension, Layout* layo
   }
   if (bit_depth == 16) png_set_swap(png);  // PNG is big-endian; read native uint16
   png_set_add_alpha(png, bit_depth == 16 ? 0xffff : 0xff, PNG_FILLER_AFTER);
-  png_set_interlace_handling(png);
+  layout->interlaced = png_set_interlace_handling(png) > 1;
   png_read_update_info(png, info);
   layout->width = png_get_image_width(png, info);
   layout->height = png_get_image_height(png, info);
@@ -79,6 +83,33 @@ bool ReadHeader(png_structp png, png_infop info, int max_dimension, Layout* layo
 bool ReadPixels(png_structp png, png_bytepp rows) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_read_image(png, rows);
+  return true;
+}
+
+// RGBA (8 or 16 bits per sample, native order) -> 8-bit RGB over white; true if any alpha < max.
+bool ConvertRow(const uint8_t* rgba, int bit_depth, size_t count, uint8_t* rgb) {
+  if (bit_depth == 8) return RgbaToRgbOverWhite(rgba, rgb, count);
+  const auto* px = reinterpret_cast<const uint16_t*>(rgba);
+  bool had_alpha = false;
+  for (size_t i = 0; i < count; ++i, px += 4) {
+    const uint32_t a = px[3];
+    for (int c = 0; c < 3; ++c) {
+      const uint32_t v = a == 0xffff ? px[c] : OverWhite16(px[c], a);
+      rgb[i * 3 + c] = To8Bit(v);
+    }
+    had_alpha |= a != 0xffff;
+  }
+  return had_alpha;
+}
+
+// Non-interlaced: each row read into `row`, converted straight into `rgb`. Only POD locals: longjmp
+// lands here.
+bool ReadRowByRow(png_structp png, const Layout* layout, png_bytep row, uint8_t* rgb, bool* had_alpha) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  for (png_uint_32 y = 0; y < layout->height; ++y) {
+    png_read_row(png, row, nullptr);
+    *had_alpha |= ConvertRow(row, layout->bit_depth, layout->width, rgb + size_t{y} * layout->width * 3);
+  }
   return true;
 }
 
@@ -109,34 +140,32 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, const DecodeOptions& o
       layout.row_bytes != size_t{layout.width} * 4 * (layout.bit_depth / 8)) {
     return InternalError("png: unexpected layout after transforms");
   }
-  std::vector<uint8_t> buffer(layout.row_bytes * layout.height);
-  std::vector<png_bytep> rows(layout.height);
-  for (png_uint_32 y = 0; y < layout.height; ++y) rows[y] = buffer.data() + y * layout.row_bytes;
-  if (!ReadPixels(png.get(), rows.data())) {
-    return DataLossError(std::string("corrupt or truncated png: ") + source.message);
-  }
+  const int orientation = options.apply_exif_orientation ? ReadPngExifOrientation(data, size) : 1;
+  const int64_t rgba_bytes = layout.interlaced ? 4 * (layout.bit_depth / 8) : 0;
+  VIGIL_RETURN_IF_ERROR(CheckDecodeBudget("png", layout.width, layout.height,
+                                          3 + rgba_bytes + (orientation != 1 ? 3 : 0), options));
 
   Image image;
   image.width = static_cast<int>(layout.width);
   image.height = static_cast<int>(layout.height);
   const size_t count = size_t{layout.width} * layout.height;
   image.pixels.resize(count * 3);
-  if (layout.bit_depth == 8) {
-    info->had_alpha = RgbaToRgbOverWhite(buffer.data(), image.pixels.data(), count);
-  } else {
-    const auto* px = reinterpret_cast<const uint16_t*>(buffer.data());
-    bool had_alpha = false;
-    for (size_t i = 0; i < count; ++i, px += 4) {
-      const uint32_t a = px[3];
-      for (int c = 0; c < 3; ++c) {
-        const uint32_t v = a == 0xffff ? px[c] : OverWhite16(px[c], a);
-        image.pixels[i * 3 + c] = To8Bit(v);
-      }
-      had_alpha |= a != 0xffff;
+  bool had_alpha = false;
+  if (!layout.interlaced) {
+    std::vector<uint8_t> row(layout.row_bytes);
+    if (!ReadRowByRow(png.get(), &layout, row.data(), image.pixels.data(), &had_alpha)) {
+      return DataLossError(std::string("corrupt or truncated png: ") + source.message);
     }
-    info->had_alpha = had_alpha;
+  } else {
+    std::vector<uint8_t> buffer(layout.row_bytes * layout.height);
+    std::vector<png_bytep> rows(layout.height);
+    for (png_uint_32 y = 0; y < layout.height; ++y) rows[y] = buffer.data() + y * layout.row_bytes;
+    if (!ReadPixels(png.get(), rows.data())) {
+      return DataLossError(std::string("corrupt or truncated png: ") + source.message);
+    }
+    had_alpha = ConvertRow(buffer.data(), layout.bit_depth, count, image.pixels.data());
   }
-  const int orientation = options.apply_exif_orientation ? ReadPngExifOrientation(data, size) : 1;
+  info->had_alpha = had_alpha;
   info->exif_orientation = orientation;
   if (orientation != 1) return ApplyOrientation(image, orientation);
   return image;

@@ -97,6 +97,10 @@ Result<Image> DecodeWebp(const uint8_t* data, size_t size, const DecodeOptions& 
     VIGIL_ASSIGN_OR_RETURN(image, DecodeFirstFrame(data, size, features.width, features.height, info));
   } else {
     const int channels = features.has_alpha ? 4 : 3;
+    // RGBA buffer and the RGB result (RGB: decoded in place); the rotated copy is not known yet
+    // (EXIF is read after decoding), so it is counted when the file has any EXIF at all.
+    VIGIL_RETURN_IF_ERROR(CheckDecodeBudget("webp", features.width, features.height,
+                                            channels + (channels == 4 ? 3 : 0), options));
     const size_t count = static_cast<size_t>(features.width) * features.height;
     std::vector<uint8_t> buffer(count * channels);
     WebPDecoderConfig config;

@@ -37,6 +37,7 @@ struct ClassifyArgs {
   float iou_threshold = -1;
   int max_detections = -1;
   int64_t max_pixels = DecodeOptions{}.max_pixels;
+  int64_t max_decode_bytes = DecodeOptions{}.max_decode_bytes;
   size_t max_bytes = DecodeOptions{}.max_bytes;
 };
 
@@ -118,6 +119,7 @@ int RunClassify(const ClassifyArgs& args) {
   options.max_detections = args.max_detections;
   options.common.scaled_decode = !args.full_decode;
   options.common.decode.max_pixels = args.max_pixels;
+  options.common.decode.max_decode_bytes = args.max_decode_bytes;
   options.common.decode.max_bytes = args.max_bytes;
   auto analyzer_or = Analyzer::Create(options);
   if (!analyzer_or.ok()) return ReportError(analyzer_or.status());
@@ -259,6 +261,10 @@ void AddClassifyCommand(CLI::App& app) {
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels")
       ->capture_default_str();
   cmd->add_option("--max-bytes", args->max_bytes, "Refuse files larger than this")
+      ->capture_default_str();
+  cmd->add_option("--max-decode-bytes", args->max_decode_bytes,
+                  "Memory budget of one decode (result + intermediates); larger images are refused")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([args]() { throw CommandResult{RunClassify(*args)}; });
 }
