@@ -6,7 +6,9 @@
 //   pipeline    Detector::Detect on a real photo (preprocess + inference + decode + NMS) with the
 //               backend `auto` picks, and the stages around the model alone: preprocessing of
 //               the photo, decoding + NMS of the model's real outputs for it
-// Each figure is the median of --repeat runs of --seconds each.
+// Each figure is the median of --repeat runs of --seconds each; ORT and the Vigil backends take turns
+// within each round (interleaved in one sitting). Every status is checked: a failed CreateSession,
+// Run, Detect or ORT run prints no figure and exits 1.
 //
 // usage: detect_bench --models DIR [--model nanodet_coco] [--photo PNG|JPEG] [--seconds S]
 //        [--repeat R] [--node-modules DIR] [--ort-script bench/ort_bench.js] [--no-ort]
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,26 +51,40 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Mean milliseconds per call of `work` over `seconds`, after two warm-up calls.
+// Mean milliseconds per call of `work` over `seconds`, after two warm-up calls. `work` returns a
+// Status; the first failure stops the measurement: -1, with *error set.
 template <typename Work>
-double MeanMs(double seconds, Work work) {
-  work();
-  work();
+double MeanMs(double seconds, std::string* error, Work work) {
+  for (int i = 0; i < 2; ++i) {
+    const vigil::Status st = work();
+    if (!st.ok()) return *error = st.ToString(), -1;
+  }
   long calls = 0;
   const auto start = Clock::now();
   double elapsed = 0;
   do {
-    work();
+    const vigil::Status st = work();
+    if (!st.ok()) return *error = st.ToString(), -1;
     ++calls;
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   } while (elapsed < seconds);
   return 1000.0 * elapsed / calls;
 }
 
-// ORT's mean ms per run (batch 1), or -1.
-double OrtMs(const Args& args, const std::string& onnx, int threads) {
+// ORT's mean ms per run (batch 1); -1 with *error set when node or the script fails.
+double OrtMs(const Args& args, const std::string& onnx, int threads, std::string* error) {
   const nlohmann::json j = vigil_bench::RunOrtBench(args.node_modules, args.ort_script, onnx, threads, 1, args.seconds);
-  return j.is_object() && j.contains("ms_per_run") ? j["ms_per_run"].get<double>() : -1;
+  if (j.is_object() && j.contains("ms_per_run") && j["ms_per_run"].is_number() && j["ms_per_run"].get<double>() > 0) {
+    return j["ms_per_run"].get<double>();
+  }
+  *error = "onnxruntime run failed (node " + args.ort_script + "; pass --no-ort to measure Vigil alone)";
+  return -1;
+}
+
+int Fail(const std::string& what, const std::string& why) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "detect_bench: %s failed, no figure: %s\n", what.c_str(), why.c_str());
+  return 1;
 }
 
 std::string Ratio(double ours, double peer) {
@@ -112,26 +129,42 @@ int Main(int argc, char** argv) {
   std::printf("%-8s %-10s %-12s %-14s %-8s\n", "threads", "backend", "vigil ms", "onnxruntime ms",
               "ratio");
   for (int threads : {1, 2}) {
-    std::vector<double> ort_runs;
-    for (int r = 0; args.ort && r < args.repeat; ++r) ort_runs.push_back(OrtMs(args, entry->onnx_path, threads));
-    const double ort = args.ort ? Median(ort_runs) : -1;
+    struct Run {
+      vigil::BackendKind kind;
+      std::unique_ptr<vigil::Backend> backend;
+      std::unique_ptr<vigil::Session> session;
+      std::vector<double> ms;
+    };
+    std::vector<Run> runs;
     for (vigil::BackendKind kind : {vigil::BackendKind::kOneDnn, vigil::BackendKind::kXnnpack,
                                     vigil::BackendKind::kOpenCv}) {
       auto backend = vigil::CreateBackend(kind, entry->onnx_path);
-      if (!backend.ok()) {
+      if (!backend.ok()) {  // a backend that cannot express the model: said, not measured
         std::printf("%-8d %-10s %s\n", threads, vigil::BackendKindName(kind),
                     ("cannot run it: " + backend.status().message().substr(0, 90)).c_str());
         continue;
       }
       auto session = (*backend)->CreateSession({threads, 1});
-      if (!session.ok()) return std::fprintf(stderr, "%s\n", session.status().ToString().c_str()), 1;
-      std::vector<vigil::Tensor> outputs;
-      std::vector<double> runs;
-      for (int r = 0; r < args.repeat; ++r) {
-        runs.push_back(MeanMs(args.seconds, [&] { (void)(*session)->Run(input, &outputs); }));
+      if (!session.ok()) return Fail("CreateSession", session.status().ToString());
+      runs.push_back({kind, std::move(*backend), std::move(*session), {}});
+    }
+    std::vector<double> ort_runs;
+    std::vector<vigil::Tensor> outputs;
+    for (int r = 0; r < args.repeat; ++r) {  // interleaved: ORT, then each backend; again
+      std::string error;
+      if (args.ort) {
+        ort_runs.push_back(OrtMs(args, entry->onnx_path, threads, &error));
+        if (ort_runs.back() < 0) return Fail("ONNX Runtime", error);
       }
-      const double ours = Median(runs);
-      std::printf("%-8d %-10s %-12.2f %-14.2f %-8s\n", threads, vigil::BackendKindName(kind), ours,
+      for (Run& run : runs) {
+        run.ms.push_back(MeanMs(args.seconds, &error, [&] { return run.session->Run(input, &outputs); }));
+        if (run.ms.back() < 0) return Fail(std::string("Session::Run on ") + vigil::BackendKindName(run.kind), error);
+      }
+    }
+    const double ort = args.ort ? Median(ort_runs) : -1;
+    for (const Run& run : runs) {
+      const double ours = Median(run.ms);
+      std::printf("%-8d %-10s %-12.2f %-14.2f %-8s\n", threads, vigil::BackendKindName(run.kind), ours,
                   ort, Ratio(ours, ort).c_str());
     }
   }
@@ -152,11 +185,15 @@ int Main(int argc, char** argv) {
     if (!detector.ok()) return std::fprintf(stderr, "%s\n", detector.status().ToString().c_str()), 1;
     size_t found = 0;
     std::vector<double> runs;
+    std::string error;
     for (int r = 0; r < args.repeat; ++r) {
-      runs.push_back(MeanMs(args.seconds, [&] {
+      runs.push_back(MeanMs(args.seconds, &error, [&] {
         auto d = (*detector)->Detect(*image);
-        found = d.ok() ? d->detections.size() : 0;
+        if (!d.ok()) return d.status();
+        found = d->detections.size();
+        return vigil::Status::Ok();
       }));
+      if (runs.back() < 0) return Fail("Detect", error);
     }
     std::printf("%-8d %-10s %-12.2f %-10zu\n", threads, (*detector)->backend_name().c_str(),
                 Median(runs), found);
@@ -170,10 +207,12 @@ int Main(int argc, char** argv) {
   photo_input.shape = input.shape;
   photo_input.data.resize(input.data.size());
   std::vector<double> pre_runs, post_runs;
+  std::string error;
   for (int r = 0; r < args.repeat; ++r) {
-    pre_runs.push_back(MeanMs(args.seconds / 2, [&] {
-      (void)vigil::PreprocessInto(*image, *spec, photo_input.data.data());
+    pre_runs.push_back(MeanMs(args.seconds / 2, &error, [&] {
+      return vigil::PreprocessInto(*image, *spec, photo_input.data.data());
     }));
+    if (pre_runs.back() < 0) return Fail("PreprocessInto", error);
   }
   auto session = (*backend)->CreateSession({1, 1});
   std::vector<vigil::Tensor> outputs;
@@ -190,7 +229,7 @@ int Main(int argc, char** argv) {
   }
   size_t kept = 0, candidates = 0;
   for (int r = 0; r < args.repeat; ++r) {
-    post_runs.push_back(MeanMs(args.seconds / 2, [&] {
+    post_runs.push_back(MeanMs(args.seconds / 2, &error, [&] {
       const int classes = int(m.labels.size());
       std::vector<vigil::Candidate> c =
           d.architecture == "nanodet"
@@ -198,6 +237,7 @@ int Main(int argc, char** argv) {
               : vigil::DecodeCenterNet(d, raw, m.input.width, m.input.height, classes, d.score_threshold);
       candidates = c.size();
       kept = vigil::NonMaxSuppression(c, d.iou_threshold, d.max_detections, d.class_agnostic_nms).size();
+      return vigil::Status::Ok();
     }));
   }
   std::printf("\n## stages around the model (1 thread, ms per image)\n");

@@ -39,7 +39,10 @@ void ExpectSame(const DetectionResult& a, const DetectionResult& b, float tolera
   for (size_t i = 0; i < a.detections.size(); ++i) {
     EXPECT_EQ(a.detections[i].class_id, b.detections[i].class_id);
     EXPECT_NEAR(a.detections[i].score, b.detections[i].score, tolerance);
+    // All four coordinates (pixels: a score tolerance of 1e-4 allows 0.1 px).
     EXPECT_NEAR(a.detections[i].box.x_min, b.detections[i].box.x_min, tolerance * 1000);
+    EXPECT_NEAR(a.detections[i].box.y_min, b.detections[i].box.y_min, tolerance * 1000);
+    EXPECT_NEAR(a.detections[i].box.x_max, b.detections[i].box.x_max, tolerance * 1000);
     EXPECT_NEAR(a.detections[i].box.y_max, b.detections[i].box.y_max, tolerance * 1000);
   }
 }

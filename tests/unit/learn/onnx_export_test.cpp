@@ -3,6 +3,7 @@
 // embedding of the same run (within 1e-5). Needs models/nsfw_mobilenet_v2 (skipped otherwise).
 #include "learn/onnx_export.h"
 #include "learn/prototype_head.h"
+#include "unit/require_fixture.h"
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -20,8 +21,13 @@ namespace vigil {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kModels = fs::path(VIGIL_SOURCE_DIR) / "models";
-const fs::path kImages = fs::path(VIGIL_SOURCE_DIR) / "data" / "images" / "stellarium_dso" / "test";
+fs::path EnvDir(const char* name, const fs::path& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? fs::path(v) : fallback;
+}
+// scripts/test exports VIGIL_MODELS and VIGIL_TEST_DATA (a worktree's models/ may be elsewhere).
+const fs::path kModels = EnvDir("VIGIL_MODELS", fs::path(VIGIL_SOURCE_DIR) / "models");
+const fs::path kImages = EnvDir("VIGIL_TEST_DATA", fs::path(VIGIL_SOURCE_DIR) / "data") / "images" / "stellarium_dso" / "test";
 
 std::vector<std::pair<std::string, int>> SomeImages(std::vector<std::string>* classes) {
   std::vector<std::pair<std::string, int>> out;
@@ -58,7 +64,8 @@ TEST(OnnxExport, RoundTripMatchesInProcessHead) {
   const fs::path backbone = kModels / "nsfw_mobilenet_v2" / "1";
   std::vector<std::string> classes;
   auto images = SomeImages(&classes);
-  if (!fs::exists(backbone / "model.onnx") || images.empty()) GTEST_SKIP() << "backbone model or images absent";
+  VIGIL_REQUIRE_FIXTURE(fs::exists(backbone / "model.onnx") && !images.empty(),
+                        "backbone " << backbone << " or images " << kImages << " absent: run scripts/setup");
   std::unique_ptr<ImageClassifier> classifier;
   std::vector<std::vector<float>> x;
   std::vector<int> y;
@@ -128,7 +135,8 @@ TEST(OnnxExport, NormalisedHeadsRoundTrip) {
   const fs::path backbone = kModels / "nsfw_mobilenet_v2" / "1";
   std::vector<std::string> classes;
   auto images = SomeImages(&classes);
-  if (!fs::exists(backbone / "model.onnx") || images.empty()) GTEST_SKIP() << "backbone model or images absent";
+  VIGIL_REQUIRE_FIXTURE(fs::exists(backbone / "model.onnx") && !images.empty(),
+                        "backbone " << backbone << " or images " << kImages << " absent: run scripts/setup");
   std::unique_ptr<ImageClassifier> classifier;
   std::vector<std::vector<float>> x;
   std::vector<int> y;
@@ -206,7 +214,7 @@ TEST(OnnxExport, NormalisedHeadsRoundTrip) {
 
 TEST(OnnxExport, RefusesMissingEmbedding) {
   const fs::path onnx = kModels / "nsfw_mobilenet_v2" / "1" / "model.onnx";
-  if (!fs::exists(onnx)) GTEST_SKIP() << "backbone model absent";
+  VIGIL_REQUIRE_FIXTURE(fs::exists(onnx), onnx << " absent: run scripts/setup");
   LinearHead head;
   head.norm = FeatureNorm::kNone;
   head.num_classes = 2;

@@ -1,5 +1,5 @@
 // TrainClassifier end to end on a tiny generated dataset (reddish vs bluish images) with the real
-// MobileNetV2 backbone (skipped when models/ lacks it): validation split sizes, the embedding
+// MobileNetV2 backbone ($VIGIL_MODELS; skipped when it lacks it, a failure with CI=true): validation split sizes, the embedding
 // cache, installation into a temporary repository, and option errors.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <random>
 
 #include "learn/head_file.h"
+#include "unit/require_fixture.h"
 #include "vigil/classifier.h"
 #include "vigil/features.h"
 #include "vigil/learn.h"
@@ -17,12 +18,16 @@ namespace vigil {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kBackbone = fs::path(VIGIL_SOURCE_DIR) / "models" / "nsfw_mobilenet_v2";
+// scripts/test exports VIGIL_MODELS (a worktree's models/ may be elsewhere).
+const fs::path kBackbone = [] {
+  const char* models = std::getenv("VIGIL_MODELS");
+  return (models && *models ? fs::path(models) : fs::path(VIGIL_SOURCE_DIR) / "models") / "nsfw_mobilenet_v2";
+}();
 
 class TrainerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kBackbone / "1" / "model.onnx")) GTEST_SKIP() << "backbone absent";
+    VIGIL_REQUIRE_FIXTURE(fs::exists(kBackbone / "1" / "model.onnx"), kBackbone << "/1/model.onnx absent: run scripts/setup");
     dir_ = fs::temp_directory_path() / ("vigil_trainer_test_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "repo");

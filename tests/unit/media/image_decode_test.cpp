@@ -351,16 +351,14 @@ TEST(ImageDecode, MaxBytesRefusedBeforeDecoding) {
   EXPECT_NE(img.status().message().find("max_bytes"), std::string::npos);
 }
 
-TEST(ImageDecode, HugeDeclaredPngRefusedFast) {
-  // IHDR declares 100000 x 100000 (no pixel data): must fail on the header, quickly.
+TEST(ImageDecode, HugeDeclaredPngRefusedFromTheHeader) {
+  // IHDR declares 100000 x 100000 (no pixel data): refused by the header check (the message names
+  // the limit), before libpng or any pixel buffer is involved. No wall clock: speed is bench/'s.
   const Bytes png = testing::BuildPng(100000, 100000, 8, 2, {});
-  const auto start = std::chrono::steady_clock::now();
   Result<Image> img = Decode(png);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   ASSERT_FALSE(img.ok());
   EXPECT_EQ(img.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(img.status().message().find("max_dimension"), std::string::npos) << img.status().message();
-  EXPECT_LT(ms, 5.0);
   // Within max_dimension but over max_pixels.
   Result<Image> big = Decode(testing::BuildPng(20000, 20000, 8, 2, {}));
   ASSERT_FALSE(big.ok());

@@ -1,9 +1,8 @@
 // PreprocessInto against (1) a double-precision TF align-corners reference, (2) a literal port of
 // tfjs's CPU ResizeBilinear kernel (bit-exact), (3) hand-checked 2x2 -> 3x3 values; plus layout,
-// channel order, mean/std, the manifest bridge and speed.
+// channel order, mean/std and the manifest bridge (speed is measured in bench/, not asserted here).
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -190,20 +189,6 @@ TEST(Preprocess, SpecFromManifestAndValidation) {
   PreprocessSpec zero_std = NsfwjsSpec(2);
   zero_std.std[1] = 0;
   EXPECT_EQ(PreprocessInto(RandomImage(3, 3, 1), zero_std, out.data()).code(), StatusCode::kInvalidArgument);
-}
-
-TEST(Preprocess, FastEnoughPerImage) {
-  const Image img = RandomImage(480, 270, 9);
-  const PreprocessSpec spec = NsfwjsSpec(224);
-  std::vector<float> out(PreprocessOutputSize(spec));
-  ASSERT_TRUE(PreprocessInto(img, spec, out.data()).ok());  // warm up
-  const int runs = 200;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < runs; ++i) ASSERT_TRUE(PreprocessInto(img, spec, out.data()).ok());
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / runs;
-  std::printf("[ figure ] PreprocessInto 480x270 -> 224x224: %.3f ms\n", ms);
-  EXPECT_LT(ms, 3.0);  // typically well under 1 ms in Release; generous for shared/sanitised builds
 }
 
 TEST(Preprocess, LetterboxCentresTheImageAndFillsTheBorders) {

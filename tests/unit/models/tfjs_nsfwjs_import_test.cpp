@@ -12,6 +12,7 @@
 
 #include "models/tfjs_layers_import.h"
 #include "tfjs_test_util.h"
+#include "unit/require_fixture.h"
 
 namespace vigil {
 namespace {
@@ -39,10 +40,8 @@ class NsfwjsImport : public ::testing::TestWithParam<NsfwjsModel> {};
 TEST_P(NsfwjsImport, ImportsAndRunsInOpenCv) {
   const NsfwjsModel& want = GetParam();
   const std::string model_json = TfjsModelsDir() + "/" + want.name + "/model.json";
-  if (!fs::exists(model_json)) {
-    GTEST_SKIP() << model_json << " not found: run scripts/setup (or node scripts/unwrap-nsfwjs.js "
-                 << "node_modules/nsfwjs .vigil/tfjs)";
-  }
+  VIGIL_REQUIRE_FIXTURE(fs::exists(model_json), model_json << " not found: run scripts/setup (or node "
+                                                             << "scripts/unwrap-nsfwjs.js node_modules/nsfwjs .vigil/tfjs)");
   ScratchDir scratch;
   const char* parity = std::getenv("VIGIL_PARITY_DIR");
   const fs::path out_dir = parity && *parity ? fs::path(parity) / want.name : scratch.path();

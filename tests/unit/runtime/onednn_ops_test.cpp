@@ -22,6 +22,7 @@
 #include "models/tfjs_graph_import.h"
 #include "runtime/backend.h"
 #include "runtime/onnx_graph.h"
+#include "unit/require_fixture.h"
 #include "unit/runtime/onnx_test_util.h"
 
 namespace vigil {
@@ -330,7 +331,10 @@ std::string NanoDetOnnx() {
   const std::string out = TempModelPath("nanodet_imported");
   if (!fs::exists(out) || fs::last_write_time(out) < fs::last_write_time(json)) {
     auto info = ImportTfjsGraphModel(json.string(), out);
-    if (!info.ok()) return "";
+    if (!info.ok()) {  // the model is there but does not import: a failure, never a skip
+      ADD_FAILURE() << "NanoDet import of " << json << " failed: " << info.status().ToString();
+      return "";
+    }
   }
   return out;
 }
@@ -339,7 +343,8 @@ std::string NanoDetOnnx() {
 // picks oneDNN on AVX-512 CPUs; XNNPACK refuses it cleanly (no Resize).
 TEST(OneDnnOps, NanoDetMatchesOpenCvOnARealPhoto) {
   const std::string onnx = NanoDetOnnx();
-  if (onnx.empty()) GTEST_SKIP() << "no NanoDet model: neither models/nanodet* nor .vigil/tfjs/human-models (scripts/setup)";
+  VIGIL_REQUIRE_FIXTURE(!onnx.empty(), "no NanoDet model: neither models/nanodet* nor .vigil/tfjs/human-models "
+                                       "imports (scripts/setup)");
   const char* data = std::getenv("VIGIL_TEST_DATA");
   const std::string photo_path = std::string(data && *data ? data : VIGIL_SOURCE_DIR "/data") +
                                  "/images/samples/astronaut.png";

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <chrono>
 #include <random>
 
 #include "video_fixtures.h"
@@ -12,7 +11,6 @@
 namespace vigil {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Open, then read everything; returns the first error (or OK).
 Status OpenAndRead(const std::string& path, VideoReaderOptions options = {}) {
@@ -27,13 +25,11 @@ Status OpenAndRead(const std::string& path, VideoReaderOptions options = {}) {
   return InternalError("did not end");
 }
 
+// A hang is caught by the test's CTest timeout, not by a wall-clock assertion here.
 void ExpectError(const std::string& path, StatusCode code, const std::string& words, VideoReaderOptions options = {}) {
-  const auto start = Clock::now();
   Status s = OpenAndRead(path, options);
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_EQ(s.code(), code) << path << ": " << s.ToString();
   EXPECT_NE(s.message().find(words), std::string::npos) << s.ToString();
-  EXPECT_LT(seconds, 5.0) << path;
 }
 
 TEST(BadInput, MissingAndEmptyFiles) {
@@ -142,11 +138,10 @@ TEST(BadInput, TimeBudgetStopsALongDecode) {
   ASSERT_FALSE(clip.empty());
   VideoReaderOptions o = testing::WithSampler("all");
   o.time_budget_s = 0.1;
-  const auto start = Clock::now();
+  // The budget, not the end of the file, stopped it: kDeadlineExceeded (reading all 750 frames
+  // would have returned OK).
   Status s = OpenAndRead(clip, o);
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded) << s.ToString();
-  EXPECT_LT(seconds, 2.0);
 }
 
 }  // namespace

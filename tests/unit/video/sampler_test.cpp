@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "unit/require_fixture.h"
 #include "video_fixtures.h"
 #include "vigil/video.h"
 
@@ -60,7 +61,8 @@ class CutsClipTest : public ::testing::TestWithParam<ClipCase> {
 
 TEST_P(CutsClipTest, AllFramesHaveExactTimestamps) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   testing::Sampled s = ReadAll(clip, WithSampler("all", 32, 24));
   ASSERT_EQ(static_cast<int>(s.frames.size()), kFrames);
   EXPECT_EQ(s.info.width, 160);
@@ -79,7 +81,8 @@ TEST_P(CutsClipTest, AllFramesHaveExactTimestamps) {
 
 TEST_P(CutsClipTest, KeyframesAreTheKnownGop) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   testing::Sampled s = ReadAll(clip, WithSampler("keyframes:0"));  // every key frame
   ASSERT_EQ(s.frames.size(), 15u);
   for (size_t i = 0; i < s.frames.size(); ++i) {
@@ -96,7 +99,8 @@ TEST_P(CutsClipTest, KeyframesAreTheKnownGop) {
 // per 0.5 s with keyframes:0.5 (every other one); the dropped key packets never reach the decoder.
 TEST_P(CutsClipTest, DenseKeyframesAreThinnedBeforeDecoding) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   for (const auto& [sampler, step] : {std::pair<const char*, int>{"keyframes", 3}, {"keyframes:0.5", 2}}) {
     testing::Sampled s = ReadAll(clip, WithSampler(sampler, 16, 16));
     const size_t expected = (15 + step - 1) / step;
@@ -115,7 +119,8 @@ TEST_P(CutsClipTest, DenseKeyframesAreThinnedBeforeDecoding) {
 // Shot detection decodes every frame; the key-frame note gives that reason, not the codec.
 TEST_P(CutsClipTest, KeyframesWithShotsSaysWhyEveryFrameIsDecoded) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   VideoReaderOptions o = WithSampler("keyframes:0", 16, 16);
   o.detect_shots = true;
   testing::Sampled s = ReadAll(clip, o);
@@ -132,7 +137,8 @@ TEST_P(CutsClipTest, KeyframesWithShotsSaysWhyEveryFrameIsDecoded) {
 
 TEST_P(CutsClipTest, IntervalPicksTheNearestFrame) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   testing::Sampled one = ReadAll(clip, WithSampler("interval:1"));
   ASSERT_EQ(one.frames.size(), 6u);  // 0..5 s; 6 s is past the last frame (5.96) by more than half a frame
   for (size_t i = 0; i < one.frames.size(); ++i) EXPECT_NEAR(one.frames[i].timestamp_s, double(i), 1e-3);
@@ -153,7 +159,8 @@ TEST_P(CutsClipTest, IntervalPicksTheNearestFrame) {
 
 TEST_P(CutsClipTest, SceneFindsTheCutsWithinOneFrame) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   for (const char* sampler : {"scene", "scene:0.3"}) {
     testing::Sampled s = ReadAll(clip, WithSampler(sampler, 64, 48));
     ASSERT_EQ(s.frames.size(), 3u) << sampler;
@@ -175,7 +182,8 @@ TEST_P(CutsClipTest, SceneFindsTheCutsWithinOneFrame) {
 
 TEST_P(CutsClipTest, DetectShotsWithAnotherSamplerAndMaxFrames) {
   const std::string clip = Clip(10);
-  if (clip.empty()) GTEST_SKIP() << "encoder " << GetParam().codec << " not built into this ffmpeg";
+  VIGIL_REQUIRE_FIXTURE(testing::HaveEncoder(GetParam().codec), "encoder " << GetParam().codec << " not built into this ffmpeg");
+  ASSERT_FALSE(clip.empty()) << "ffmpeg could not generate the " << GetParam().codec << " clip";
   VideoReaderOptions o = WithSampler("interval:1", 8, 8);
   o.detect_shots = true;
   testing::Sampled s = ReadAll(clip, o);
