@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Parity with nsfwjs: for real photos and both default models, Vigil's probabilities (XNNPACK,
 # oneDNN and OpenCV backends) must match nsfwjs's (TensorFlow.js, run on the very pixels Vigil
-# decoded) within 1e-4 with the same top-1, and the backends must match each other within 1e-4.
+# decoded) within 3e-5 with the same top-1, and the backends must match each other within 3e-5
+# (measured agreement: 5.3e-6 with nsfwjs, 4.4e-6 between backends; 3e-5 is ~5x that margin).
 #
 # Steps per model: `vigil decode` each photo (the RGB pixels the classifier sees) -> the nsfwjs
 # reference (tests/parity/nsfwjs_reference.js) on those pixels -> `vigil classify --json` with
@@ -10,7 +11,7 @@
 # Environment (ctest sets the first three): VIGIL_BIN, VIGIL_SOURCE_DIR, VIGIL_BINARY_DIR,
 # VIGIL_TEST_DATA (<src>/data), VIGIL_MODELS (<src>/models), VIGIL_NODE_MODULES (<src>/node_modules),
 # VIGIL_TFJS_MODELS (<src>/.vigil/tfjs: the unwrapped nsfwjs models scripts/setup makes),
-# VIGIL_PARITY_TOLERANCE (1e-4), VIGIL_PARITY_KEEP=1 keeps the work folder.
+# VIGIL_PARITY_TOLERANCE (3e-5), VIGIL_PARITY_KEEP=1 keeps the work folder.
 set -euo pipefail
 
 SRC=${VIGIL_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -19,7 +20,7 @@ DATA=${VIGIL_TEST_DATA:-$SRC/data}
 MODELS=${VIGIL_MODELS:-$SRC/models}
 NODE_MODULES=${VIGIL_NODE_MODULES:-$SRC/node_modules}
 TFJS=${VIGIL_TFJS_MODELS:-$SRC/.vigil/tfjs}
-TOL=${VIGIL_PARITY_TOLERANCE:-1e-4}
+TOL=${VIGIL_PARITY_TOLERANCE:-3e-5}
 SAMPLES="$DATA/images/samples"
 
 fail() { echo "parity: FAIL: $*" >&2; exit 1; }

@@ -4,7 +4,7 @@
 //
 // usage: node tests/parity/compare.js --model NAME --manifest M.json --reference REF.json
 //          --vigil BACKEND=OUT.jsonl [--vigil BACKEND=OUT.jsonl ...]
-//          [--reference-cpu REF_CPU.json] [--tolerance 1e-4] [--tfjs-tolerance 1e-5]
+//          [--reference-cpu REF_CPU.json] [--tolerance 3e-5] [--tfjs-tolerance 1e-5]
 //   M.json       [{"path": "<n>.rgb", "photo": "/abs/photo.jpg", "width": W, "height": H}, ...]
 //   REF.json     nsfwjs_reference.js output {"<n>.rgb": [p_Drawing, ..., p_Sexy]}
 //   OUT.jsonl    `vigil classify --json --backend BACKEND` output, one object per photo
@@ -26,7 +26,7 @@ function die(message) {
 }
 
 function parseArgs(argv) {
-  const a = { vigil: [], tolerance: 1e-4, tfjsTolerance: 1e-5 };
+  const a = { vigil: [], tolerance: 3e-5, tfjsTolerance: 1e-5 };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = () => (i + 1 < argv.length ? argv[++i] : die(`${key} needs a value`));

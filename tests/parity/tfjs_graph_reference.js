@@ -8,7 +8,7 @@
 //
 // Usage:
 //   node tests/parity/tfjs_graph_reference.js --model MODEL.json --onnx MODEL.onnx
-//        [--image FILE.rgb:WxH [--divide 255] | --seed N] [--outputs a,b,...] [--tolerance 1e-3]
+//        [--image FILE.rgb:WxH [--divide 255] | --seed N] [--outputs a,b,...] [--tolerance 1e-4]
 //        [--dump DIR] [--backend wasm|cpu] [--node-modules DIR]
 //   --image   raw interleaved 8-bit RGB (e.g. from `vigil decode`), stretched to the model input
 //             with bilinear resize (half-pixel centres) and divided by --divide (default 255;
@@ -35,7 +35,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const args = { seed: 1, tolerance: 1e-3, backend: 'wasm', divide: 255 };
+  const args = { seed: 1, tolerance: 1e-4, backend: 'wasm', divide: 255 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {

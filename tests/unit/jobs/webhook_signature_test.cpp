@@ -62,7 +62,7 @@ TEST(WebhookSignature, ReproducesTheStandardWebhooksPublishedVector) {
 TEST(WebhookSignature, AgreesWithTheOpensslCommand) {
   VIGIL_REQUIRE_FIXTURE(!Shell("openssl version").empty(), "no openssl command");
   std::mt19937 rng(7);
-  const std::string dir = testing::TempDir();
+  const std::string dir = ::testing::TempDir();
   for (int i = 0; i < 3; ++i) {
     const std::string secret = RandomSecret(&rng, 24 + 20 * size_t(i));
     std::vector<uint8_t> key = *Base64DecodeStrict(secret.substr(6));

@@ -616,7 +616,7 @@ std::vector<float> ReadF32(const std::string& path) {
 // Real model parity (run by tests/integration/detector_parity.sh): VIGIL_GRAPH_PARITY_DIR holds
 // model.onnx, input.f32/input.json and the tfjs outputs (outputs.json + <k>.f32) that
 // tfjs_graph_reference.js dumped. Every backend that can run the model must match within
-// 1e-3 * max(1, max |tfjs|).
+// 1e-4 * max(1, max |tfjs|) (measured agreement 1.5e-5 NanoDet, 1.3e-5 CenterNet heads).
 TEST(TfjsGraphParity, DumpedReference) {
   const char* dir_env = std::getenv("VIGIL_GRAPH_PARITY_DIR");
   // Intentional skip, CI included: this test is a step of tests/integration/detector_parity.sh,
@@ -648,7 +648,7 @@ TEST(TfjsGraphParity, DumpedReference) {
       }
       std::printf("[ info ] %s %s max|vigil-tfjs| %.3g max|tfjs| %.3f\n", BackendKindName(kind),
                   o["name"].get<std::string>().c_str(), diff, mag);
-      EXPECT_LE(diff, 1e-3f * std::max(1.f, mag)) << o["name"];
+      EXPECT_LE(diff, 1e-4f * std::max(1.f, mag)) << o["name"];
     }
   }
 }
