@@ -22,7 +22,7 @@ class AcceptAll : public JobHandler {
 TEST(JobInputText, NulAndControlCharactersAreRefusedAtSubmit) {
   testing::TempDbDir tmp;
   JobStoreOptions so;
-  so.path = tmp.db();
+  so.database = tmp.db();
   auto store = JobStore::Open(so);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto runner = JobRunner::Create(store->get(), JobRunnerOptions{});
