@@ -72,6 +72,7 @@ Status StartJobs(const ServerConfig& config, ClassificationService* service, std
   video_options.model_repository = config.service.model_repository;
   video_options.default_models = {config.service.default_model};
   video_options.time_budget_s = config.jobs.time_budget_seconds;
+  video_options.sampler_limits = config.jobs.sampler_limits;
   video_options.max_cached_taggers = config.jobs.cached_taggers;
   video_options.models = service;  // taggers run the service's loaded models
   video_options.metrics = &service->metrics();

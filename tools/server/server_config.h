@@ -7,6 +7,7 @@
 
 #include "vigil/service.h"
 #include "vigil/status.h"
+#include "vigil/video.h"
 
 namespace vigil::server {
 
@@ -33,6 +34,7 @@ struct JobsConfig {
   std::vector<std::string> input_dirs;
   bool keep_uploads = false;               // keep uploaded files after their job ends
   double time_budget_seconds = 600;        // wall-clock budget per video (0 = none)
+  SamplerLimits sampler_limits;            // shortest interval, most sampled frames per video
   int retention_hours = 168;               // finished jobs older than this are deleted (0 = keep)
   int cached_taggers = 2;                  // option sets whose video taggers stay cached; they
                                            // share the service's loaded models and hold their own
