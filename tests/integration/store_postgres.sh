@@ -6,7 +6,7 @@
 # Run as root (CI), the server runs as the postgres user, which owns the data directory. A missing
 # PostgreSQL fails under CI=true and skips (exit 77) elsewhere.
 # Env: VIGIL_BINARY_DIR (set by CTest), VIGIL_PG_BIN (default /usr/lib/postgresql/15/bin),
-# VIGIL_PG_PORT (default: the first free port in 55150..55199).
+# VIGIL_PG_PORT (default: the first free port in 25150..25199).
 set -euo pipefail
 PG_BIN=${VIGIL_PG_BIN:-/usr/lib/postgresql/15/bin}
 UNIT="${VIGIL_BINARY_DIR:?}/tests/unit_store"
@@ -36,20 +36,40 @@ cleanup() {
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] && chown postgres: "$TMP"
 
-PORT=${VIGIL_PG_PORT:-}
-if [ -z "$PORT" ]; then
-  for p in $(seq 55150 55199); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-  done
-fi
-[ -n "$PORT" ] || fail "no free port in 55150..55199"
-
 as_pg "$PG_BIN/initdb" -D "$TMP/data" -U vigil -A trust -E UTF8 --no-sync > "$TMP/initdb.log" 2>&1 \
   || { cat "$TMP/initdb.log" >&2; fail "initdb"; }
-STARTED=1
-as_pg "$PG_BIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w -t 60 \
-  -o "-p $PORT -k $TMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null \
-  || { cat "$TMP/server.log" >&2; fail "PostgreSQL did not start on port $PORT"; }
+
+# start_on PORT: starts the server on PORT; returns 2 when the port was taken (another test, or
+# another PostgreSQL, bound it between our probe and the server's bind), 1 on any other failure.
+start_on() {
+  rm -f "$TMP/server.log"
+  STARTED=1
+  if as_pg "$PG_BIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w -t 60 \
+      -o "-p $1 -k $TMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null; then
+    return 0
+  fi
+  STARTED=
+  grep -q 'Address already in use' "$TMP/server.log" && return 2
+  return 1
+}
+
+PORT=
+if [ -n "${VIGIL_PG_PORT:-}" ]; then
+  start_on "$VIGIL_PG_PORT" || { cat "$TMP/server.log" >&2; fail "PostgreSQL did not start on port $VIGIL_PG_PORT"; }
+  PORT=$VIGIL_PG_PORT
+else
+  # A port that looks free can be taken before the server binds it (CTest runs tests in
+  # parallel), so a bind failure moves on to the next port instead of failing the test. The range
+  # lies below the kernel's ephemeral ports (32768..60999), which client sockets of other tests take.
+  for p in $(seq 25150 25199); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi
+    rc=0; start_on "$p" || rc=$?
+    if [ "$rc" = 0 ]; then PORT=$p; break; fi
+    if [ "$rc" = 2 ]; then echo "port $p taken at bind time, trying the next" >&2; continue; fi
+    cat "$TMP/server.log" >&2; fail "PostgreSQL did not start on port $p"
+  done
+  [ -n "$PORT" ] || fail "no port in 25150..25199 where PostgreSQL could listen"
+fi
 echo "ok  PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT, data in $TMP/data"
 
 export VIGIL_TEST_POSTGRES_URL="postgresql://vigil@127.0.0.1:$PORT/postgres?connect_timeout=10"
