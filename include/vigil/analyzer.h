@@ -6,8 +6,11 @@
 //   options.models = {"nsfw_mobilenet_v2", "nanodet_coco"};   // NAME or NAME:VERSION
 //   VIGIL_ASSIGN_OR_RETURN(auto analyzer, vigil::Analyzer::Create(options));
 //   VIGIL_ASSIGN_OR_RETURN(vigil::Analysis a, analyzer->AnalyzeFile("photo.jpg"));
-//   // a.classifications[0].labels[0] = {"Neutral", 0.97}; a.detections[0].detections[0] = cat box;
+//   // a.outputs[0].labels[0] = {"Neutral", 0.97}; a.outputs[1].detections[0] = cat box;
 //   // a.tags[0] = {"cat", 0.58, 1}
+//
+// Every model runs through the ScoringModel interface (vigil/scoring_model.h) and answers with
+// its ModelOutput, one per model in the order of options.models.
 //
 // The image is decoded once, at the smallest JPEG DCT scale that covers every model's input (so a
 // classifier may see a larger decode than it would alone: scores can differ in the last digits
@@ -24,6 +27,7 @@
 #include "vigil/classifier.h"
 #include "vigil/detector.h"
 #include "vigil/image.h"
+#include "vigil/scoring_model.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -43,16 +47,14 @@ struct AnalyzerOptions {
   int top_k = 0;
   bool with_embedding = false;
   // Detectors: overrides of the manifest's thresholds (negative = keep the manifest's).
-  float score_threshold = -1;
-  float iou_threshold = -1;
-  int max_detections = -1;
+  DetectionThresholds detection;
 };
 
 struct Analysis {
   int image_width = 0;   // size the detection boxes refer to
   int image_height = 0;
-  std::vector<Prediction> classifications;  // one per classifier, in the order of options.models
-  std::vector<DetectionResult> detections;  // one per detector, in the order of options.models
+  // One per model, in the order of options.models (ModelOutput::task says which fields are set).
+  std::vector<ModelOutput> outputs;
   // Tags of all detectors together: per label the best score and the largest count any one
   // detector reported; best score first.
   std::vector<DetectionTag> tags;
@@ -72,7 +74,7 @@ class Analyzer {
   ~Analyzer();
 
   Result<Analysis> Analyze(const Image& image) const;
-  // Classifiers run in batches (classifier_max_batch), detectors per their max_batch. When
+  // Each model runs its batches (classifiers: classifier_max_batch). When
   // `infos` is given (one per image, from decoding), boxes are mapped to each file's full size.
   Result<std::vector<Analysis>> AnalyzeBatch(const std::vector<Image>& images,
                                              const std::vector<DecodeInfo>* infos = nullptr) const;
@@ -90,7 +92,8 @@ class Analyzer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Merges per-detector tags: per label, best score and largest count; best score first.
-std::vector<DetectionTag> MergeTags(const std::vector<DetectionResult>& results);
+// Merges the tags of several outputs (those of detectors; classifiers have none): per label, best
+// score and largest count; best score first.
+std::vector<DetectionTag> MergeTags(const std::vector<ModelOutput>& results);
 
 }  // namespace vigil

@@ -7,6 +7,9 @@
 //   VIGIL_ASSIGN_OR_RETURN(vigil::Prediction p, classifier->ClassifyFile("photo.jpg"));
 //   // p.labels[0].name == "Neutral", p.labels[0].score == 0.97, p.embedding.size() == 1280
 //
+// An ImageClassifier is a ScoringModel (vigil/scoring_model.h): the service, the analyzer and the
+// video tagger run it through that interface; its Prediction is a ModelOutput.
+//
 // Thread-safety: an ImageClassifier is immutable after Create; every Classify* method may be called
 // from any number of threads at once. Each concurrent call uses its own inference session (created
 // on first use, then pooled), so N threads calling Classify run N single-thread sessions in
@@ -20,6 +23,7 @@
 #include "vigil/image.h"
 #include "vigil/model_manifest.h"
 #include "vigil/model_selection.h"
+#include "vigil/scoring_model.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -36,22 +40,15 @@ struct ClassifierOptions {
   bool with_embedding = true;
 };
 
-struct LabelScore {
-  std::string label;
-  float score = 0;
-};
+// Classify* return a Prediction, the ModelOutput of vigil/scoring_model.h with task
+// "classification": labels sorted by score, best first; embedding empty if not requested or not
+// available.
 
-struct Prediction {
-  std::string model;
-  int version = 0;
-  std::vector<LabelScore> labels;  // sorted by score, best first
-  std::vector<float> embedding;    // empty if not requested or not available
-};
-
-class ImageClassifier {
+// A ScoringModel: Score/ScoreBatch are ClassifyBatch narrowed by ScoreParams (top_k, embedding).
+class ImageClassifier : public ScoringModel {
  public:
   static Result<std::unique_ptr<ImageClassifier>> Create(const ClassifierOptions& options);
-  ~ImageClassifier();
+  ~ImageClassifier() override;
 
   Result<Prediction> Classify(const Image& image) const;
   // One inference call per options.max_batch images; results in input order.
@@ -61,12 +58,20 @@ class ImageClassifier {
   Result<Prediction> ClassifyFile(const std::string& path) const;
 
   // The decode options this classifier uses (limits + the model's minimum size for DCT scaling).
-  const DecodeOptions& decode_options() const;
-  const ModelManifest& manifest() const;
-  // The backend actually in use: "onednn", "xnnpack" or "opencv".
-  std::string backend_name() const;
+  const DecodeOptions& decode_options() const override;
+  const ModelManifest& manifest() const override;
+  // The backend actually in use: "onednn", "xnnpack", "opencv" ("none": a head on classical
+  // descriptors only).
+  std::string backend_name() const override;
   // The options it was created with.
   const ClassifierOptions& options() const;
+
+  // ScoringModel.
+  const ModelSelection& selection() const override;
+  ScoreParams defaults() const override;
+  int max_batch() const override;
+  Result<std::vector<ModelOutput>> ScoreBatch(const std::vector<Image>& images,
+                                              const ScoreParams& params = {}) const override;
 
  private:
   struct Impl;

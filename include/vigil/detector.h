@@ -8,9 +8,11 @@
 //   VIGIL_ASSIGN_OR_RETURN(vigil::DetectionResult r, detector->DetectFile("photo.jpg"));
 //   // r.detections[0]: label "cat", score 0.58, box {x_min 12, y_min 40, x_max 300, y_max 290}
 //   // r.tags[0]:       label "cat", score 0.58, count 1
-//   vigil::DetectParams strict;                      // per call, the detector is unchanged
+//   vigil::DetectionThresholds strict;               // per call, the detector is unchanged
 //   strict.score_threshold = 0.6f;
 //   VIGIL_ASSIGN_OR_RETURN(r, detector->DetectFile("photo.jpg", strict));
+//
+// A Detector is a ScoringModel (vigil/scoring_model.h); its DetectionResult is a ModelOutput.
 //
 // Thread-safety: a Detector is immutable after Create; every Detect* method may be called from any
 // number of threads at once. Each concurrent call uses its own inference session (created on first
@@ -24,6 +26,7 @@
 #include "vigil/image.h"
 #include "vigil/model_manifest.h"
 #include "vigil/model_selection.h"
+#include "vigil/scoring_model.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -36,62 +39,21 @@ struct DetectorOptions {
   // Keep 1 for the detectors imported from tfjs graph models: their graphs have a fixed batch of
   // 1 (shapes are folded at import), and batching does not pay on CPU anyway.
   int max_batch = 1;
-  // Overrides of the manifest's detection settings; a negative value keeps the manifest's.
-  // Same ranges as DetectParams (checked by ValidateDetectParams).
-  float score_threshold = -1;  // keep detections scoring at least this, in [0, 1]
-  float iou_threshold = -1;    // NMS overlap threshold, in (0, 1]
-  int max_detections = -1;     // per image, after NMS, in 1..10000
+  // Overrides of the manifest's detection thresholds; a negative value keeps the manifest's
+  // (checked by ValidateDetectionThresholds).
+  DetectionThresholds thresholds;
 };
 
-// The most detections a model or a call may keep per image (manifest, options and DetectParams).
+// The most detections a model or a call may keep per image (manifest, options and thresholds).
 inline constexpr int kMaxDetections = 10000;
-
-// Per-call detection settings (the Detect* methods' last argument): override, for one call, the
-// detector's own (its manifest with the DetectorOptions overrides) without changing the detector,
-// which other threads share. A negative value keeps the detector's.
-struct DetectParams {
-  float score_threshold = -1;  // keep detections scoring at least this, in [0, 1]
-  float iou_threshold = -1;    // NMS overlap threshold, in (0, 1]
-  int max_detections = -1;     // per image, after NMS, in 1..10000
-};
 
 // kInvalidArgument naming the field, its range and the value when a set value (not negative) is
 // out of range or NaN.
-Status ValidateDetectParams(const DetectParams& params);
+Status ValidateDetectionThresholds(const DetectionThresholds& thresholds);
 
-// An axis-aligned box in the pixel coordinates of the image passed to Detect (x right, y down;
-// (0, 0) is the top-left corner of the top-left pixel), clipped to the image.
-struct Box {
-  float x_min = 0;
-  float y_min = 0;
-  float x_max = 0;
-  float y_max = 0;
-  float width() const { return x_max - x_min; }
-  float height() const { return y_max - y_min; }
-};
-
-struct Detection {
-  int class_id = 0;   // index into the manifest's labels
-  std::string label;  // labels[class_id]
-  float score = 0;    // detector confidence in [0, 1]
-  Box box;
-};
-
-// A class present in an image: its best detection score and how many detections it has.
-struct DetectionTag {
-  std::string label;
-  float score = 0;
-  int count = 0;
-};
-
-struct DetectionResult {
-  std::string model;
-  int version = 0;
-  int image_width = 0;   // size of the image the boxes refer to
-  int image_height = 0;
-  std::vector<Detection> detections;  // best score first, at most max_detections
-  std::vector<DetectionTag> tags;     // best score first (see TagsFromDetections)
-};
+// Detect* return a DetectionResult, the ModelOutput of vigil/scoring_model.h with task
+// "detection": the image size the boxes refer to, detections best score first (at most
+// max_detections) and tags best score first (TagsFromDetections).
 
 // Per class: best score and count; sorted by score (ties by label).
 std::vector<DetectionTag> TagsFromDetections(const std::vector<Detection>& detections);
@@ -103,29 +65,38 @@ void RescaleDetections(DetectionResult* result, int width, int height);
 // swapped for orientations 5..8).
 void OrientedSourceSize(const DecodeInfo& info, int* width, int* height);
 
-class Detector {
+// A ScoringModel: Score/ScoreBatch are DetectBatch with ScoreParams::detect.
+class Detector : public ScoringModel {
  public:
   static Result<std::unique_ptr<Detector>> Create(const DetectorOptions& options);
-  ~Detector();
+  ~Detector() override;
 
-  // `params` are checked first (ValidateDetectParams).
-  Result<DetectionResult> Detect(const Image& image, const DetectParams& params = {}) const;
+  // `params` override the detector's thresholds for this call; checked first
+  // (ValidateDetectionThresholds).
+  Result<DetectionResult> Detect(const Image& image, const DetectionThresholds& params = {}) const;
   // One inference call per options.max_batch images; results in input order.
   Result<std::vector<DetectionResult>> DetectBatch(const std::vector<Image>& images,
-                                                   const DetectParams& params = {}) const;
+                                                   const DetectionThresholds& params = {}) const;
   // Decode (with this model's decode options, possibly DCT-scaled) then detect; boxes are in the
   // file's full-resolution pixel coordinates (after EXIF orientation).
-  Result<DetectionResult> DetectBytes(const uint8_t* data, size_t size, const DetectParams& params = {}) const;
-  Result<DetectionResult> DetectFile(const std::string& path, const DetectParams& params = {}) const;
+  Result<DetectionResult> DetectBytes(const uint8_t* data, size_t size, const DetectionThresholds& params = {}) const;
+  Result<DetectionResult> DetectFile(const std::string& path, const DetectionThresholds& params = {}) const;
 
   // The decode options this detector uses (limits + the model's minimum size for DCT scaling).
-  const DecodeOptions& decode_options() const;
+  const DecodeOptions& decode_options() const override;
   // The manifest, with the option overrides applied to its detection section.
-  const ModelManifest& manifest() const;
+  const ModelManifest& manifest() const override;
   // The backend actually in use: "onednn", "xnnpack" or "opencv".
-  std::string backend_name() const;
+  std::string backend_name() const override;
   // The options it was created with.
   const DetectorOptions& options() const;
+
+  // ScoringModel.
+  const ModelSelection& selection() const override;
+  ScoreParams defaults() const override;
+  int max_batch() const override;
+  Result<std::vector<ModelOutput>> ScoreBatch(const std::vector<Image>& images,
+                                              const ScoreParams& params = {}) const override;
 
  private:
   struct Impl;

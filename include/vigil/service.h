@@ -1,23 +1,26 @@
 // ClassificationService: the serving core behind `vigil serve` (and usable in any C++ server).
-// Requests are queued to a pool of inference workers; each worker decodes, batches requests for
-// the same model (dynamic batching: up to max_batch images, waiting at most max_batch_delay for
-// more) and runs one single-thread session per model. Detection models (manifest task "detection")
-// are served by the same workers with a fixed batch of 1 (SubmitDetection). A full queue refuses new work at once
-// (kUnavailable) instead of growing; Shutdown() drains what was accepted.
+// Every loaded model is a ScoringModel (vigil/scoring_model.h) looked up by (name, version):
+// classifiers and detectors alike, two versions of one model side by side. Requests are queued to
+// a pool of inference workers; each worker decodes, batches requests for the same model (dynamic
+// batching: up to the model's batch size, max_batch for classifiers and 1 for detectors, waiting at
+// most max_batch_delay for more) and runs one single-thread session per model. A full queue
+// refuses new work at once (kUnavailable) instead of growing; Shutdown() drains what was accepted.
 //
 //   vigil::ServiceOptions options;              // models/, all models, one worker per core
 //   VIGIL_ASSIGN_OR_RETURN(auto service, vigil::ClassificationService::Create(options));
 //   vigil::ClassifyRequest request;
-//   request.model = "nsfw_mobilenet_v2";
+//   request.model = "nsfw_mobilenet_v2";        // or "nanodet_coco": the same call
+//   request.version = 2;                        // 0 = the highest loaded version
 //   request.image_bytes = ReadBytes("photo.jpg");
-//   vigil::Result<vigil::Prediction> p = service->Submit(std::move(request)).get();
+//   vigil::Result<vigil::ModelOutput> out = service->Submit(std::move(request)).get();
+//   // out->labels (classifier) or out->detections and out->tags (detector)
 //
 // The service is a ModelProvider: other front ends (the video tagger of `vigil serve`) run its
-// loaded classifiers and detectors instead of loading a second copy of the weights.
+// loaded models instead of loading a second copy of the weights.
 //
 // Thread-safety: every method is thread-safe. Reload() swaps the model set atomically; requests
 // already accepted finish on the models they were accepted with, and models handed out by
-// FindClassifier/FindDetector stay alive while their holders keep them.
+// FindModel stay alive while their holders keep them.
 #pragma once
 
 #include <chrono>
@@ -53,20 +56,21 @@ struct ServiceOptions {
   size_t max_queue = 256;
   // Decoding limits for submitted images (min_width/min_height come from each model).
   DecodeOptions decode;
-  // Bounds on per-request detection settings (ClassifyRequest::detect), tighter than their valid
+  // Bounds on per-request detection thresholds (ClassifyRequest::detect), tighter than their valid
   // ranges: a low score threshold multiplies the candidates NMS compares, many detections make
   // long answers. A request's own values outside them are refused (kInvalidArgument).
   float detect_min_score_threshold = 0.05f;
   int detect_max_detections = 1000;
 };
 
+// One image for one model, whatever the model's task.
 struct ClassifyRequest {
   std::string model;                // name; "" = ServiceOptions::default_model
   int version = 0;                  // 0 = the highest loaded version
-  int top_k = 0;                    // 0 = all labels
-  bool with_embedding = false;
-  DetectParams detect;              // detection models only (SubmitDetection): this request's
-                                    // thresholds; negative = the model's (CheckDetectParams)
+  int top_k = 0;                    // classifiers: labels kept, 0 = all
+  bool with_embedding = false;      // classifiers: return the embedding
+  DetectionThresholds detect;       // detectors only: this request's thresholds; negative = the
+                                    // model's (CheckRequest)
   std::vector<uint8_t> image_bytes;
   // Work not started by this time fails with kDeadlineExceeded (default: no deadline).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -82,22 +86,18 @@ class ClassificationService : public ModelProvider {
   static Result<std::unique_ptr<ClassificationService>> Create(const ServiceOptions& options);
   ~ClassificationService() override;  // Shutdown()
 
-  // Queues one image. The future is always valid; errors (unknown model, full queue, bad image,
-  // deadline) arrive through it. Never blocks on inference.
-  std::future<Result<Prediction>> Submit(ClassifyRequest request);
-  // Queues one image for a detection model (request.model must name a loaded detector; top_k and
-  // with_embedding are ignored). Boxes are in the image's full-resolution pixels (after EXIF
-  // orientation). Same queue, limits and errors as Submit; never blocks on inference.
-  std::future<Result<DetectionResult>> SubmitDetection(ClassifyRequest request);
-  // ValidateDetectParams, then the ServiceOptions bounds (detect_min_score_threshold,
-  // detect_max_detections); SubmitDetection applies it to every request.
-  Status CheckDetectParams(const DetectParams& params) const;
-  // True if `model` (at `version`, 0 = any) names a loaded detection model.
-  bool IsDetector(const std::string& model, int version = 0) const;
-  // ModelProvider: the loaded instances themselves (version 0 = the highest loaded).
-  std::shared_ptr<const ImageClassifier> FindClassifier(const std::string& name,
-                                                        int version) const override;
-  std::shared_ptr<const Detector> FindDetector(const std::string& name, int version) const override;
+  // Queues one image for the model (name, version) of the request, classifier or detector. The
+  // future is always valid and gives the model's ModelOutput (a detector's boxes in the image's
+  // full-resolution pixels, after EXIF orientation) or an error: unknown model (kNotFound), a
+  // request CheckRequest refuses, full queue, bad image, deadline. Never blocks on inference.
+  std::future<Result<ModelOutput>> Submit(ClassifyRequest request);
+  // The checks Submit makes that need no image, for a front end to refuse a request once before
+  // submitting its images: top_k >= 0; detection thresholds valid (ValidateDetectionThresholds)
+  // and within the ServiceOptions bounds (detect_min_score_threshold, detect_max_detections), and
+  // set only for a detection model. An unknown model is not an error here (Submit reports it).
+  Status CheckRequest(const ClassifyRequest& request) const;
+  // ModelProvider: the loaded instance itself (version 0 = the highest loaded), or null.
+  std::shared_ptr<const ScoringModel> FindModel(const std::string& name, int version) const override;
 
   // Re-reads the model repository and loads new or changed versions; keeps serving meanwhile.
   Status Reload();

@@ -1,6 +1,6 @@
 // Analyzer: resolves each requested model's task in the repository, loads it as an
 // ImageClassifier or a Detector, decodes each image once (covering every model's input size) and
-// runs every model on it.
+// runs every model on it through the ScoringModel interface.
 #include "vigil/analyzer.h"
 
 #include <algorithm>
@@ -14,13 +14,12 @@ struct Analyzer::Impl {
   AnalyzerOptions options;
   DecodeOptions decode;
   std::vector<AnalyzerModel> models;
-  std::vector<std::unique_ptr<ImageClassifier>> classifiers;
-  std::vector<std::unique_ptr<Detector>> detectors;
+  std::vector<std::unique_ptr<const ScoringModel>> scorers;  // in the order of options.models
 };
 
-std::vector<DetectionTag> MergeTags(const std::vector<DetectionResult>& results) {
+std::vector<DetectionTag> MergeTags(const std::vector<ModelOutput>& results) {
   std::map<std::string, DetectionTag> by_label;
-  for (const DetectionResult& r : results) {
+  for (const ModelOutput& r : results) {
     for (const DetectionTag& t : r.tags) {
       DetectionTag& m = by_label[t.label];
       m.label = t.label;
@@ -55,29 +54,25 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
                                     " is given twice");
       }
     }
-    AnalyzerModel info{m.name, m.version, m.task, ""};
     ModelSelection selection = options.common;
     selection.name = m.name;
     selection.version = m.version;
+    std::unique_ptr<const ScoringModel> scorer;
     if (m.task == "detection") {
       DetectorOptions o;
       o.model = selection;
-      o.score_threshold = options.score_threshold;
-      o.iou_threshold = options.iou_threshold;
-      o.max_detections = options.max_detections;
-      VIGIL_ASSIGN_OR_RETURN(auto d, Detector::Create(o));
-      info.backend = d->backend_name();
-      impl->detectors.push_back(std::move(d));
+      o.thresholds = options.detection;
+      VIGIL_ASSIGN_OR_RETURN(scorer, Detector::Create(o));
     } else {
       ClassifierOptions o;
       o.model = selection;
       o.max_batch = options.classifier_max_batch;
       o.top_k = options.top_k;
       o.with_embedding = options.with_embedding;
-      VIGIL_ASSIGN_OR_RETURN(auto c, ImageClassifier::Create(o));
-      info.backend = c->backend_name();
-      impl->classifiers.push_back(std::move(c));
+      VIGIL_ASSIGN_OR_RETURN(scorer, ImageClassifier::Create(o));
     }
+    AnalyzerModel info{m.name, m.version, m.task, scorer->backend_name()};
+    impl->scorers.push_back(std::move(scorer));
     min_width = std::max(min_width, m.input.width);
     min_height = std::max(min_height, m.input.height);
     impl->models.push_back(std::move(info));
@@ -104,18 +99,17 @@ Result<std::vector<Analysis>> Analyzer::AnalyzeBatch(const std::vector<Image>& i
     out[i].image_height = images[i].height;
     if (infos != nullptr) OrientedSourceSize((*infos)[i], &out[i].image_width, &out[i].image_height);
   }
-  for (const auto& classifier : impl_->classifiers) {
-    VIGIL_ASSIGN_OR_RETURN(std::vector<Prediction> p, classifier->ClassifyBatch(images));
-    for (size_t i = 0; i < images.size(); ++i) out[i].classifications.push_back(std::move(p[i]));
-  }
-  for (const auto& detector : impl_->detectors) {
-    VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> r, detector->DetectBatch(images));
+  for (const auto& scorer : impl_->scorers) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<ModelOutput> r, scorer->ScoreBatch(images));
     for (size_t i = 0; i < images.size(); ++i) {
-      RescaleDetections(&r[i], out[i].image_width, out[i].image_height);
-      out[i].detections.push_back(std::move(r[i]));
+      // Boxes to the size the analysis refers to (outputs without an image size have no boxes).
+      if (r[i].image_width > 0) {
+        RescaleDetections(&r[i], out[i].image_width, out[i].image_height);
+      }
+      out[i].outputs.push_back(std::move(r[i]));
     }
   }
-  for (Analysis& a : out) a.tags = MergeTags(a.detections);
+  for (Analysis& a : out) a.tags = MergeTags(a.outputs);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "vigil/classifier.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "classify/loaded_model.h"
 #include "learn/head_file.h"
@@ -15,6 +16,7 @@ namespace vigil {
 // The loaded model (entry, decode options, preprocessing spec, backend, sessions) + options.
 struct ImageClassifier::Impl : ModelRuntime {
   ClassifierOptions options;
+  std::string backend_name;  // stamped on every output
   std::unique_ptr<Head> head;  // null when model.onnx gives the probabilities
 
   Result<std::vector<Prediction>> RunChunk(const Image* images, size_t count) const;
@@ -68,6 +70,8 @@ Result<std::vector<Prediction>> ImageClassifier::Impl::RunChunk(const Image* ima
     Prediction& p = predictions[i];
     p.model = m.name;
     p.version = m.version;
+    p.task = m.task;
+    p.backend = backend_name;
     p.labels.resize(num_labels);
     for (size_t c = 0; c < num_labels; ++c) {
       p.labels[c] = {m.labels[c], probs->data[i * num_labels + c]};
@@ -110,6 +114,8 @@ Result<std::vector<Prediction>> ImageClassifier::Impl::RunHead(const Image* imag
     Prediction& p = predictions[i];
     p.model = m.name;
     p.version = m.version;
+    p.task = m.task;
+    p.backend = backend_name;
     p.labels.resize(num_labels);
     for (size_t c = 0; c < num_labels; ++c) p.labels[c] = {m.labels[c], probs[c]};
     std::stable_sort(p.labels.begin(), p.labels.end(),
@@ -142,6 +148,7 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::Create(const Classifie
                             "): it classifies videos (VideoTagger, vigil tag), not images");
   }
   VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), options.model, options.max_batch, impl.get()));
+  impl->backend_name = impl->backend ? BackendKindName(impl->backend->kind()) : "none";
   const ModelManifest& loaded = impl->entry.manifest;
   if (!loaded.head.file.empty()) {
     auto head = LoadHeadFile(impl->entry.directory + "/" + loaded.head.file);
@@ -195,8 +202,26 @@ Result<Prediction> ImageClassifier::ClassifyFile(const std::string& path) const 
 const DecodeOptions& ImageClassifier::decode_options() const { return impl_->decode; }
 const ModelManifest& ImageClassifier::manifest() const { return impl_->entry.manifest; }
 const ClassifierOptions& ImageClassifier::options() const { return impl_->options; }
-std::string ImageClassifier::backend_name() const {
-  return impl_->backend ? BackendKindName(impl_->backend->kind()) : "none";
+std::string ImageClassifier::backend_name() const { return impl_->backend_name; }
+const ModelSelection& ImageClassifier::selection() const { return impl_->options.model; }
+int ImageClassifier::max_batch() const { return impl_->options.max_batch; }
+
+ScoreParams ImageClassifier::defaults() const {
+  ScoreParams params;
+  params.top_k = impl_->options.top_k;
+  params.with_embedding = impl_->options.with_embedding;
+  return params;
+}
+
+Result<std::vector<ModelOutput>> ImageClassifier::ScoreBatch(const std::vector<Image>& images,
+                                                             const ScoreParams& params) const {
+  if (params.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
+  if (std::chrono::steady_clock::now() > params.deadline) {
+    return DeadlineExceededError("model " + name() + " not started before its deadline");
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::vector<ModelOutput> outputs, ClassifyBatch(images));
+  for (ModelOutput& out : outputs) NarrowOutput(params, &out);
+  return outputs;
 }
 
 }  // namespace vigil

@@ -4,6 +4,7 @@
 #include "vigil/detector.h"
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 
 #include "classify/loaded_model.h"
@@ -25,10 +26,11 @@ std::string Number(float v) {
 // preprocessing spec, backend, sessions) + options.
 struct Detector::Impl : ModelRuntime {
   DetectorOptions options;
+  std::string backend_name;  // BackendKindName of the backend, stamped on every output
 
   // `params` already validated; negative values keep the manifest's.
   Result<std::vector<DetectionResult>> RunChunk(const Image* images, size_t count,
-                                                const DetectParams& params) const;
+                                                const DetectionThresholds& params) const;
   // Checks that `t` holds `count` images of `per_image` floats each.
   Status CheckOutput(const Tensor* t, const std::string& name, size_t count, int64_t per_image) const;
 };
@@ -49,7 +51,7 @@ Status Detector::Impl::CheckOutput(const Tensor* t, const std::string& name, siz
 }
 
 Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* images, size_t count,
-                                                              const DetectParams& params) const {
+                                                              const DetectionThresholds& params) const {
   const ModelManifest& m = entry.manifest;
   const DetectionSpec& d = m.detection;
   // This call's settings: local copies, the shared manifest is never written.
@@ -110,6 +112,8 @@ Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* image
     DetectionResult& r = results[i];
     r.model = m.name;
     r.version = m.version;
+    r.task = m.task;
+    r.backend = backend_name;
     r.image_width = image.width;
     r.image_height = image.height;
     r.detections.reserve(kept.size());
@@ -130,7 +134,7 @@ Result<std::vector<DetectionResult>> Detector::Impl::RunChunk(const Image* image
   return results;
 }
 
-Status ValidateDetectParams(const DetectParams& p) {
+Status ValidateDetectionThresholds(const DetectionThresholds& p) {
   // NaN fails every comparison: "set" is !(v < 0), "in range" is written so NaN is out of it.
   if (!(p.score_threshold < 0) && !(p.score_threshold <= 1)) {
     return InvalidArgumentError("score_threshold must be in [0, 1], got " + Number(p.score_threshold));
@@ -152,8 +156,7 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
   if (options.max_batch < 1 || options.max_batch > 1024) {
     return InvalidArgumentError("max_batch must be in 1..1024");
   }
-  VIGIL_RETURN_IF_ERROR(
-      ValidateDetectParams({options.score_threshold, options.iou_threshold, options.max_detections}));
+  VIGIL_RETURN_IF_ERROR(ValidateDetectionThresholds(options.thresholds));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   VIGIL_ASSIGN_OR_RETURN(ModelEntry entry, FindSelectedModel(options.model));
@@ -163,23 +166,25 @@ Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& option
     return InvalidArgumentError("model " + id + " is a " + m.task +
                                 " model, not a detector (use ImageClassifier / vigil::Analyzer)");
   }
-  if (options.score_threshold >= 0) m.detection.score_threshold = options.score_threshold;
-  if (options.iou_threshold >= 0) m.detection.iou_threshold = options.iou_threshold;
-  if (options.max_detections >= 0) m.detection.max_detections = options.max_detections;
+  const DetectionThresholds& t = options.thresholds;
+  if (t.score_threshold >= 0) m.detection.score_threshold = t.score_threshold;
+  if (t.iou_threshold >= 0) m.detection.iou_threshold = t.iou_threshold;
+  if (t.max_detections >= 0) m.detection.max_detections = t.max_detections;
   if (Status s = ValidateManifest(m); !s.ok()) return s.WithContext("detector options for " + id);
   VIGIL_RETURN_IF_ERROR(LoadModel(std::move(entry), options.model, options.max_batch, impl.get()));
+  impl->backend_name = BackendKindName(impl->backend->kind());
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));
 }
 
-Result<DetectionResult> Detector::Detect(const Image& image, const DetectParams& params) const {
-  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+Result<DetectionResult> Detector::Detect(const Image& image, const DetectionThresholds& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectionThresholds(params));
   VIGIL_ASSIGN_OR_RETURN(std::vector<DetectionResult> r, impl_->RunChunk(&image, 1, params));
   return std::move(r[0]);
 }
 
 Result<std::vector<DetectionResult>> Detector::DetectBatch(const std::vector<Image>& images,
-                                                           const DetectParams& params) const {
-  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+                                                           const DetectionThresholds& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectionThresholds(params));
   std::vector<DetectionResult> all;
   all.reserve(images.size());
   const size_t max_batch = size_t(impl_->options.max_batch);
@@ -195,7 +200,7 @@ namespace {
 
 // Detects on a decoded image and maps the boxes to the file's full-resolution size.
 Result<DetectionResult> DetectDecoded(const Detector& detector, const Image& image,
-                                      const DecodeInfo& info, const DetectParams& params) {
+                                      const DecodeInfo& info, const DetectionThresholds& params) {
   VIGIL_ASSIGN_OR_RETURN(DetectionResult r, detector.Detect(image, params));
   int w = 0, h = 0;
   OrientedSourceSize(info, &w, &h);
@@ -206,15 +211,15 @@ Result<DetectionResult> DetectDecoded(const Detector& detector, const Image& ima
 }  // namespace
 
 Result<DetectionResult> Detector::DetectBytes(const uint8_t* data, size_t size,
-                                              const DetectParams& params) const {
-  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));  // before the decode
+                                              const DetectionThresholds& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectionThresholds(params));  // before the decode
   DecodeInfo info;
   VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(data, size, impl_->decode, &info));
   return DetectDecoded(*this, image, info, params);
 }
 
-Result<DetectionResult> Detector::DetectFile(const std::string& path, const DetectParams& params) const {
-  VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+Result<DetectionResult> Detector::DetectFile(const std::string& path, const DetectionThresholds& params) const {
+  VIGIL_RETURN_IF_ERROR(ValidateDetectionThresholds(params));
   DecodeInfo info;
   VIGIL_ASSIGN_OR_RETURN(Image image, ReadImageFile(path, impl_->decode, &info));
   return DetectDecoded(*this, image, info, params);
@@ -223,6 +228,22 @@ Result<DetectionResult> Detector::DetectFile(const std::string& path, const Dete
 const DecodeOptions& Detector::decode_options() const { return impl_->decode; }
 const ModelManifest& Detector::manifest() const { return impl_->entry.manifest; }
 const DetectorOptions& Detector::options() const { return impl_->options; }
-std::string Detector::backend_name() const { return BackendKindName(impl_->backend->kind()); }
+std::string Detector::backend_name() const { return impl_->backend_name; }
+const ModelSelection& Detector::selection() const { return impl_->options.model; }
+int Detector::max_batch() const { return impl_->options.max_batch; }
+
+ScoreParams Detector::defaults() const {
+  ScoreParams params;
+  params.detect = impl_->options.thresholds;
+  return params;
+}
+
+Result<std::vector<ModelOutput>> Detector::ScoreBatch(const std::vector<Image>& images,
+                                                      const ScoreParams& params) const {
+  if (std::chrono::steady_clock::now() > params.deadline) {
+    return DeadlineExceededError("model " + name() + " not started before its deadline");
+  }
+  return DetectBatch(images, params.detect);
+}
 
 }  // namespace vigil

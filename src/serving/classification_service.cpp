@@ -1,6 +1,7 @@
 // ClassificationService: bounded request queue, inference worker pool with dynamic batching per
-// classification model, detection models one image per call, hot model reload (copy-on-write
-// model set), and serving metrics.
+// model (each model's batch size: classifiers max_batch, detectors 1), hot model reload
+// (copy-on-write model set), and serving metrics. Every model runs through the ScoringModel
+// interface: one queue item, one promise, one output type.
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -18,33 +19,26 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct ModelSet {
-  std::vector<std::shared_ptr<const ImageClassifier>> classifiers;  // sorted by name, version
-  std::vector<std::shared_ptr<const Detector>> detectors;
+  std::vector<std::shared_ptr<const ScoringModel>> models;  // sorted by name, version
 };
 
-// One queued image: for a classifier (classifier + promise) or a detector (detector +
-// detection_promise).
+// One queued image for one model.
 struct Item {
-  std::shared_ptr<const ImageClassifier> classifier;
-  std::shared_ptr<const Detector> detector;
+  std::shared_ptr<const ScoringModel> model;
   ClassifyRequest request;
-  std::promise<Result<Prediction>> promise;
-  std::promise<Result<DetectionResult>> detection_promise;
+  std::promise<Result<ModelOutput>> promise;
   Clock::time_point enqueued;
 };
 
-template <typename Model>
-std::string VersionLabel(const Model& m) { return std::to_string(m.manifest().version); }
+std::string VersionLabel(const ScoringModel& m) { return std::to_string(m.version()); }
 
-// The highest loaded version of `name` (any version when `version` is 0) among `models`.
-template <typename Model>
-std::shared_ptr<const Model> FindLoaded(const std::vector<std::shared_ptr<const Model>>& models,
-                                        const std::string& name, int version) {
-  std::shared_ptr<const Model> best;
-  for (const auto& c : models) {
-    const ModelManifest& m = c->manifest();
-    if (m.name != name || (version != 0 && m.version != version)) continue;
-    if (!best || m.version > best->manifest().version) best = c;
+// The model `name` at `version` among `models`; version 0 = the highest loaded.
+std::shared_ptr<const ScoringModel> FindLoaded(const std::vector<std::shared_ptr<const ScoringModel>>& models,
+                                               const std::string& name, int version) {
+  std::shared_ptr<const ScoringModel> best;
+  for (const auto& m : models) {
+    if (m->name() != name || (version != 0 && m->version() != version)) continue;
+    if (!best || m->version() > best->version()) best = m;
   }
   return best;
 }
@@ -76,70 +70,74 @@ struct ClassificationService::Impl {
     return models;
   }
 
-  Result<std::shared_ptr<const ImageClassifier>> Resolve(const std::string& name, int version) const {
-    std::shared_ptr<const ModelSet> set = Snapshot();
-    // No name: the default model if loaded, else the first loaded model.
-    std::string wanted = name;
-    if (wanted.empty() && !set->classifiers.empty()) {
-      wanted = set->classifiers[0]->manifest().name;
-      for (const auto& c : set->classifiers) {
-        if (c->manifest().name == options.default_model) wanted = options.default_model;
-      }
+  // The name a request without one means: the default model if loaded, else the first loaded
+  // classifier, else the first loaded model.
+  std::string DefaultName(const ModelSet& set) const {
+    if (FindLoaded(set.models, options.default_model, 0)) return options.default_model;
+    for (const auto& m : set.models) {
+      if (m->task() == "classification") return m->name();
     }
-    std::shared_ptr<const ImageClassifier> best = FindLoaded(set->classifiers, wanted, version);
-    if (!best) return NotLoaded(*set, name, version);
-    return best;
+    return set.models.empty() ? std::string() : set.models[0]->name();
   }
 
-  Result<std::shared_ptr<const Detector>> ResolveDetector(const std::string& name, int version) const {
+  // The model a request names (kNotFound listing what is loaded).
+  Result<std::shared_ptr<const ScoringModel>> Resolve(const std::string& name, int version) const {
     std::shared_ptr<const ModelSet> set = Snapshot();
-    std::shared_ptr<const Detector> best = FindLoaded(set->detectors, name, version);
-    if (!best) return NotLoaded(*set, name, version);
-    return best;
+    std::shared_ptr<const ScoringModel> found =
+        FindLoaded(set->models, name.empty() ? DefaultName(*set) : name, version);
+    if (!found) return NotLoaded(*set, name, version);
+    return found;
   }
 
   static Status NotLoaded(const ModelSet& set, const std::string& name, int version) {
     std::string known;
-    for (const auto& c : set.classifiers) {
-      known += (known.empty() ? "" : ", ") + c->manifest().name + ":" + VersionLabel(*c);
-    }
-    for (const auto& d : set.detectors) {
-      known += (known.empty() ? "" : ", ") + d->manifest().name + ":" + VersionLabel(*d);
-    }
+    for (const auto& m : set.models) known += (known.empty() ? "" : ", ") + m->name() + ":" + VersionLabel(*m);
     return NotFoundError("model \"" + name + (version ? ":" + std::to_string(version) : "") +
                          "\" is not loaded (loaded: " + (known.empty() ? "none" : known) + ")");
   }
 
-  // See ClassificationService::CheckDetectParams.
-  Status CheckDetectParams(const DetectParams& params) const {
-    VIGIL_RETURN_IF_ERROR(ValidateDetectParams(params));
+  // ValidateDetectionThresholds, then this service's bounds.
+  Status CheckThresholds(const DetectionThresholds& t) const {
+    VIGIL_RETURN_IF_ERROR(ValidateDetectionThresholds(t));
     const ServiceOptions& o = options;
-    if (params.score_threshold >= 0 && params.score_threshold < o.detect_min_score_threshold) {
+    if (t.score_threshold >= 0 && t.score_threshold < o.detect_min_score_threshold) {
       std::ostringstream message;
-      message << "score_threshold " << params.score_threshold << " is below this server's limit "
+      message << "score_threshold " << t.score_threshold << " is below this server's limit "
               << o.detect_min_score_threshold << " (detect_min_score_threshold)";
       return InvalidArgumentError(message.str());
     }
-    if (params.max_detections > o.detect_max_detections) {
-      return InvalidArgumentError("max_detections " + std::to_string(params.max_detections) +
+    if (t.max_detections > o.detect_max_detections) {
+      return InvalidArgumentError("max_detections " + std::to_string(t.max_detections) +
                                   " is above this server's limit " + std::to_string(o.detect_max_detections) +
                                   " (detect_max_detections)");
     }
     return Status::Ok();
   }
 
-  // Checks `request`, resolves its model (a classifier, or a detector when `detection`, whose
-  // request.detect must pass CheckDetectParams) into `item` and queues it (Enqueue). On error
-  // `item` is left for the caller to fail its promise.
-  Status Accept(ClassifyRequest request, bool detection, Item* item) {
-    if (detection) {
-      VIGIL_ASSIGN_OR_RETURN(item->detector, ResolveDetector(request.model, request.version));
-    } else {
-      VIGIL_ASSIGN_OR_RETURN(item->classifier, Resolve(request.model, request.version));
-      if (request.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
-    }
+  // Detection thresholds only for a detection model (`model` may be null: not loaded).
+  static Status CheckTask(const ClassifyRequest& request, const ScoringModel* model) {
+    if (!request.detect.any_set() || model == nullptr || model->task() == "detection") return Status::Ok();
+    return InvalidArgumentError(
+        "score_threshold, iou_threshold and max_detections apply to detection models only; \"" +
+        (request.model.empty() ? std::string("(default model)") : request.model) + "\" is not one");
+  }
+
+  // See ClassificationService::CheckRequest.
+  Status CheckRequest(const ClassifyRequest& request) const {
+    if (request.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
+    Result<std::shared_ptr<const ScoringModel>> model = Resolve(request.model, request.version);
+    VIGIL_RETURN_IF_ERROR(CheckTask(request, model.ok() ? model->get() : nullptr));
+    return CheckThresholds(request.detect);
+  }
+
+  // Checks `request`, resolves its model into `item` and queues it (Enqueue). On error `item` is
+  // left for the caller to fail its promise.
+  Status Accept(ClassifyRequest request, Item* item) {
+    VIGIL_ASSIGN_OR_RETURN(item->model, Resolve(request.model, request.version));
+    if (request.top_k < 0) return InvalidArgumentError("top_k must be >= 0");
     if (request.image_bytes.empty()) return InvalidArgumentError("the image is empty");
-    if (detection) VIGIL_RETURN_IF_ERROR(CheckDetectParams(request.detect));
+    VIGIL_RETURN_IF_ERROR(CheckTask(request, item->model.get()));
+    VIGIL_RETURN_IF_ERROR(CheckThresholds(request.detect));
     item->request = std::move(request);
     item->enqueued = Clock::now();
     return Enqueue(item);
@@ -162,10 +160,16 @@ struct ClassificationService::Impl {
     return Status::Ok();
   }
 
-  // Takes queued items for `classifier` into `batch` (caller holds `mutex`).
-  void TakeMatching(const ImageClassifier* classifier, std::vector<Item>* batch) {
-    for (auto it = queue.begin(); it != queue.end() && batch->size() < size_t(options.max_batch);) {
-      if (it->classifier && it->classifier.get() == classifier) {
+  // Images per inference call for `model`.
+  size_t BatchLimit(const ScoringModel& model) const {
+    return size_t(std::max(1, std::min(options.max_batch, model.max_batch())));
+  }
+
+  // Takes queued items that can share `first`'s inference call (same model, same detection
+  // thresholds) into `batch`, up to `limit` (caller holds `mutex`).
+  void TakeMatching(const Item& first, size_t limit, std::vector<Item>* batch) {
+    for (auto it = queue.begin(); it != queue.end() && batch->size() < limit;) {
+      if (it->model == first.model && it->request.detect == first.request.detect) {
         batch->push_back(std::move(*it));
         it = queue.erase(it);
       } else {
@@ -183,67 +187,30 @@ struct ClassificationService::Impl {
         if (queue.empty()) return;  // stopping and drained
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
-        const ImageClassifier* classifier = batch[0].classifier.get();
-        // Detectors have a fixed batch of 1: no batching for them.
-        if (classifier) TakeMatching(classifier, &batch);
+        const size_t limit = BatchLimit(*batch[0].model);
+        TakeMatching(batch[0], limit, &batch);
         const auto fill_until = Clock::now() + options.max_batch_delay;
-        while (classifier && batch.size() < size_t(options.max_batch) &&
-               options.max_batch_delay.count() > 0 && !stopping) {
+        while (batch.size() < limit && options.max_batch_delay.count() > 0 && !stopping) {
           if (cv.wait_until(lock, fill_until) == std::cv_status::timeout) {
-            TakeMatching(classifier, &batch);
+            TakeMatching(batch[0], limit, &batch);
             break;
           }
-          TakeMatching(classifier, &batch);
+          TakeMatching(batch[0], limit, &batch);
         }
         queue_depth->Set({}, double(queue.size()));
       }
-      if (batch[0].detector) {
-        ProcessDetection(&batch[0]);
-      } else {
-        Process(&batch);
-      }
+      Process(&batch);
     }
   }
 
-  // One image through a detector: decode (possibly DCT-scaled), detect, map the boxes back to the
-  // full-resolution image.
-  void ProcessDetection(Item* item) {
-    const Detector& detector = *item->detector;
-    const std::vector<std::string> labels = {detector.manifest().name, VersionLabel(detector)};
-    const auto start = Clock::now();
-    queue_seconds->Observe(labels, std::chrono::duration<double>(start - item->enqueued).count());
-    if (start > item->request.deadline) {
-      item->detection_promise.set_value(DeadlineExceededError("request timed out in the queue"));
-      return;
-    }
-    DecodeInfo info;
-    auto image = DecodeImage(item->request.image_bytes.data(), item->request.image_bytes.size(),
-                             detector.decode_options(), &info);
-    const auto decoded = Clock::now();
-    decode_seconds->Observe(labels, std::chrono::duration<double>(decoded - start).count());
-    if (!image.ok()) {
-      item->detection_promise.set_value(image.status());
-      images_total->Add({labels[0], labels[1], "error"});
-      return;
-    }
-    batch_size->Observe(labels, 1);
-    Result<DetectionResult> result = detector.Detect(*image, item->request.detect);
-    inference_seconds->Observe(labels,
-                               std::chrono::duration<double>(Clock::now() - decoded).count());
-    if (result.ok()) {
-      int width = 0, height = 0;
-      OrientedSourceSize(info, &width, &height);
-      RescaleDetections(&*result, width, height);
-    }
-    images_total->Add({labels[0], labels[1], result.ok() ? "ok" : "error"});
-    item->detection_promise.set_value(std::move(result));
-  }
-
+  // Decodes the batch's images (each possibly DCT-scaled to the model input), scores them in one
+  // call, maps boxes back to each image's full resolution and narrows each output to its request.
   void Process(std::vector<Item>* batch) {
-    const ImageClassifier& classifier = *(*batch)[0].classifier;
-    const std::vector<std::string> labels = {classifier.manifest().name, VersionLabel(classifier)};
+    const ScoringModel& model = *(*batch)[0].model;
+    const std::vector<std::string> labels = {model.name(), VersionLabel(model)};
     const auto start = Clock::now();
     std::vector<Image> images;
+    std::vector<DecodeInfo> infos;
     std::vector<Item*> pending;
     for (Item& item : *batch) {
       queue_seconds->Observe(labels, std::chrono::duration<double>(start - item.enqueued).count());
@@ -251,36 +218,45 @@ struct ClassificationService::Impl {
         item.promise.set_value(DeadlineExceededError("request timed out in the queue"));
         continue;
       }
+      DecodeInfo info;
       auto image = DecodeImage(item.request.image_bytes.data(), item.request.image_bytes.size(),
-                               classifier.decode_options());
+                               model.decode_options(), &info);
       if (!image.ok()) {
         item.promise.set_value(image.status());
         images_total->Add({labels[0], labels[1], "error"});
         continue;
       }
       images.push_back(std::move(*image));
+      infos.push_back(info);
       pending.push_back(&item);
     }
     const auto decoded = Clock::now();
     decode_seconds->Observe(labels, std::chrono::duration<double>(decoded - start).count());
     if (images.empty()) return;
     batch_size->Observe(labels, double(images.size()));
-    Result<std::vector<Prediction>> predictions = classifier.ClassifyBatch(images);
+    ScoreParams params;  // every label and the embedding; each request narrows its own below
+    params.detect = pending[0]->request.detect;
+    Result<std::vector<ModelOutput>> outputs = model.ScoreBatch(images, params);
     inference_seconds->Observe(labels,
                                std::chrono::duration<double>(Clock::now() - decoded).count());
     for (size_t i = 0; i < pending.size(); ++i) {
       Item& item = *pending[i];
-      if (!predictions.ok()) {
-        item.promise.set_value(predictions.status());
+      if (!outputs.ok()) {
+        item.promise.set_value(outputs.status());
         images_total->Add({labels[0], labels[1], "error"});
         continue;
       }
-      Prediction p = std::move((*predictions)[i]);
-      if (item.request.top_k > 0 && size_t(item.request.top_k) < p.labels.size()) {
-        p.labels.resize(item.request.top_k);
+      ModelOutput out = std::move((*outputs)[i]);
+      if (out.image_width > 0) {  // boxes: to the file's full-resolution pixels
+        int width = 0, height = 0;
+        OrientedSourceSize(infos[i], &width, &height);
+        RescaleDetections(&out, width, height);
       }
-      if (!item.request.with_embedding) p.embedding.clear();
-      item.promise.set_value(std::move(p));
+      ScoreParams narrow;
+      narrow.top_k = item.request.top_k;
+      narrow.with_embedding = item.request.with_embedding;
+      NarrowOutput(narrow, &out);
+      item.promise.set_value(std::move(out));
       images_total->Add({labels[0], labels[1], "ok"});
     }
   }
@@ -350,53 +326,45 @@ Status ClassificationService::Reload() {
       wanted.push_back({e.manifest.name, e.manifest.version});
     }
   }
-  // Manifest task of each wanted model.
-  std::vector<bool> is_detector;
-  for (const ModelRef& ref : wanted) {
-    VIGIL_ASSIGN_OR_RETURN(ModelEntry e, repo->Find(ref));
-    is_detector.push_back(e.manifest.task == "detection");
-  }
   std::shared_ptr<const ModelSet> old = impl.Snapshot();
   auto next = std::make_shared<ModelSet>();
   std::string failures;
-  for (size_t w = 0; w < wanted.size(); ++w) {
-    const ModelRef& ref = wanted[w];
+  for (const ModelRef& ref : wanted) {
+    if (auto reuse = FindLoaded(old->models, ref.name, ref.version)) {
+      next->models.push_back(reuse);
+      continue;
+    }
+    VIGIL_ASSIGN_OR_RETURN(ModelEntry e, repo->Find(ref));
     ModelSelection selection;
     selection.repository = impl.options.model_repository;
     selection.name = ref.name;
     selection.version = ref.version;
     selection.decode = impl.options.decode;
-    if (is_detector[w]) {
-      if (auto reuse = FindLoaded(old->detectors, ref.name, ref.version)) {
-        next->detectors.push_back(reuse);
-        continue;
+    auto load = [&]() -> Result<std::unique_ptr<const ScoringModel>> {
+      if (e.manifest.task == "detection") {
+        DetectorOptions dopt;
+        dopt.model = selection;
+        dopt.max_batch = 1;
+        VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<const ScoringModel> d, Detector::Create(dopt));
+        return d;
       }
-      DetectorOptions dopt;
-      dopt.model = selection;
-      dopt.max_batch = 1;
-      auto d = Detector::Create(dopt);
-      if (d.ok()) {
-        next->detectors.push_back(std::move(*d));
-      } else {
-        failures += (failures.empty() ? "" : "; ") + d.status().ToString();
-      }
-      continue;
-    }
-    if (auto reuse = FindLoaded(old->classifiers, ref.name, ref.version)) {
-      next->classifiers.push_back(reuse);
-      continue;
-    }
-    ClassifierOptions co;
-    co.model = selection;
-    co.max_batch = impl.options.max_batch;
-    auto c = ImageClassifier::Create(co);
-    if (c.ok()) {
-      next->classifiers.push_back(std::move(*c));
+      ClassifierOptions co;
+      co.model = selection;
+      co.max_batch = impl.options.max_batch;
+      VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<const ScoringModel> c, ImageClassifier::Create(co));
+      return c;
+    };
+    Result<std::unique_ptr<const ScoringModel>> model = load();
+    if (model.ok()) {
+      next->models.push_back(std::move(*model));
     } else {
-      failures += (failures.empty() ? "" : "; ") + c.status().ToString();
+      failures += (failures.empty() ? "" : "; ") + model.status().ToString();
     }
   }
-  if (next->classifiers.empty() && next->detectors.empty()) {
+  std::sort(next->models.begin(), next->models.end(), [](const auto& a, const auto& b) {
+    return std::make_tuple(a->name(), a->version()) < std::make_tuple(b->name(), b->version());
+  });
+  if (next->models.empty()) {
     return FailedPreconditionError("no model could be loaded from " +
                                    impl.options.model_repository +
                                    (failures.empty() ? " (the repository is empty)" : ": " + failures));
@@ -409,50 +377,25 @@ Status ClassificationService::Reload() {
   return Status::Ok();
 }
 
-std::future<Result<Prediction>> ClassificationService::Submit(ClassifyRequest request) {
+std::future<Result<ModelOutput>> ClassificationService::Submit(ClassifyRequest request) {
   Item item;
-  std::future<Result<Prediction>> future = item.promise.get_future();
-  if (Status s = impl_->Accept(std::move(request), /*detection=*/false, &item); !s.ok()) {
-    item.promise.set_value(s);
-  }
+  std::future<Result<ModelOutput>> future = item.promise.get_future();
+  if (Status s = impl_->Accept(std::move(request), &item); !s.ok()) item.promise.set_value(s);
   return future;
 }
 
-std::future<Result<DetectionResult>> ClassificationService::SubmitDetection(ClassifyRequest request) {
-  Item item;
-  std::future<Result<DetectionResult>> future = item.detection_promise.get_future();
-  if (Status s = impl_->Accept(std::move(request), /*detection=*/true, &item); !s.ok()) {
-    item.detection_promise.set_value(s);
-  }
-  return future;
+Status ClassificationService::CheckRequest(const ClassifyRequest& request) const {
+  return impl_->CheckRequest(request);
 }
 
-Status ClassificationService::CheckDetectParams(const DetectParams& params) const {
-  return impl_->CheckDetectParams(params);
-}
-
-bool ClassificationService::IsDetector(const std::string& model, int version) const {
-  return FindDetector(model, version) != nullptr;
-}
-
-std::shared_ptr<const ImageClassifier> ClassificationService::FindClassifier(const std::string& name,
-                                                                             int version) const {
-  return FindLoaded(impl_->Snapshot()->classifiers, name, version);
-}
-
-std::shared_ptr<const Detector> ClassificationService::FindDetector(const std::string& name,
-                                                                    int version) const {
-  return FindLoaded(impl_->Snapshot()->detectors, name, version);
+std::shared_ptr<const ScoringModel> ClassificationService::FindModel(const std::string& name, int version) const {
+  return FindLoaded(impl_->Snapshot()->models, name, version);
 }
 
 std::vector<LoadedModel> ClassificationService::Models() const {
   std::vector<LoadedModel> out;
   std::shared_ptr<const ModelSet> set = impl_->Snapshot();
-  for (const auto& c : set->classifiers) out.push_back({c->manifest(), c->backend_name()});
-  for (const auto& d : set->detectors) out.push_back({d->manifest(), d->backend_name()});
-  std::sort(out.begin(), out.end(), [](const LoadedModel& a, const LoadedModel& b) {
-    return std::tie(a.manifest.name, a.manifest.version) < std::tie(b.manifest.name, b.manifest.version);
-  });
+  for (const auto& m : set->models) out.push_back({m->manifest(), m->backend_name()});
   return out;
 }
 
@@ -462,7 +405,7 @@ bool ClassificationService::Ready() const {
     if (impl_->stopping) return false;
   }
   std::shared_ptr<const ModelSet> set = impl_->Snapshot();
-  return !set->classifiers.empty() || !set->detectors.empty();
+  return !set->models.empty();
 }
 
 size_t ClassificationService::QueueDepth() const {

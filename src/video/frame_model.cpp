@@ -11,8 +11,7 @@ Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& op
   FrameModelOptions resolved = options;
   resolved.model.version = m.version;
   if (m.task == "classification" && m.input.frames > 1) return CreateClipFrameModel(resolved);
-  if (m.task == "classification") return CreateClassifierFrameModel(resolved);
-  if (m.task == "detection") return CreateDetectorFrameModel(resolved);
+  if (m.task == "classification" || m.task == "detection") return CreateScoringFrameModel(resolved);
   return UnsupportedError("model " + m.name + ": task \"" + m.task +
                           "\" cannot tag videos (classification, detection and clip models can)");
 }

@@ -1,8 +1,8 @@
-// Internal to src/video: FrameModel, what VideoTagger runs on sampled frames. One adapter per
-// model kind: classification (ImageClassifier), clip classification (N x C x T x H x W ONNX models
-// on the runtime backends), detection (Detector -> per-class object tags). Classifiers and
-// detectors come from a ModelProvider when it holds a compatible instance (same model and version,
-// backend, threads, no top_k or threshold overrides), else they are loaded here.
+// Internal to src/video: FrameModel, what VideoTagger runs on sampled frames. Two adapters: every
+// per-frame model through the ScoringModel interface (classifiers -> label scores, detectors ->
+// per-class object tags), and clip classification (N x C x T x H x W ONNX models on the runtime
+// backends). Scoring models come from a ModelProvider when it holds a compatible instance (same
+// model and version, backend, threads, no top_k or threshold overrides), else they are loaded here.
 // Thread-safety: a FrameModel is immutable after creation; Run may be called from any thread.
 #pragma once
 
@@ -68,9 +68,9 @@ Result<std::unique_ptr<FrameModel>> CreateFrameModel(const FrameModelOptions& op
 bool SharedModelFits(const std::string& backend_in_use, const ModelSelection& loaded,
                      const FrameModelOptions& options);
 
-// Adapters (CreateFrameModel dispatches to these).
-Result<std::unique_ptr<FrameModel>> CreateClassifierFrameModel(const FrameModelOptions& options);
+// Adapters (CreateFrameModel dispatches to these). CreateScoringFrameModel loads the model as the
+// ScoringModel its manifest task asks for (ImageClassifier, Detector).
+Result<std::unique_ptr<FrameModel>> CreateScoringFrameModel(const FrameModelOptions& options);
 Result<std::unique_ptr<FrameModel>> CreateClipFrameModel(const FrameModelOptions& options);
-Result<std::unique_ptr<FrameModel>> CreateDetectorFrameModel(const FrameModelOptions& options);
 
 }  // namespace vigil::video

@@ -33,9 +33,7 @@ struct ClassifyArgs {
   int threads = 0;
   int batch = 1;
   bool full_decode = false;
-  float score_threshold = -1;
-  float iou_threshold = -1;
-  int max_detections = -1;
+  DetectionThresholds detection;
   int64_t max_pixels = DecodeOptions{}.max_pixels;
   int64_t max_decode_bytes = DecodeOptions{}.max_decode_bytes;
   size_t max_bytes = DecodeOptions{}.max_bytes;
@@ -53,7 +51,7 @@ void PrintJson(const std::string& path, const Slot& slot, const Analyzer& analyz
     j["error"] = {{"code", StatusCodeName(slot.status.code())}, {"message", slot.status.message()}};
   } else if (analyzer.models().size() == 1 && analyzer.models()[0].task == "classification") {
     // The single-classifier format (unchanged since the first release; the server's too).
-    j = server::PredictionJson(slot.analysis->classifications[0]);
+    j = server::PredictionJson(slot.analysis->outputs[0]);
     j["backend"] = analyzer.models()[0].backend;
   } else {
     const Analysis& a = *slot.analysis;
@@ -61,12 +59,7 @@ void PrintJson(const std::string& path, const Slot& slot, const Analyzer& analyz
     j["height"] = a.image_height;
     nlohmann::json results = nlohmann::json::array();
     // One entry per model, in the order given on the command line.
-    size_t next_classifier = 0, next_detector = 0;
-    for (const AnalyzerModel& m : analyzer.models()) {
-      results.push_back(m.task == "classification"
-                            ? server::ClassificationModelJson(a.classifications[next_classifier++], m.backend)
-                            : server::DetectionModelJson(a.detections[next_detector++], m.backend));
-    }
+    for (const ModelOutput& out : a.outputs) results.push_back(server::ModelResultJson(out));
     j["results"] = std::move(results);
     j["tags"] = server::TagsJson(a.tags);
   }
@@ -82,14 +75,17 @@ void PrintText(const std::string& path, const Slot& slot) {
   }
   const Analysis& a = *slot.analysis;
   std::printf("%s", path.c_str());
-  for (size_t c = 0; c < a.classifications.size(); ++c) {
-    if (c > 0) std::printf("  |");
-    for (const LabelScore& l : a.classifications[c].labels) {
-      std::printf("  %s %.4f", l.label.c_str(), l.score);
+  size_t classifiers = 0, detectors = 0;
+  for (const ModelOutput& out : a.outputs) {
+    if (out.task != "classification") {
+      ++detectors;
+      continue;
     }
+    if (classifiers++ > 0) std::printf("  |");
+    for (const LabelScore& l : out.labels) std::printf("  %s %.4f", l.label.c_str(), l.score);
   }
-  if (!a.detections.empty()) {
-    std::printf("%stags:", a.classifications.empty() ? "  " : "  |  ");
+  if (detectors > 0) {
+    std::printf("%stags:", classifiers == 0 ? "  " : "  |  ");
     if (a.tags.empty()) std::printf(" -");
     for (const DetectionTag& t : a.tags) std::printf("  %s %.4f x%d", t.label.c_str(), t.score, t.count);
   }
@@ -114,9 +110,7 @@ int RunClassify(const ClassifyArgs& args) {
   options.top_k = args.top_k;
   options.with_embedding = args.embedding;
   options.classifier_max_batch = args.batch;
-  options.score_threshold = args.score_threshold;
-  options.iou_threshold = args.iou_threshold;
-  options.max_detections = args.max_detections;
+  options.detection = args.detection;
   options.common.scaled_decode = !args.full_decode;
   options.common.decode.max_pixels = args.max_pixels;
   options.common.decode.max_decode_bytes = args.max_decode_bytes;
@@ -239,10 +233,10 @@ void AddClassifyCommand(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Images per inference call in each worker")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  cmd->add_option("--score-threshold", args->score_threshold,
+  cmd->add_option("--score-threshold", args->detection.score_threshold,
                   "Detectors: keep detections scoring at least this (default: the manifest's)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--iou-threshold", args->iou_threshold,
+  cmd->add_option("--iou-threshold", args->detection.iou_threshold,
                   "Detectors: NMS overlap threshold in (0, 1] (default: the manifest's)")
       ->check(CLI::Validator(
           [](std::string& text) {
@@ -254,7 +248,7 @@ void AddClassifyCommand(CLI::App& app) {
             }
           },
           "(0, 1]"));
-  cmd->add_option("--max-detections", args->max_detections,
+  cmd->add_option("--max-detections", args->detection.max_detections,
                   "Detectors: detections kept per image (default: the manifest's)")
       ->check(CLI::Range(1, kMaxDetections));
   cmd->add_flag("--full-decode", args->full_decode, "Decode JPEGs at full size (no DCT scaling)");

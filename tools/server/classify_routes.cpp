@@ -39,7 +39,8 @@ class ClassifyRoute {
       base.model = req.get_param_value("model");
       if (Status s = CheckModelName("query parameter model", base.model); !s.ok()) return bad(s);
     }
-    // Detection settings of this request (ranges of ValidateDetectParams; the server's limits below).
+    // Detection thresholds of this request (ranges of ValidateDetectionThresholds; the service checks
+    // the server's limits).
     for (Status s : {ReadIntParam(req, "version", 0, 1 << 30, &base.version),
                      ReadIntParam(req, "top_k", 0, 1 << 20, &base.top_k),
                      ReadBoolParam(req, "embedding", &base.with_embedding),
@@ -83,76 +84,32 @@ class ClassifyRoute {
                     std::to_string(config.max_images_per_request));
       return;
     }
-    // Detection models answer with boxes and tags, classifiers with labels; either way the
-    // inference runs on the service's workers, never on this HTTP thread.
-    const bool detector = !base.model.empty() && service_->IsDetector(base.model, base.version);
-    const bool detect_params = req.has_param("score_threshold") || req.has_param("iou_threshold") ||
-                               req.has_param("max_detections");
-    const auto loaded = [&] {  // an unknown model is left to the service's 404
-      for (const LoadedModel& m : service_->Models()) {
-        if (m.manifest.name == base.model) return true;
-      }
-      return base.model.empty();
-    };
-    if (detect_params && !detector && loaded()) {
-      SendError(res, 400, "invalid_argument",
-                "score_threshold, iou_threshold and max_detections apply to detection models only; \"" +
-                    (base.model.empty() ? std::string("(default model)") : base.model) + "\" is not one");
-      return;
-    }
-    if (Status checked = service_->CheckDetectParams(base.detect); !checked.ok()) {
-      SendStatus(res, checked, config.retry_after_seconds);
-      return;
-    }
-    std::string backend;
-    if (detector) {
-      for (const LoadedModel& m : service_->Models()) {
-        if (m.manifest.name == base.model && m.manifest.task == "detection") backend = m.backend;
-      }
-    }
-    std::vector<std::future<Result<Prediction>>> futures;
-    std::vector<std::future<Result<DetectionResult>>> detection_futures;
+    // Whatever the model (classifier or detector, any loaded version), the service checks the
+    // request once, runs each image on its workers (never on this HTTP thread) and answers with
+    // the one output type.
+    if (Status checked = service_->CheckRequest(base); !checked.ok()) return bad(checked);
+    std::vector<std::future<Result<ModelOutput>>> futures;
     for (const auto& [name, bytes] : images) {
       ClassifyRequest r = base;
       r.image_bytes.assign(bytes.begin(), bytes.end());
-      if (detector) {
-        detection_futures.push_back(service_->SubmitDetection(std::move(r)));
-      } else {
-        futures.push_back(service_->Submit(std::move(r)));
-      }
+      futures.push_back(service_->Submit(std::move(r)));
     }
     json results = json::array();
     Status first_error;
     size_t failed = 0;
     for (size_t i = 0; i < images.size(); ++i) {
+      Result<ModelOutput> out = futures[i].wait_until(base.deadline) == std::future_status::ready
+                                    ? futures[i].get()
+                                    : Result<ModelOutput>(DeadlineExceededError("request timed out"));
       json item;
-      Status status;
-      if (detector) {
-        Result<DetectionResult> d =
-            detection_futures[i].wait_until(base.deadline) == std::future_status::ready
-                ? detection_futures[i].get()
-                : Result<DetectionResult>(DeadlineExceededError("request timed out"));
-        status = d.status();
-        if (d.ok()) {
-          item = SingleDetectorJson(*d, backend);
-          ctx.model_label = d->model;
-          ctx.version_label = std::to_string(d->version);
-        }
+      if (out.ok()) {
+        item = SingleModelJson(*out);
+        ctx.model_label = out->model;
+        ctx.version_label = std::to_string(out->version);
       } else {
-        Result<Prediction> p = futures[i].wait_until(base.deadline) == std::future_status::ready
-                                   ? futures[i].get()
-                                   : Result<Prediction>(DeadlineExceededError("request timed out"));
-        status = p.status();
-        if (p.ok()) {
-          item = PredictionJson(*p);
-          ctx.model_label = p->model;
-          ctx.version_label = std::to_string(p->version);
-        }
-      }
-      if (!status.ok()) {
         ++failed;
-        if (first_error.ok()) first_error = status;
-        item["error"] = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
+        if (first_error.ok()) first_error = out.status();
+        item["error"] = {{"code", StatusCodeName(out.status().code())}, {"message", out.status().message()}};
       }
       if (!images[i].first.empty()) item["filename"] = images[i].first;
       results.push_back(std::move(item));

@@ -58,4 +58,13 @@ json SingleDetectorJson(const DetectionResult& result, const std::string& backen
           {"tags", TagsJson(result.tags)}};
 }
 
+json ModelResultJson(const ModelOutput& output) {
+  return output.task == "detection" ? DetectionModelJson(output, output.backend)
+                                    : ClassificationModelJson(output, output.backend);
+}
+
+json SingleModelJson(const ModelOutput& output) {
+  return output.task == "detection" ? SingleDetectorJson(output, output.backend) : PredictionJson(output);
+}
+
 }  // namespace vigil::server

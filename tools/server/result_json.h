@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "vigil/classifier.h"
-#include "vigil/detector.h"
+#include "vigil/scoring_model.h"
 
 namespace vigil::server {
 
@@ -30,5 +29,12 @@ nlohmann::json DetectionModelJson(const DetectionResult& result, const std::stri
 // A whole answer for one image and one detector, as `vigil classify -m DETECTOR --json` prints it
 // (without "path"): {"width","height","results":[DetectionModelJson],"tags"}.
 nlohmann::json SingleDetectorJson(const DetectionResult& result, const std::string& backend);
+
+// One model's entry of "results", by the output's task: ClassificationModelJson or
+// DetectionModelJson (with the output's backend).
+nlohmann::json ModelResultJson(const ModelOutput& output);
+// One model's answer for one image, as POST /v1/images:classify gives it per image: a classifier's
+// PredictionJson, a detector's SingleDetectorJson.
+nlohmann::json SingleModelJson(const ModelOutput& output);
 
 }  // namespace vigil::server

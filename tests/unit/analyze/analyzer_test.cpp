@@ -32,8 +32,14 @@ TEST(Analyzer, ClassifierAndDetectorsOnOneDecodeMatchSingleModels) {
   ASSERT_TRUE(image.ok());
   auto a = (*analyzer)->Analyze(*image);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ASSERT_EQ(a->classifications.size(), 1u);
-  ASSERT_EQ(a->detections.size(), 2u);
+  // One output per model, in the given order, each saying what it is.
+  ASSERT_EQ(a->outputs.size(), 3u);
+  EXPECT_EQ(a->outputs[0].task, "classification");
+  EXPECT_EQ(a->outputs[1].task, "detection");
+  EXPECT_EQ(a->outputs[1].model, "nanodet_coco");
+  EXPECT_EQ(a->outputs[2].model, "centernet_coco");
+  EXPECT_TRUE(a->outputs[0].detections.empty());
+  EXPECT_TRUE(a->outputs[1].labels.empty());
 
   ClassifierOptions co;
   co.model.repository = DetectorRepository();
@@ -42,10 +48,10 @@ TEST(Analyzer, ClassifierAndDetectorsOnOneDecodeMatchSingleModels) {
   ASSERT_TRUE(classifier.ok());
   auto p = (*classifier)->Classify(*image);
   ASSERT_TRUE(p.ok());
-  ASSERT_EQ(a->classifications[0].labels.size(), p->labels.size());
+  ASSERT_EQ(a->outputs[0].labels.size(), p->labels.size());
   for (size_t i = 0; i < p->labels.size(); ++i) {
-    EXPECT_EQ(a->classifications[0].labels[i].label, p->labels[i].label);
-    EXPECT_EQ(a->classifications[0].labels[i].score, p->labels[i].score);
+    EXPECT_EQ(a->outputs[0].labels[i].label, p->labels[i].label);
+    EXPECT_EQ(a->outputs[0].labels[i].score, p->labels[i].score);
   }
   DetectorOptions dop;
   dop.model.repository = DetectorRepository();
@@ -54,16 +60,16 @@ TEST(Analyzer, ClassifierAndDetectorsOnOneDecodeMatchSingleModels) {
   ASSERT_TRUE(detector.ok());
   auto d = (*detector)->Detect(*image);
   ASSERT_TRUE(d.ok());
-  ASSERT_EQ(a->detections[0].detections.size(), d->detections.size());
+  ASSERT_EQ(a->outputs[1].detections.size(), d->detections.size());
   for (size_t i = 0; i < d->detections.size(); ++i) {
-    EXPECT_EQ(a->detections[0].detections[i].label, d->detections[i].label);
-    EXPECT_EQ(a->detections[0].detections[i].box.x_min, d->detections[i].box.x_min);
+    EXPECT_EQ(a->outputs[1].detections[i].label, d->detections[i].label);
+    EXPECT_EQ(a->outputs[1].detections[i].box.x_min, d->detections[i].box.x_min);
   }
   // Merged tags: "cat" from both detectors, the best score of the two.
   ASSERT_FALSE(a->tags.empty());
   EXPECT_EQ(a->tags[0].label, "cat");
   float best = 0;
-  for (const DetectionResult& r : a->detections) {
+  for (const ModelOutput& r : a->outputs) {
     for (const DetectionTag& t : r.tags) {
       if (t.label == "cat") best = std::max(best, t.score);
     }
@@ -79,8 +85,8 @@ TEST(Analyzer, FileBoxesAreInFullResolutionPixels) {
   auto full = ReadImageFile(SamplesDir() + "/messi5.jpg");
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(a->image_width, full->width);
-  EXPECT_EQ(a->detections[0].image_width, full->width);
-  for (const Detection& d : a->detections[0].detections) {
+  EXPECT_EQ(a->outputs[0].image_width, full->width);
+  for (const Detection& d : a->outputs[0].detections) {
     EXPECT_LE(d.box.x_max, full->width);
     EXPECT_LE(d.box.y_max, full->height);
   }

@@ -144,7 +144,7 @@ TEST(Detector, ScaledDecodeReportsBoxesInFullResolutionPixels) {
 
 TEST(Detector, OptionsOverrideTheManifest) {
   DetectorOptions strict;
-  strict.score_threshold = 0.99f;
+  strict.thresholds.score_threshold = 0.99f;
   auto none = MakeDetector("nanodet_coco", strict);
   ASSERT_TRUE(none);
   EXPECT_FLOAT_EQ(none->manifest().detection.score_threshold, 0.99f);
@@ -171,12 +171,12 @@ TEST(Detector, PerCallParamsEqualOptionsAndLeaveTheSharedDetectorUnchanged) {
   ASSERT_TRUE(before.ok());
 
   // Per call == the same values as DetectorOptions of a detector of its own.
-  DetectParams loose;
+  DetectionThresholds loose;
   loose.score_threshold = 0.05f;
   loose.max_detections = 3;
   DetectorOptions loose_options;
-  loose_options.score_threshold = 0.05f;
-  loose_options.max_detections = 3;
+  loose_options.thresholds.score_threshold = 0.05f;
+  loose_options.thresholds.max_detections = 3;
   auto own = MakeDetector("nanodet_coco", loose_options);
   ASSERT_TRUE(own);
   auto per_call = detector->Detect(fruits, loose);
@@ -187,7 +187,7 @@ TEST(Detector, PerCallParamsEqualOptionsAndLeaveTheSharedDetectorUnchanged) {
 
   // A higher threshold keeps exactly the boxes scoring at least it (a box is only ever suppressed
   // by a better one, which is also above the threshold).
-  DetectParams high;
+  DetectionThresholds high;
   high.score_threshold = 0.7f;
   auto strict = detector->Detect(messi, high);
   ASSERT_TRUE(strict.ok());
@@ -200,7 +200,7 @@ TEST(Detector, PerCallParamsEqualOptionsAndLeaveTheSharedDetectorUnchanged) {
   ASSERT_LT(filtered.detections.size(), before->detections.size());
   ExpectSame(*strict, filtered, 0);
   // A lower IoU threshold suppresses more of the overlapping low-score boxes.
-  DetectParams many{0.1f, -1, 1000}, tight_nms{0.1f, 0.05f, 1000};
+  DetectionThresholds many{0.1f, -1, 1000}, tight_nms{0.1f, 0.05f, 1000};
   auto wide = detector->Detect(messi, many);
   auto nms = detector->Detect(messi, tight_nms);
   ASSERT_TRUE(wide.ok() && nms.ok());
@@ -237,7 +237,7 @@ TEST(Detector, OutOfRangeParamsAreRefusedNamingTheField) {
   ASSERT_TRUE(detector);
   const Image image = Read("fruits.jpg");
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  const std::vector<std::pair<DetectParams, std::string>> bad = {
+  const std::vector<std::pair<DetectionThresholds, std::string>> bad = {
       {{1.5f, -1, -1}, "score_threshold must be in [0, 1], got 1.5"},
       {{nan, -1, -1}, "score_threshold"},
       {{-1, 0.0f, -1}, "iou_threshold must be in (0, 1], got 0"},
@@ -247,7 +247,7 @@ TEST(Detector, OutOfRangeParamsAreRefusedNamingTheField) {
       {{-1, -1, 10001}, "max_detections"},
   };
   for (const auto& [params, message] : bad) {
-    Status s = ValidateDetectParams(params);
+    Status s = ValidateDetectionThresholds(params);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << message;
     EXPECT_NE(s.message().find(message), std::string::npos) << s.message();
     EXPECT_EQ(detector->Detect(image, params).status().message(), s.message());
@@ -256,14 +256,14 @@ TEST(Detector, OutOfRangeParamsAreRefusedNamingTheField) {
     EXPECT_EQ(detector->DetectBytes(junk, sizeof junk, params).status().message(), s.message())
         << "checked before the decode";
   }
-  EXPECT_TRUE(ValidateDetectParams({0, 1, 1}).ok());
-  EXPECT_TRUE(ValidateDetectParams({1, 0.001f, 10000}).ok());
-  EXPECT_TRUE(ValidateDetectParams({}).ok());
+  EXPECT_TRUE(ValidateDetectionThresholds({0, 1, 1}).ok());
+  EXPECT_TRUE(ValidateDetectionThresholds({1, 0.001f, 10000}).ok());
+  EXPECT_TRUE(ValidateDetectionThresholds({}).ok());
   // DetectorOptions go through the same check, with the same message.
   DetectorOptions options;
   options.model.repository = DetectorRepository();
   options.model.name = "nanodet_coco";
-  options.score_threshold = 1.5f;
+  options.thresholds.score_threshold = 1.5f;
   EXPECT_EQ(Detector::Create(options).status().message(), "score_threshold must be in [0, 1], got 1.5");
 }
 
@@ -276,10 +276,10 @@ TEST(Detector, BadOptionsModelsAndImagesAreClearErrors) {
   options.model.threads_per_session = 0;
   EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kInvalidArgument);
   options.model.threads_per_session = 1;
-  options.iou_threshold = 1.5f;
+  options.thresholds.iou_threshold = 1.5f;
   EXPECT_EQ(Detector::Create(options).status().code(), StatusCode::kInvalidArgument);
-  options.iou_threshold = -1;
-  options.max_detections = 0;  // 0 is outside the manifest's 1..10000
+  options.thresholds.iou_threshold = -1;
+  options.thresholds.max_detections = 0;  // 0 is outside the manifest's 1..10000
   EXPECT_FALSE(Detector::Create(options).ok());
 
   auto detector = MakeDetector("nanodet_coco");

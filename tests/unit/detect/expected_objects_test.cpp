@@ -30,7 +30,7 @@ void CheckPhotos(const std::string& model, float threshold, const std::vector<Ex
   DetectorOptions options;
   options.model.repository = DetectorRepository();
   options.model.name = model;
-  options.score_threshold = threshold;
+  options.thresholds.score_threshold = threshold;
   auto detector = Detector::Create(options);
   ASSERT_TRUE(detector.ok()) << detector.status().ToString();
   for (const Expectation& e : table) {

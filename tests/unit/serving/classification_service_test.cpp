@@ -46,7 +46,7 @@ TEST(ClassificationService, MatchesImageClassifierAndBatchesDynamically) {
 
   const std::vector<std::string> photos = {Photo("fruits.jpg"), Photo("baboon.jpg"),
                                            Photo("messi5.jpg"), Photo("home.jpg")};
-  std::vector<std::future<Result<Prediction>>> futures;
+  std::vector<std::future<Result<ModelOutput>>> futures;
   for (const std::string& p : photos) {
     ClassifyRequest r;
     r.image_bytes = ReadAll(p);
@@ -55,7 +55,7 @@ TEST(ClassificationService, MatchesImageClassifierAndBatchesDynamically) {
     futures.push_back((*service)->Submit(std::move(r)));
   }
   for (size_t i = 0; i < photos.size(); ++i) {
-    Result<Prediction> got = futures[i].get();
+    Result<ModelOutput> got = futures[i].get();
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     auto want = (*classifier)->ClassifyFile(photos[i]);
     ASSERT_TRUE(want.ok());
@@ -102,7 +102,7 @@ TEST(ClassificationService, FullQueueFailsFastAndShutdownDrains) {
   auto service = ClassificationService::Create(o);
   ASSERT_TRUE(service.ok());
   const std::vector<uint8_t> bytes = ReadAll(Photo("fruits.jpg"));
-  std::vector<std::future<Result<Prediction>>> futures;
+  std::vector<std::future<Result<ModelOutput>>> futures;
   for (int i = 0; i < 40; ++i) {
     ClassifyRequest r;
     r.image_bytes = bytes;
@@ -131,8 +131,9 @@ TEST(ClassificationService, ServesDetectorsOneImagePerCallWithFullResolutionBoxe
   o.max_batch_delay = std::chrono::milliseconds(50);
   auto service = ClassificationService::Create(o);
   ASSERT_TRUE(service.ok()) << service.status().ToString();
-  EXPECT_TRUE((*service)->IsDetector("nanodet_coco"));
-  EXPECT_FALSE((*service)->IsDetector("nsfw_mobilenet_v2"));
+  ASSERT_TRUE((*service)->FindModel("nanodet_coco", 0));
+  EXPECT_EQ((*service)->FindModel("nanodet_coco", 0)->task(), "detection");
+  EXPECT_EQ((*service)->FindModel("nsfw_mobilenet_v2", 0)->task(), "classification");
   bool listed = false;
   for (const LoadedModel& m : (*service)->Models()) {
     if (m.manifest.name == "nanodet_coco") listed = m.manifest.task == "detection";
@@ -147,18 +148,21 @@ TEST(ClassificationService, ServesDetectorsOneImagePerCallWithFullResolutionBoxe
   const std::string photo = Photo("messi5.jpg");
   const std::vector<uint8_t> bytes = ReadAll(photo);
   ASSERT_FALSE(bytes.empty()) << photo << ": run scripts/fetch-test-data";
-  std::vector<std::future<Result<DetectionResult>>> futures;
+  std::vector<std::future<Result<ModelOutput>>> futures;
   for (int i = 0; i < 3; ++i) {
     ClassifyRequest r;
     r.model = "nanodet_coco";
     r.image_bytes = bytes;
-    futures.push_back((*service)->SubmitDetection(std::move(r)));
+    futures.push_back((*service)->Submit(std::move(r)));
   }
   auto want = (*detector)->DetectFile(photo);
   ASSERT_TRUE(want.ok());
   for (auto& f : futures) {
-    Result<DetectionResult> got = f.get();
+    Result<ModelOutput> got = f.get();
     ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->model, "nanodet_coco");
+    EXPECT_EQ(got->task, "detection");
+    EXPECT_TRUE(got->labels.empty());
     EXPECT_EQ(got->image_width, 548);
     EXPECT_EQ(got->image_height, 342);
     ASSERT_EQ(got->detections.size(), want->detections.size());
@@ -176,15 +180,25 @@ TEST(ClassificationService, ServesDetectorsOneImagePerCallWithFullResolutionBoxe
             std::string::npos)
       << metrics;
 
-  // A classifier is not a detector and vice versa; bad images fail like classification.
-  ClassifyRequest wrong;
-  wrong.model = "nsfw_mobilenet_v2";
-  wrong.image_bytes = bytes;
-  EXPECT_EQ((*service)->SubmitDetection(wrong).get().status().code(), StatusCode::kNotFound);
+  // The same Submit serves the classifier, with its labels; detection thresholds are for detectors
+  // only; bad images fail like classification.
+  ClassifyRequest classify;
+  classify.model = "nsfw_mobilenet_v2";
+  classify.image_bytes = bytes;
+  Result<ModelOutput> labels = (*service)->Submit(classify).get();
+  ASSERT_TRUE(labels.ok()) << labels.status().ToString();
+  EXPECT_EQ(labels->task, "classification");
+  EXPECT_EQ(labels->labels.size(), 5u);
+  EXPECT_TRUE(labels->detections.empty());
+  ClassifyRequest wrong = classify;
+  wrong.detect.score_threshold = 0.5f;
+  EXPECT_EQ((*service)->CheckRequest(wrong).code(), StatusCode::kInvalidArgument);
+  EXPECT_NE((*service)->CheckRequest(wrong).message().find("detection models only"), std::string::npos);
+  EXPECT_EQ((*service)->Submit(wrong).get().status().code(), StatusCode::kInvalidArgument);
   ClassifyRequest truncated;
   truncated.model = "nanodet_coco";
   truncated.image_bytes.assign(bytes.begin(), bytes.begin() + bytes.size() / 3);
-  EXPECT_EQ((*service)->SubmitDetection(truncated).get().status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ((*service)->Submit(truncated).get().status().code(), StatusCode::kDataLoss);
 }
 
 TEST(ClassificationService, DetectionRequestsCarryTheirOwnSettingsWithinTheLimits) {
@@ -201,16 +215,23 @@ TEST(ClassificationService, DetectionRequestsCarryTheirOwnSettingsWithinTheLimit
   auto detector = Detector::Create(dopt);
   ASSERT_TRUE(detector.ok());
   const std::vector<uint8_t> bytes = ReadAll(Photo("messi5.jpg"));
-  auto submit = [&](DetectParams params) {
+  auto submit = [&](DetectionThresholds params) {
     ClassifyRequest r;
     r.model = "nanodet_coco";
     r.image_bytes = bytes;
     r.detect = params;
-    return (*service)->SubmitDetection(std::move(r)).get();
+    return (*service)->Submit(std::move(r)).get();
+  };
+  auto check = [&](DetectionThresholds params) {
+    ClassifyRequest r;
+    r.model = "nanodet_coco";
+    r.detect = params;
+    return (*service)->CheckRequest(r);
   };
   // Interleaved requests with different settings each get the Detector's answer for theirs.
-  for (DetectParams p : {DetectParams{0.7f, -1, -1}, DetectParams{}, DetectParams{-1, 0.1f, 2}, DetectParams{}}) {
-    Result<DetectionResult> got = submit(p);
+  for (DetectionThresholds p : {DetectionThresholds{0.7f, -1, -1}, DetectionThresholds{},
+                                DetectionThresholds{-1, 0.1f, 2}, DetectionThresholds{}}) {
+    Result<ModelOutput> got = submit(p);
     auto want = (*detector)->DetectBytes(bytes.data(), bytes.size(), p);
     ASSERT_TRUE(got.ok() && want.ok()) << got.status().ToString();
     ASSERT_EQ(got->detections.size(), want->detections.size());
@@ -220,13 +241,13 @@ TEST(ClassificationService, DetectionRequestsCarryTheirOwnSettingsWithinTheLimit
   }
   EXPECT_LT(submit({0.7f, -1, -1})->detections.size(), submit({})->detections.size());
   // The service's limits, beyond the valid ranges; the same check is public for front ends.
-  Status low = (*service)->CheckDetectParams({0.1f, -1, -1});
+  Status low = check({0.1f, -1, -1});
   EXPECT_EQ(low.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(low.message().find("detect_min_score_threshold"), std::string::npos) << low.message();
   EXPECT_EQ(submit({0.1f, -1, -1}).status().message(), low.message());
   EXPECT_NE(submit({-1, -1, 5}).status().message().find("detect_max_detections"), std::string::npos);
   EXPECT_EQ(submit({-1, 1.5f, -1}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE((*service)->CheckDetectParams({0.2f, 1, 4}).ok());
+  EXPECT_TRUE(check({0.2f, 1, 4}).ok());
   o.detect_max_detections = 0;
   EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kInvalidArgument);
 }

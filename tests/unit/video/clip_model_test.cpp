@@ -98,7 +98,7 @@ TEST_F(ClipModelTest, ImageClassifierRefusesClipModels) {
   video::FrameModelOptions o;
   o.model.repository = (dir_ / "models").string();
   o.model.name = "conv3d_motion";
-  auto as_image = video::CreateClassifierFrameModel(o);
+  auto as_image = video::CreateScoringFrameModel(o);
   ASSERT_FALSE(as_image.ok());
   EXPECT_EQ(as_image.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(as_image.status().message().find("clip model"), std::string::npos);

@@ -5,29 +5,27 @@
 #include <memory>
 #include <string>
 
+#include "vigil/classifier.h"
+#include "vigil/detector.h"
 #include "vigil/model_provider.h"
 
 namespace vigil::testing {
 
 class FixedProvider : public ModelProvider {
  public:
-  std::shared_ptr<const ImageClassifier> FindClassifier(const std::string& name,
-                                                        int version) const override {
+  std::shared_ptr<const ScoringModel> FindModel(const std::string& name, int version) const override {
     ++asked;
-    return Matches(classifier.get(), name, version) ? classifier : nullptr;
-  }
-  std::shared_ptr<const Detector> FindDetector(const std::string& name, int version) const override {
-    ++asked;
-    return Matches(detector.get(), name, version) ? detector : nullptr;
+    if (Matches(classifier.get(), name, version)) return classifier;
+    if (Matches(detector.get(), name, version)) return detector;
+    return nullptr;
   }
   std::shared_ptr<const ImageClassifier> classifier;
   std::shared_ptr<const Detector> detector;
   mutable int asked = 0;
 
  private:
-  template <typename Model>
-  static bool Matches(const Model* m, const std::string& name, int version) {
-    return m && m->manifest().name == name && (version == 0 || m->manifest().version == version);
+  static bool Matches(const ScoringModel* m, const std::string& name, int version) {
+    return m && m->name() == name && (version == 0 || m->version() == version);
   }
 };
 

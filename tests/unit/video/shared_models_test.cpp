@@ -114,7 +114,7 @@ TEST_F(SharedModelsTest, InstancesThatDoNotFitAreNotUsed) {
   ASSERT_TRUE(top2.ok()) << top2.status().ToString();
   DetectorOptions d;
   d.model.repository = ModelsDir();
-  d.score_threshold = 0.9f;
+  d.thresholds.score_threshold = 0.9f;
   auto strict = Detector::Create(d);
   ASSERT_TRUE(strict.ok()) << strict.status().ToString();
   FixedProvider other;
