@@ -154,8 +154,8 @@ TEST(Detector, OptionsOverrideTheManifest) {
   EXPECT_TRUE(r->tags.empty());
 
   DetectorOptions loose;
-  loose.score_threshold = 0.05f;
-  loose.max_detections = 3;
+  loose.thresholds.score_threshold = 0.05f;
+  loose.thresholds.max_detections = 3;
   auto three = MakeDetector("nanodet_coco", loose);
   ASSERT_TRUE(three);
   auto r3 = three->Detect(Read("fruits.jpg"));
