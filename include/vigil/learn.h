@@ -5,7 +5,7 @@
 //
 //   vigil::TrainOptions options;
 //   options.data = "photos";                  // photos/<class>/*.jpg, or photos/{train,test}/<class>/
-//   options.model_repository = "models";
+//   options.backbone_model.repository = "models";
 //   options.output_name = "my_classes";       // installed as models/my_classes/<next version>/
 //   VIGIL_ASSIGN_OR_RETURN(vigil::TrainReport report, vigil::TrainClassifier(options));
 //   // report.test.macro_f1, report.head_description, report.model_directory
@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/model_selection.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -35,13 +36,14 @@ struct TrainOptions {
   // Training data: a folder per class, or a folder with train/ and test/ class trees (the test
   // split is then evaluated), or a CSV of "path,label" rows.
   std::string data;
-  // Model repository holding the backbone; the trained model is installed there too.
-  std::string model_repository = "models";
   // Comma-separated feature sources, concatenated: at most one repository model NAME[:VERSION]
   // ("mobilenet_v2" / "inception_v3" also name the nsfw_ models) and/or "classical" (the 2641
   // descriptors of features.h).
   std::string backbone = "nsfw_mobilenet_v2";
-  int backbone_version = 0;  // 0 = latest (when the backbone names no version)
+  // How the backbone model is found and run: repository (the trained model is installed there
+  // too), version when `backbone` names none (0 = latest), backend, threads per session, decoding
+  // limits. Its name comes from `backbone`.
+  ModelSelection backbone_model;
   // Name and version of the new model (version 0 = next free). Required unless !install.
   std::string output_name;
   int output_version = 0;
@@ -71,7 +73,6 @@ struct TrainOptions {
   double val_split = 0;
   uint64_t seed = 1;
   int threads = 2;        // embedding and cross-validation threads
-  std::string backend = "auto";
   // Embedding cache folder ("" = none): one file per (file content, backbone, view, augmentation).
   std::string cache_dir;
   // If set, writes the evaluation report (eval.h WriteHtmlReport) of the test split (else the

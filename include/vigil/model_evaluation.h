@@ -3,7 +3,7 @@
 // ROC-AUC, confusion matrix, thresholds, calibration, per-slice metrics).
 //
 //   vigil::ModelEvaluationOptions options;
-//   options.model = "my_classes";
+//   options.model.name = "my_classes";          // options.model: repository, version, backend...
 //   options.data = "photos/test";               // photos/test/<class>/*.jpg
 //   VIGIL_ASSIGN_OR_RETURN(vigil::ModelEvaluation result, vigil::EvaluateModel(options));
 //   VIGIL_RETURN_IF_ERROR(vigil::WriteHtmlReport(result.evaluation, {}, "report/"));
@@ -19,15 +19,15 @@
 #include <vector>
 
 #include "vigil/eval.h"
+#include "vigil/model_selection.h"
 #include "vigil/status.h"
 
 namespace vigil {
 
 struct ModelEvaluationOptions {
-  std::string model_repository = "models";
-  std::string model;       // name
-  int version = 0;         // 0 = latest
-  std::string backend = "auto";
+  // The classifier: repository, name, version (0 = latest), backend, threads per session,
+  // decoding limits.
+  ModelSelection model;
   std::string data;        // folder per class, or a .csv of path,label
   std::string slices_csv;  // optional "path,slice" CSV (paths relative to the CSV's folder)
   int threads = 2;         // classification threads

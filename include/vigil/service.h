@@ -39,12 +39,15 @@
 namespace vigil {
 
 struct ServiceOptions {
-  // Root of the model repository.
-  std::string model_repository = "models";
+  // Repository, backend, threads per session and decoding limits of every model (names and
+  // versions come from `models`; min_width/min_height come from each model unless
+  // common.scaled_decode is false).
+  ModelSelection common;
   // Models to load ("name" or "name:version"), classifiers or detectors; empty = every model in
   // the repository.
   std::vector<std::string> models;
-  // Model used when a request names none (if loaded; else the first loaded model).
+  // Model used when a request names none (if loaded; else the first loaded classifier, else the
+  // first loaded model).
   std::string default_model = "nsfw_mobilenet_v2";
   // Inference worker threads (0 = one per hardware thread).
   int workers = 0;
@@ -54,8 +57,6 @@ struct ServiceOptions {
   std::chrono::microseconds max_batch_delay{0};
   // Images accepted but not yet started; beyond this Submit fails fast with kUnavailable.
   size_t max_queue = 256;
-  // Decoding limits for submitted images (min_width/min_height come from each model).
-  DecodeOptions decode;
   // Bounds on per-request detection thresholds (ClassifyRequest::detect), tighter than their valid
   // ranges: a low score threshold multiplies the candidates NMS compares, many detections make
   // long answers. A request's own values outside them are refused (kInvalidArgument).

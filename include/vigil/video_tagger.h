@@ -4,7 +4,7 @@
 // scores into video-level labels, per-shot labels, time segments per label and first crossings.
 //
 //   vigil::VideoTaggerOptions options;
-//   options.model_repository = "models";
+//   options.common.repository = "models";         // backend, threads per session too
 //   options.models = {"nsfw_mobilenet_v2"};       // also detectors and clip (N x C x T x H x W) models
 //   options.sampler = "interval:1";                // see ParseSampler in vigil/video.h
 //   VIGIL_ASSIGN_OR_RETURN(auto tagger, vigil::VideoTagger::Create(options));
@@ -20,7 +20,7 @@
 // Loaded models: by default a VideoTagger loads its own copy of every model. Created with a
 // ModelProvider (e.g. the ClassificationService of `vigil serve`), it runs the provider's loaded
 // classifiers and detectors instead whenever they fit (same name and version, backend "auto" or
-// the one in use, inference_threads equal to the instance's threads per session, all labels and
+// the one in use, common.threads_per_session equal to the instance's, all labels and
 // the manifest's detection thresholds); a shared model keeps its own max_batch (batch_size frames
 // are split into batches of that size). Clip models are always loaded by the tagger.
 //
@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "vigil/model_provider.h"
+#include "vigil/model_selection.h"
 #include "vigil/status.h"
 #include "vigil/video.h"
 #include "vigil/video_aggregate.h"
@@ -46,12 +47,12 @@
 namespace vigil {
 
 struct VideoTaggerOptions {
-  // Root of the model repository.
-  std::string model_repository = "models";
+  // Repository, backend ("auto", "xnnpack", "onednn", "opencv") and intra-op threads per inference
+  // session (1..64) of every model; names and versions come from `models`, and the decode fields
+  // do not apply (frames are decoded straight to the model input size).
+  ModelSelection common;
   // Models, "name" or "name:version" (0 / absent = latest), run on every sampled frame.
   std::vector<std::string> models = {"nsfw_mobilenet_v2"};
-  // Inference backend for every model: "auto", "xnnpack", "onednn", "opencv".
-  std::string backend = "auto";
   // Frame sampler, ParseSampler text: "keyframes", "interval:1.5", "scene", "scene:0.3", "all".
   std::string sampler = "keyframes";
   // Stop after this many sampled frames (0 = no limit besides the sampler's own).
@@ -75,9 +76,8 @@ struct VideoTaggerOptions {
   int batch_size = 8;
   // Sampled frames held between the decode and inference threads (bounded queue), >= batch_size.
   int queue_frames = 32;
-  // FFmpeg decoding threads (0 = the reader's default) and intra-op threads per inference session.
+  // FFmpeg decoding threads (0 = the reader's default).
   int decode_threads = 0;
-  int inference_threads = 1;
   // Run the shot detector while sampling (shots and per-shot labels in the result). It makes the
   // reader decode every frame (much slower with the keyframes/interval samplers); the scene
   // sampler finds shots anyway.

@@ -52,10 +52,7 @@ Result<ModelEvaluation> EvaluateModel(const ModelEvaluationOptions& options) {
     return InvalidArgumentError("threads must be in 1..256");
   }
   ClassifierOptions co;
-  co.model.repository = options.model_repository;
-  co.model.name = options.model;
-  co.model.version = options.version;
-  co.model.backend = options.backend;
+  co.model = options.model;
   co.with_embedding = false;
   VIGIL_ASSIGN_OR_RETURN(auto classifier, ImageClassifier::Create(co));
   const std::vector<std::string>& labels = classifier->manifest().labels;

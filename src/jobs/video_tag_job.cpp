@@ -78,7 +78,7 @@ class VideoTagJobHandler : public JobHandler {
     if (j.is_discarded() || !j.is_object()) return InvalidArgumentError("video.tag options must be a JSON object");
     ParsedOptions p;
     VideoTaggerOptions& t = p.tagger;
-    t.model_repository = options_.model_repository;
+    t.common.repository = options_.model_repository;
     t.models = options_.default_models;
     t.sampler = options_.default_sampler;
     t.time_budget_s = options_.time_budget_s;

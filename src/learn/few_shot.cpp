@@ -24,8 +24,7 @@ Result<FewShotCurve> EvaluateFewShot(const TrainOptions& options, const std::vec
   if (seeds < 1 || seeds > 1000) return InvalidArgumentError("few-shot curve: seeds must be in 1..1000");
   VIGIL_ASSIGN_OR_RETURN(Splits splits, LoadSplits(options.data, 0, options.seed));
   if (splits.test.items.empty()) return InvalidArgumentError("few-shot curve: the data has no test/ split");
-  VIGIL_ASSIGN_OR_RETURN(PreparedSource source, PrepareFeatureSource(options.backbone, options.backbone_version,
-                                                                     options.model_repository, options.backend));
+  VIGIL_ASSIGN_OR_RETURN(PreparedSource source, PrepareFeatureSource(options.backbone, options.backbone_model));
   std::vector<EmbedJob> jobs;
   for (const auto& item : splits.train.items) jobs.push_back({item.path, 0});
   for (const auto& item : splits.test.items) jobs.push_back({item.path, 0});

@@ -161,7 +161,7 @@ std::string TempPath(const std::string& what) {
 // backbone's model.onnx (if any) + head.json and its sidecars.
 Status Install(const TrainOptions& o, const PreparedSource& source, const Head& head,
                const std::vector<std::string>& classes, TrainReport* report) {
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::OpenOrCreate(o.model_repository));
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::OpenOrCreate(o.backbone_model.repository));
   const bool onnx_only = source.inputs.size() == 1 && source.inputs[0] == "embedding";
   ModelManifest m;
   std::string backbone_onnx;
@@ -256,8 +256,7 @@ Result<TrainReport> TrainClassifier(const TrainOptions& options) {
   const Dataset& test = splits.test;
   const int num_classes = static_cast<int>(train.classes.size());
 
-  VIGIL_ASSIGN_OR_RETURN(PreparedSource source, PrepareFeatureSource(options.backbone, options.backbone_version,
-                                                                     options.model_repository, options.backend));
+  VIGIL_ASSIGN_OR_RETURN(PreparedSource source, PrepareFeatureSource(options.backbone, options.backbone_model));
   VIGIL_ASSIGN_OR_RETURN(FeatureNorm norm, ResolveNorm(options, source));
   TrainReport report;
   report.classes = train.classes;

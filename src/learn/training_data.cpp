@@ -70,8 +70,7 @@ Dataset SampleShots(const Dataset& dataset, int shots, uint64_t seed) {
   return out;
 }
 
-Result<PreparedSource> PrepareFeatureSource(const std::string& backbones, int default_version,
-                                            const std::string& model_repository, const std::string& backend) {
+Result<PreparedSource> PrepareFeatureSource(const std::string& backbones, const ModelSelection& model) {
   std::vector<std::string> parts;
   std::stringstream ss(backbones);
   for (std::string p; std::getline(ss, p, ',');) {
@@ -104,16 +103,15 @@ Result<PreparedSource> PrepareFeatureSource(const std::string& backbones, int de
   int onnx_dim = 0;
   if (!onnx.empty()) {
     VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(onnx));
-    if (ref.version == 0) ref.version = default_version;
-    VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(model_repository));
+    if (ref.version == 0) ref.version = model.version;
+    VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(model.repository));
     if (!repo->Find(ref.name, ref.version).ok() && repo->Find("nsfw_" + ref.name, ref.version).ok()) {
       ref.name = "nsfw_" + ref.name;  // "mobilenet_v2" -> "nsfw_mobilenet_v2"
     }
     ClassifierOptions copts;
-    copts.model.repository = model_repository;
+    copts.model = model;
     copts.model.name = ref.name;
     copts.model.version = ref.version;
-    copts.model.backend = backend;
     copts.with_embedding = true;
     VIGIL_ASSIGN_OR_RETURN(out.classifier, ImageClassifier::Create(copts));
     const ModelManifest& m = out.classifier->manifest();

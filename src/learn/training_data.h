@@ -37,10 +37,10 @@ struct PreparedSource {
 };
 
 // Parses a comma-separated backbone list: at most one repository model NAME[:VERSION] (version 0
-// = `default_version`; "mobilenet_v2" and "inception_v3" also name the nsfw_ models) and/or
-// "classical" (features.h defaults). Loads the model with `backend` and builds the source; images
-// are decoded as an installed model on these inputs will decode them.
-Result<PreparedSource> PrepareFeatureSource(const std::string& backbones, int default_version,
-                                            const std::string& model_repository, const std::string& backend);
+// = `model.version`; "mobilenet_v2" and "inception_v3" also name the nsfw_ models) and/or
+// "classical" (features.h defaults). Loads the model as `model` says (repository, backend,
+// threads, decode limits; its name is the backbone's) and builds the source; images are decoded
+// as an installed model on these inputs will decode them.
+Result<PreparedSource> PrepareFeatureSource(const std::string& backbones, const ModelSelection& model);
 
 }  // namespace vigil

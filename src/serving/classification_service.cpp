@@ -312,7 +312,7 @@ Result<std::unique_ptr<ClassificationService>> ClassificationService::Create(
 Status ClassificationService::Reload() {
   Impl& impl = *impl_;
   std::lock_guard<std::mutex> reload_lock(impl.reload_mutex);
-  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(impl.options.model_repository));
+  VIGIL_ASSIGN_OR_RETURN(auto repo, ModelRepository::Open(impl.options.common.repository));
   std::vector<ModelRef> wanted;
   if (impl.options.models.empty()) {
     for (const ModelEntry& e : repo->List()) {
@@ -335,11 +335,9 @@ Status ClassificationService::Reload() {
       continue;
     }
     VIGIL_ASSIGN_OR_RETURN(ModelEntry e, repo->Find(ref));
-    ModelSelection selection;
-    selection.repository = impl.options.model_repository;
+    ModelSelection selection = impl.options.common;
     selection.name = ref.name;
     selection.version = ref.version;
-    selection.decode = impl.options.decode;
     auto load = [&]() -> Result<std::unique_ptr<const ScoringModel>> {
       if (e.manifest.task == "detection") {
         DetectorOptions dopt;
@@ -366,7 +364,7 @@ Status ClassificationService::Reload() {
   });
   if (next->models.empty()) {
     return FailedPreconditionError("no model could be loaded from " +
-                                   impl.options.model_repository +
+                                   impl.options.common.repository +
                                    (failures.empty() ? " (the repository is empty)" : ": " + failures));
   }
   {

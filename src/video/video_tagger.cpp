@@ -52,9 +52,9 @@ Status ValidateOptions(const VideoTaggerOptions& o) {
   if (o.merge_gap_s < 0 || o.min_segment_s < 0 || o.time_budget_s < 0) {
     return InvalidArgumentError("video tagger: merge gap, minimum segment and budget must be >= 0");
   }
-  if (o.decode_threads < 0 || o.decode_threads > 64 || o.inference_threads < 1 ||
-      o.inference_threads > 64) {
-    return InvalidArgumentError("video tagger: decode_threads in 0..64, inference_threads in 1..64");
+  if (o.decode_threads < 0 || o.decode_threads > 64 || o.common.threads_per_session < 1 ||
+      o.common.threads_per_session > 64) {
+    return InvalidArgumentError("video tagger: decode_threads in 0..64, threads_per_session in 1..64");
   }
   if (o.max_file_bytes < 0 || o.max_pixels < 0) {
     return InvalidArgumentError("video tagger: limits must be >= 0");
@@ -168,11 +168,9 @@ Result<std::unique_ptr<VideoTagger>> VideoTagger::Create(const VideoTaggerOption
   for (const std::string& text : options.models) {
     VIGIL_ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(text));
     video::FrameModelOptions m;
-    m.model = ModelSelection::Named(ref.name);
-    m.model.repository = options.model_repository;
+    m.model = options.common;
+    m.model.name = ref.name;
     m.model.version = ref.version;
-    m.model.backend = options.backend;
-    m.model.threads_per_session = options.inference_threads;
     m.max_batch = options.batch_size;
     m.provider = provider;
     // The decode size and aspect come from the manifest (what each adapter reports), so frames

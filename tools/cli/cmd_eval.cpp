@@ -39,10 +39,10 @@ int RunEval(const EvalArgs& args) {
   auto ref = ParseModelRef(args.model);
   if (!ref.ok()) return ReportError(ref.status());
   ModelEvaluationOptions options;
-  options.model_repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
-  options.model = ref->name;
-  options.version = ref->version;
-  options.backend = args.backend;
+  options.model.repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
+  options.model.name = ref->name;
+  options.model.version = ref->version;
+  options.model.backend = args.backend;
   options.data = args.data;
   options.slices_csv = args.slices;
   options.threads = args.threads;

@@ -36,14 +36,14 @@ int RunServe(const ServeArgs& args) {
     return kExitOk;
   }
   server::ServerConfig config;
-  config.service.model_repository = DefaultModelRepository();
+  config.service.common.repository = DefaultModelRepository();
   if (!args.config.empty()) {
     Status s = server::LoadServerConfigFile(args.config, &config);
     if (!s.ok()) return ReportError(s);
   }
   if (!args.host.empty()) config.host = args.host;
   if (args.port >= 0) config.port = args.port;
-  if (!args.models_dir.empty()) config.service.model_repository = args.models_dir;
+  if (!args.models_dir.empty()) config.service.common.repository = args.models_dir;
   if (!args.database.empty()) config.jobs.database = args.database;
   if (args.workers >= 0) config.service.workers = args.workers;
   if (args.max_batch > 0) config.service.max_batch = args.max_batch;

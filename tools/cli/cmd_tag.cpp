@@ -44,9 +44,9 @@ struct TagArgs {
 
 Result<VideoTaggerOptions> MakeOptions(const TagArgs& a) {
   VideoTaggerOptions o;
-  o.model_repository = a.models_dir.empty() ? DefaultModelRepository() : a.models_dir;
+  o.common.repository = a.models_dir.empty() ? DefaultModelRepository() : a.models_dir;
   if (!a.models.empty()) o.models = a.models;
-  o.backend = a.backend;
+  o.common.backend = a.backend;
   o.sampler = a.sampler;
   o.max_frames = a.max_frames;
   VIGIL_ASSIGN_OR_RETURN(o.aggregate.method, ParseAggregateMethod(a.aggregate));

@@ -86,7 +86,7 @@ int RunFewShotCurve(const TrainArgs& args, const TrainOptions& options) {
 int RunTrain(const TrainArgs& args) {
   TrainOptions options;
   options.data = args.data;
-  options.model_repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
+  options.backbone_model.repository = args.models_dir.empty() ? DefaultModelRepository() : args.models_dir;
   options.backbone = args.backbone;
   options.install = !args.dry_run && args.shots_curve.empty();
   if (options.install) {
@@ -110,7 +110,7 @@ int RunTrain(const TrainArgs& args) {
   options.threads = args.threads;
   options.cache_dir = args.cache_dir;
   options.report_dir = args.report_dir;
-  options.backend = args.backend;
+  options.backbone_model.backend = args.backend;
   options.c_grid = args.c_grid;
   options.gamma_grid = args.gamma_grid;
   options.k_grid = args.k_grid;

@@ -69,7 +69,7 @@ Status StartJobs(const ServerConfig& config, ClassificationService* service, std
   };
   VIGIL_ASSIGN_OR_RETURN(*runner, JobRunner::Create(store->get(), runner_options));
   VideoTagJobOptions video_options;
-  video_options.model_repository = config.service.model_repository;
+  video_options.model_repository = config.service.common.repository;
   video_options.default_models = {config.service.default_model};
   video_options.time_budget_s = config.jobs.time_budget_seconds;
   video_options.sampler_limits = config.jobs.sampler_limits;

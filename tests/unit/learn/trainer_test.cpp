@@ -54,7 +54,7 @@ class TrainerTest : public ::testing::Test {
   TrainOptions Options() const {
     TrainOptions o;
     o.data = (dir_ / "data").string();
-    o.model_repository = (dir_ / "repo").string();
+    o.backbone_model.repository = (dir_ / "repo").string();
     o.output_name = "colours";
     o.c_grid = {1.0};
     o.val_split = 0.2;
@@ -81,7 +81,7 @@ TEST_F(TrainerTest, TrainsInstallsAndReusesTheCache) {
 
   // The installed model classifies like any other.
   ClassifierOptions c;
-  c.model.repository = o.model_repository;
+  c.model.repository = o.backbone_model.repository;
   c.model.name = "colours";
   auto classifier = ImageClassifier::Create(c);
   ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();
@@ -162,7 +162,7 @@ TEST_F(TrainerTest, HeadFileModelsClassifyLikeTheirHead) {
     EXPECT_TRUE(fs::exists(dir / "head.json"));
     EXPECT_EQ(fs::exists(dir / "model.onnx"), c.has_onnx) << dir;
     ClassifierOptions co;
-    co.model.repository = o.model_repository;
+    co.model.repository = o.backbone_model.repository;
     co.model.name = o.output_name;
     auto classifier = ImageClassifier::Create(co);
     ASSERT_TRUE(classifier.ok()) << classifier.status().ToString();

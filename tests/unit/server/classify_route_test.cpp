@@ -18,7 +18,7 @@ class ClassifyRouteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ServiceOptions options;
-    options.model_repository = testing::ModelsDir();
+    options.common.repository = testing::ModelsDir();
     options.models = {"nsfw_mobilenet_v2"};
     options.workers = 1;
     auto service = ClassificationService::Create(options);

@@ -65,14 +65,14 @@ callbacks:
   ASSERT_EQ(c.api_keys.size(), 2u);
   EXPECT_EQ(c.api_keys[0].role, Role::kRead);
   EXPECT_EQ(c.api_keys[1].role, Role::kAdmin);
-  EXPECT_EQ(c.service.model_repository, "/srv/models");
+  EXPECT_EQ(c.service.common.repository, "/srv/models");
   EXPECT_EQ(c.service.models, (std::vector<std::string>{"a", "b:2"}));
   EXPECT_EQ(c.service.default_model, "b");
   EXPECT_EQ(c.service.workers, 3);
   EXPECT_EQ(c.service.max_batch, 8);
   EXPECT_EQ(c.service.max_batch_delay.count(), 1500);
   EXPECT_EQ(c.service.max_queue, 17u);
-  EXPECT_EQ(c.service.decode.max_pixels, 1000000);
+  EXPECT_EQ(c.service.common.decode.max_pixels, 1000000);
   EXPECT_FLOAT_EQ(c.service.detect_min_score_threshold, 0.25f);
   EXPECT_EQ(c.jobs.workers, 2);
   EXPECT_EQ(c.jobs.allowed_content_types, (std::vector<std::string>{"video/mp4"}));
@@ -84,7 +84,7 @@ callbacks:
   EXPECT_EQ(c.http_threads, defaults.http_threads);
   EXPECT_EQ(c.jobs.database, defaults.jobs.database);
   EXPECT_EQ(c.callbacks.max_attempts, defaults.callbacks.max_attempts);
-  EXPECT_EQ(c.service.decode.max_dimension, defaults.service.decode.max_dimension);
+  EXPECT_EQ(c.service.common.decode.max_dimension, defaults.service.common.decode.max_dimension);
 }
 
 TEST(Settings, ATypoInAnySectionNamesTheKeyTheSectionAndTheNearestKey) {

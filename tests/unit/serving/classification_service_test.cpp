@@ -26,7 +26,7 @@ std::vector<uint8_t> ReadAll(const std::string& path) {
 
 ServiceOptions Options() {
   ServiceOptions o;
-  o.model_repository = ModelsDir();
+  o.common.repository = ModelsDir();
   o.models = {"nsfw_mobilenet_v2"};
   o.workers = 2;
   return o;
@@ -260,7 +260,7 @@ TEST(ClassificationService, RejectsBadOptionsAndEmptyRepositories) {
   o.models = {"missing_model"};
   EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kNotFound);
   o = Options();
-  o.model_repository = "/nonexistent/models";
+  o.common.repository = "/nonexistent/models";
   EXPECT_EQ(ClassificationService::Create(o).status().code(), StatusCode::kNotFound);
 }
 

@@ -62,7 +62,7 @@ class ModelVersionsTest : public ::testing::Test {
 
 TEST_F(ModelVersionsTest, TheServiceServesEachVersionAsItself) {
   ServiceOptions o;
-  o.model_repository = repo_.string();  // every model: both versions
+  o.common.repository = repo_.string();  // every model: both versions
   o.workers = 1;
   auto service = ClassificationService::Create(o);
   ASSERT_TRUE(service.ok()) << service.status().ToString();
@@ -106,7 +106,7 @@ TEST_F(ModelVersionsTest, TheServiceServesEachVersionAsItself) {
   const std::string clip = testing::VideosDir() + "/vtest.avi";
   ASSERT_TRUE(fs::exists(clip)) << clip << " missing: run scripts/fetch-test-data";
   VideoTaggerOptions t;
-  t.model_repository = repo_.string();
+  t.common.repository = repo_.string();
   t.models = {"nsfw_mobilenet_v2:1", "nsfw_mobilenet_v2:2"};
   t.sampler = "interval:20";
   auto tagger = VideoTagger::Create(t, service->get());

@@ -37,7 +37,7 @@ class SharedModelsTest : public ::testing::Test {
   }
   static VideoTaggerOptions Options() {
     VideoTaggerOptions o;
-    o.model_repository = ModelsDir();
+    o.common.repository = ModelsDir();
     o.models = {"nsfw_mobilenet_v2", "nanodet_coco"};
     o.sampler = "interval:8";
     return o;
@@ -92,7 +92,7 @@ TEST_F(SharedModelsTest, TaggerRunsTheProvidersInstancesAndTagsLikeItsOwnCopies)
 
 TEST_F(SharedModelsTest, InstancesThatDoNotFitAreNotUsed) {
   VideoTaggerOptions o = Options();
-  o.inference_threads = 2;  // the provider's sessions run 1 thread
+  o.common.threads_per_session = 2;  // the provider's sessions run 1 thread
   auto tagger = VideoTagger::Create(o, &provider_);
   ASSERT_TRUE(tagger.ok()) << tagger.status().ToString();
   for (const VideoTaggerModel& m : (*tagger)->models()) EXPECT_FALSE(m.shared) << m.name;
@@ -100,7 +100,7 @@ TEST_F(SharedModelsTest, InstancesThatDoNotFitAreNotUsed) {
 
   o = Options();
   o.models = {"nsfw_mobilenet_v2"};
-  o.backend = provider_.classifier->backend_name() == "opencv" ? "xnnpack" : "opencv";
+  o.common.backend = provider_.classifier->backend_name() == "opencv" ? "xnnpack" : "opencv";
   tagger = VideoTagger::Create(o, &provider_);
   ASSERT_TRUE(tagger.ok()) << tagger.status().ToString();
   EXPECT_FALSE((*tagger)->models()[0].shared);

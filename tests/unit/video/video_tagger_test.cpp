@@ -41,9 +41,9 @@ class VideoTaggerMotionTest : public ::testing::Test {
 
   VideoTaggerOptions Options() const {
     VideoTaggerOptions o;
-    o.model_repository = repo_;
+    o.common.repository = repo_;
     o.models = {"conv3d_motion"};
-    o.backend = "opencv";
+    o.common.backend = "opencv";
     o.sampler = "all";
     o.batch_size = 6;  // not a multiple of T = 4: clips span batches
     return o;
@@ -193,7 +193,7 @@ TEST_F(VideoTaggerMotionTest, BackgroundLoadingGivesTheSameTags) {
   ASSERT_EQ((*lazy)->models().size(), 1u);
   EXPECT_EQ((*lazy)->models()[0].name, "conv3d_motion");
 
-  o.backend = "no_such_backend";
+  o.common.backend = "no_such_backend";
   auto broken = VideoTagger::Create(o);
   ASSERT_TRUE(broken.ok()) << broken.status().ToString();
   for (int i = 0; i < 2; ++i) EXPECT_FALSE((*broken)->Tag(clip_).ok());
@@ -208,7 +208,7 @@ TEST(VideoTaggerRealClipTest, NsfwClassifierOnVtestIsNeutralThroughout) {
   const std::string clip = VideosDir() + "/vtest.avi";
   ASSERT_TRUE(fs::exists(clip)) << clip << " missing: run scripts/fetch-test-data";
   VideoTaggerOptions o;
-  o.model_repository = ModelsDir();
+  o.common.repository = ModelsDir();
   o.models = {"nsfw_mobilenet_v2"};
   o.sampler = "interval:4";
   auto tagger = VideoTagger::Create(o);
