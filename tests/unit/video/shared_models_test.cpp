@@ -104,7 +104,7 @@ TEST_F(SharedModelsTest, InstancesThatDoNotFitAreNotUsed) {
   tagger = VideoTagger::Create(o, &provider_);
   ASSERT_TRUE(tagger.ok()) << tagger.status().ToString();
   EXPECT_FALSE((*tagger)->models()[0].shared);
-  EXPECT_EQ((*tagger)->models()[0].backend, o.backend);
+  EXPECT_EQ((*tagger)->models()[0].backend, o.common.backend);
 
   // A classifier that keeps only its best labels, a detector with its own threshold.
   ClassifierOptions c;
