@@ -321,7 +321,15 @@ Result<Job> JobRunner::Submit(const NewJob& job) {
   }
   VIGIL_RETURN_IF_ERROR(CheckText(job.input, "job input"));  // never truncated at a NUL
   VIGIL_RETURN_IF_ERROR(it->second->Validate(job.input, job.options_json));
-  VIGIL_ASSIGN_OR_RETURN(Job stored, impl_->store->Create(job));
+  Result<Job> created = impl_->store->Create(job);
+  if (!created.ok()) {
+    // The job is valid; the store could not record it (a read-only or full disk, a database that
+    // went away): the caller may retry later, so kUnavailable, naming the store.
+    const StatusCode code = created.status().code();
+    if (code == StatusCode::kInvalidArgument) return created.status();
+    return UnavailableError("the job store cannot record the job: " + created.status().message());
+  }
+  Job stored = std::move(*created);
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     ++impl_->submitted;

@@ -3,6 +3,11 @@
 #include "store/sqlite_connection.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 namespace vigil::store {
 namespace {
@@ -43,6 +48,16 @@ SqliteConnection::~SqliteConnection() { statements_.clear(); }
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                  const ConnectOptions& options) {
   if (options.busy_timeout_ms < 0) return InvalidArgumentError("store: busy_timeout_ms must be >= 0");
+  if (!path.empty() && path[0] != ':' && path.rfind("file:", 0) != 0) {
+    // SQLite writes the database, its -wal and -shm files beside it: a read-only directory (or
+    // file system) would surface later as "unable to open database file"; name it here.
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    const std::string dir = parent.empty() ? "." : parent.string();
+    if (::access(dir.c_str(), W_OK) != 0 && errno != ENOENT) {
+      return FailedPreconditionError("cannot open database " + path + ": its directory " + dir + " is not writable (" +
+                                     std::strerror(errno) + "); SQLite writes the database and its -wal and -shm files there");
+    }
+  }
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);

@@ -257,6 +257,14 @@ class JobRoutes {
       if (!file.ok()) return SendStatus(res, file.status(), config_.retry_after_seconds);
       upload.emplace(std::move(*file));
       Status write_error;
+      // Appends to the file. After a full or read-only disk (kUnavailable) the rest of the body is
+      // read and dropped, so the client reads the 503 (closing with its body unsent can reset the
+      // connection before the answer arrives); over max_upload_bytes, reading stops (413).
+      auto Store = [&](const char* data, size_t n) {
+        if (!write_error.ok()) return true;
+        write_error = upload->Append(data, n);
+        return write_error.ok() || write_error.code() == StatusCode::kUnavailable;
+      };
       int file_parts = 0;
       std::string part_type;
       bool read;
@@ -277,15 +285,9 @@ class JobRoutes {
               part_type = part.content_type;
               return true;
             },
-            [&](const char* data, size_t n) {
-              write_error = upload->Append(data, n);
-              return write_error.ok();
-            });
+            [&](const char* data, size_t n) { return Store(data, n); });
       } else {
-        read = reader([&](const char* data, size_t n) {
-          write_error = upload->Append(data, n);
-          return write_error.ok();
-        });
+        read = reader([&](const char* data, size_t n) { return Store(data, n); });
       }
       if (!write_error.ok()) return SendStatus(res, write_error, config_.retry_after_seconds);
       if (!read) {

@@ -9,14 +9,27 @@
 #include <filesystem>
 
 namespace vigil::server {
+namespace {
+
+// A failed create/write/fsync/rename of an upload. A full or read-only disk is kUnavailable (503
+// with Retry-After: the request was fine, the server cannot store it now), naming the cause;
+// anything else is internal.
+Status UploadIoError(const std::string& what, int err) {
+  const std::string message = what + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) return UnavailableError(message + " (jobs.data_dir is full)");
+  if (err == EROFS || err == EACCES || err == EPERM) return UnavailableError(message + " (jobs.data_dir is not writable)");
+  return InternalError(message);
+}
+
+}  // namespace
 
 Result<UploadFile> UploadFile::Create(const std::string& dir, const std::string& name, size_t max_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return FailedPreconditionError("cannot create upload directory " + dir + ": " + ec.message());
+  if (ec) return UploadIoError("cannot create upload directory " + dir, ec.value());
   const std::string path = (std::filesystem::path(dir) / name).string();
   const int fd = ::open((path + ".part").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return InternalError("cannot create " + path + ".part: " + std::strerror(errno));
+  if (fd < 0) return UploadIoError("cannot create " + path + ".part", errno);
   return UploadFile(fd, path, max_bytes);
 }
 
@@ -39,7 +52,7 @@ Status UploadFile::Append(const char* data, size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd_, data, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return InternalError("writing " + path_ + ".part: " + std::strerror(errno));
+    if (n <= 0) return UploadIoError("writing " + path_ + ".part", n < 0 ? errno : ENOSPC);
     data += n;
     size -= size_t(n);
     size_ += size_t(n);
@@ -48,11 +61,11 @@ Status UploadFile::Append(const char* data, size_t size) {
 }
 
 Status UploadFile::Commit() {
-  if (::fsync(fd_) != 0) return InternalError("fsync " + path_ + ".part: " + std::strerror(errno));
+  if (::fsync(fd_) != 0) return UploadIoError("fsync " + path_ + ".part", errno);
   ::close(fd_);
   fd_ = -1;
   if (::rename((path_ + ".part").c_str(), path_.c_str()) != 0) {
-    return InternalError("rename " + path_ + ".part: " + std::strerror(errno));
+    return UploadIoError("rename " + path_ + ".part", errno);
   }
   committed_ = true;
   return Status::Ok();
