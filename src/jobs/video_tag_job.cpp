@@ -84,7 +84,10 @@ class VideoTagJobHandler : public JobHandler {
     t.time_budget_s = options_.time_budget_s;
     t.sampler_limits = options_.sampler_limits;
     t.keep_frames = false;
-    for (const auto& [key, value] : j.items()) {
+    for (const auto& item : j.items()) {
+      // Named references, not a structured binding: C++17 lambdas cannot capture those (clang).
+      const std::string& key = item.key();
+      const json& value = item.value();
       auto bad = [&](const char* what) { return InvalidArgumentError("option " + key + " must be " + what); };
       if (key == "sampler") {
         if (!value.is_string()) return bad("a string");

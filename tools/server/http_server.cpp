@@ -53,7 +53,7 @@ bool CheckFraming(const httplib::Request& req, std::string* why) {
 // front's workers run httplib's request processing on a DeadlineStream.
 class FrontedServer : public httplib::Server {
  public:
-  bool Process(DeadlineStream& stream, bool close_connection, bool& connection_closed) {
+  bool Process(httplib::Stream& stream, bool close_connection, bool& connection_closed) {
     return process_request(stream, close_connection, connection_closed, nullptr);
   }
   void set_front(ConnectionFront* front) { front_ = front; }
@@ -217,6 +217,11 @@ void HttpServer::Install() {
     }
     SendError(res, 500, "internal", what);
   });
+}
+
+bool HttpServer::ServeStream(httplib::Stream& stream) {
+  bool closed = false;
+  return static_cast<FrontedServer*>(http_.get())->Process(stream, /*close_connection=*/true, closed);
 }
 
 Result<int> HttpServer::Bind() {

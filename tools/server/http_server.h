@@ -14,6 +14,7 @@
 
 namespace httplib {
 class Server;
+class Stream;
 }
 
 namespace vigil::server {
@@ -33,6 +34,11 @@ class HttpServer {
   void Stop();
 
   const Router& router() const { return *router_; }
+
+  // Serves one request read from `stream` exactly as a connection's worker does (parsing, framing
+  // checks, body limits, routing, error bodies), without a socket or the connection front; the
+  // answer is written to `stream`. For the HTTP fuzz target (tests/fuzz/http_request_fuzz.cpp).
+  bool ServeStream(httplib::Stream& stream);
 
  private:
   HttpServer(const ServerConfig& config, std::unique_ptr<Router> router, MetricsRegistry* metrics);
