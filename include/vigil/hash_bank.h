@@ -1,10 +1,12 @@
 // Hash banks: named lists of known PDQ hashes (industry lists, a platform's own confirmed
 // content), each entry with its origin, and matching against them with a per-bank threshold,
 // a query-quality floor and optional dihedral (rotated/flipped) matching.
-// Thread-safety: a BankStore implementation is not thread-safe unless it says so; PdqMatcher is
-// immutable once built: Match may run concurrently from any number of threads.
+// Thread-safety: the store of OpenBankStore is thread-safe (one mutex around its connection); the
+// file store is not. PdqMatcher is immutable once built: Match may run concurrently from any
+// number of threads.
 //
-//   std::unique_ptr<vigil::BankStore> store = vigil::OpenFileBankStore("/var/lib/vigil/banks");
+//   // ".vigil/vigil.db" (SQLite) or "postgresql://vigil@db/vigil": the same database as the jobs.
+//   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<vigil::BankStore> store, vigil::OpenBankStore(".vigil/vigil.db"));
 //   VIGIL_RETURN_IF_ERROR(store->CreateBank({.name = "terror", .threshold = 31}));
 //   VIGIL_RETURN_IF_ERROR(vigil::ImportBankEntries(*store, "terror", csv_text, "tech-coalition").status());
 //   VIGIL_ASSIGN_OR_RETURN(auto matcher, vigil::PdqMatcher::Create(*store));
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vigil/hashing.h"
@@ -29,7 +32,14 @@ struct BankInfo {
   bool dihedral = false;                     // also match the query's 7 rotations and flips
   int64_t created_unix = 0;                  // set by the store
   size_t entries = 0;                        // filled in by ListBanks / GetBank
+  // Filled in by ListBanks / GetBank: changes with every change of the bank's entries or settings
+  // (0 = unknown: always reloaded), so a matcher can reload only the banks that changed.
+  int64_t revision = 0;
 };
+
+// kInvalidArgument unless the name is 1-64 of [A-Za-z0-9_.-] not starting with '.', the threshold
+// is in 0..64 and the quality floor in 0..100.
+Status ValidateBankInfo(const BankInfo& info);
 
 struct BankEntry {
   int64_t id = 0;            // assigned by the store (unique within the bank)
@@ -38,6 +48,10 @@ struct BankEntry {
   std::string category;      // e.g. "terrorism", "ncii" ("" if none)
   std::string source;        // where the entry came from (list name, file, reviewer)
   int64_t added_unix = 0;    // when it was added (set by the store when 0)
+  // A frame of a known video (include/vigil/video_hash.h): the time range of the original it
+  // stands for, in seconds (stored to the millisecond); -1, -1 for a still image.
+  double start_s = -1;
+  double end_s = -1;
 };
 
 // Where banks are kept. The SQLite/PostgreSQL store implements it (one table per concept, numbered
@@ -56,6 +70,11 @@ class BankStore {
   virtual Result<size_t> RemoveEntries(const std::string& bank, const std::vector<int64_t>& ids) = 0;
   virtual Result<std::vector<BankEntry>> ListEntries(const std::string& bank) = 0;
 };
+
+// Banks in Vigil's database (tables hash_banks and hash_bank_entries, created by the store's
+// migrations): a postgresql:// URL, or else an SQLite file (created, with its directory, when
+// missing), e.g. the job database .vigil/vigil.db. Thread-safe.
+Result<std::unique_ptr<BankStore>> OpenBankStore(const std::string& database);
 
 // Banks under `directory` (created if missing): <name>/bank.json and <name>/entries.csv.
 Result<std::unique_ptr<BankStore>> OpenFileBankStore(const std::string& directory);
@@ -83,8 +102,11 @@ struct BankMatch {
 // An immutable snapshot of banks, indexed for matching (PdqIndex per bank).
 class PdqMatcher {
  public:
-  // Loads every bank of `store` (or only `banks`, when not empty).
-  static Result<std::unique_ptr<PdqMatcher>> Create(BankStore& store, const std::vector<std::string>& banks = {});
+  // Loads every bank of `store` (or only `banks`, when not empty). With `previous`, a bank whose
+  // revision is unchanged (and not 0) shares previous's loaded entries and index instead of being
+  // read again: refreshing after an addition reloads only the bank that changed.
+  static Result<std::unique_ptr<PdqMatcher>> Create(BankStore& store, const std::vector<std::string>& banks = {},
+                                                    const PdqMatcher* previous = nullptr);
   ~PdqMatcher();
 
   // Matches of one hash (no dihedral transforms), best first; none when quality is below a bank's floor.
@@ -93,11 +115,18 @@ class PdqMatcher {
   std::vector<BankMatch> Match(const PdqDihedralResult& query) const;
 
   size_t entries() const;
+  // Entries of `bank` with this external_id (a known video's frames), 0 when none.
+  size_t CountEntries(const std::string& bank, const std::string& external_id) const;
+  // The earliest start_s and latest end_s of those entries (the known video's length), or
+  // {-1, -1} when none has a time range.
+  std::pair<double, double> EntrySpan(const std::string& bank, const std::string& external_id) const;
+  // The loaded banks' settings (with the entry count and revision they were loaded at), by name.
+  std::vector<BankInfo> banks() const;
 
  private:
   struct Bank;
   PdqMatcher();
-  std::vector<std::unique_ptr<Bank>> banks_;
+  std::vector<std::shared_ptr<const Bank>> banks_;
 };
 
 }  // namespace vigil

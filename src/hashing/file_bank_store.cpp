@@ -1,7 +1,7 @@
 // FileBankStore: the BankStore on plain files, until banks move into the SQLite/PostgreSQL store.
 // <dir>/<name>/bank.json holds the settings and the next id; <dir>/<name>/entries.csv one entry per
-// line (id,hash,added_unix,external_id,category,source; text fields percent-encode ',', '%' and
-// line breaks). Additions append; removals rewrite the file through a temporary and a rename.
+// line (id,hash,added_unix,external_id,category,source[,start_s,end_s for a video frame]; text
+// fields percent-encode ',', '%' and line breaks). Additions append; removals rewrite the file through a temporary and a rename.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -52,6 +52,14 @@ std::string Decode(const std::string& s) {
   return out;
 }
 
+// ",start,end" for a video frame's entry (seconds, to the millisecond), "" for a still image.
+std::string TimeFields(const BankEntry& e) {
+  if (e.start_s < 0) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), ",%.3f,%.3f", e.start_s, e.end_s);
+  return buf;
+}
+
 std::vector<std::string> Split(const std::string& line, char sep) {
   std::vector<std::string> fields;
   std::string field;
@@ -61,24 +69,12 @@ std::vector<std::string> Split(const std::string& line, char sep) {
   return fields;
 }
 
-Status ValidateInfo(const BankInfo& info) {
-  if (info.name.empty() || info.name.size() > 64 ||
-      !std::all_of(info.name.begin(), info.name.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '_' || c == '-' || c == '.';
-      }) || info.name[0] == '.') {
-    return InvalidArgumentError("bank name must be 1-64 of [A-Za-z0-9_.-], not starting with '.': '" + info.name + "'");
-  }
-  if (info.threshold < 0 || info.threshold > 64) return InvalidArgumentError("bank threshold must be in 0..64");
-  if (info.quality_floor < 0 || info.quality_floor > 100) return InvalidArgumentError("bank quality floor must be in 0..100");
-  return Status::Ok();
-}
-
 class FileBankStore : public BankStore {
  public:
   explicit FileBankStore(fs::path dir) : dir_(std::move(dir)) {}
 
   Status CreateBank(const BankInfo& info) override {
-    VIGIL_RETURN_IF_ERROR(ValidateInfo(info));
+    VIGIL_RETURN_IF_ERROR(ValidateBankInfo(info));
     const fs::path bank = dir_ / info.name;
     if (fs::exists(bank)) return FailedPreconditionError("bank '" + info.name + "' already exists");
     std::error_code ec;
@@ -86,6 +82,7 @@ class FileBankStore : public BankStore {
     if (ec) return InternalError("cannot create " + bank.string() + ": " + ec.message());
     BankInfo stored = info;
     stored.created_unix = NowUnix();
+    stored.revision = 1;
     VIGIL_RETURN_IF_ERROR(WriteInfo(stored, 1));
     std::ofstream(bank / "entries.csv").flush();
     return Status::Ok();
@@ -131,16 +128,19 @@ class FileBankStore : public BankStore {
       e.id = next_id++;
       if (e.added_unix == 0) e.added_unix = now;
       out << e.id << ',' << e.hash.ToHex() << ',' << e.added_unix << ',' << Encode(e.external_id) << ','
-          << Encode(e.category) << ',' << Encode(e.source) << '\n';
+          << Encode(e.category) << ',' << Encode(e.source) << TimeFields(e) << '\n';
       ids.push_back(e.id);
     }
     out.flush();
     if (!out) return InternalError("cannot write entries of bank '" + bank + "'");
+    ++info.revision;
     VIGIL_RETURN_IF_ERROR(WriteInfo(info, next_id));
     return ids;
   }
 
   Result<size_t> RemoveEntries(const std::string& bank, const std::vector<int64_t>& ids) override {
+    int64_t next_id = 0;
+    VIGIL_ASSIGN_OR_RETURN(BankInfo info, ReadInfo(bank, &next_id));
     VIGIL_ASSIGN_OR_RETURN(std::vector<BankEntry> entries, ListEntries(bank));
     const std::set<int64_t> remove(ids.begin(), ids.end());
     const fs::path path = dir_ / bank / "entries.csv";
@@ -154,7 +154,7 @@ class FileBankStore : public BankStore {
           continue;
         }
         out << e.id << ',' << e.hash.ToHex() << ',' << e.added_unix << ',' << Encode(e.external_id) << ','
-            << Encode(e.category) << ',' << Encode(e.source) << '\n';
+            << Encode(e.category) << ',' << Encode(e.source) << TimeFields(e) << '\n';
       }
       out.flush();
       if (!out) return InternalError("cannot write entries of bank '" + bank + "'");
@@ -162,6 +162,8 @@ class FileBankStore : public BankStore {
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) return InternalError("cannot replace " + path.string() + ": " + ec.message());
+    ++info.revision;
+    VIGIL_RETURN_IF_ERROR(WriteInfo(info, next_id));
     return removed;
   }
 
@@ -175,7 +177,7 @@ class FileBankStore : public BankStore {
       ++number;
       if (line.empty()) continue;
       const std::vector<std::string> f = Split(line, ',');
-      Result<PdqHash> hash = f.size() == 6 ? PdqHash::FromHex(f[1]) : Result<PdqHash>(DataLossError("fields"));
+      Result<PdqHash> hash = f.size() == 6 || f.size() == 8 ? PdqHash::FromHex(f[1]) : Result<PdqHash>(DataLossError("fields"));
       if (!hash.ok()) {
         return DataLossError("bank '" + bank + "' entries.csv line " + std::to_string(number) + " is malformed");
       }
@@ -186,6 +188,10 @@ class FileBankStore : public BankStore {
       e.external_id = Decode(f[3]);
       e.category = Decode(f[4]);
       e.source = Decode(f[5]);
+      if (f.size() == 8) {
+        e.start_s = std::stod(f[6]);
+        e.end_s = std::stod(f[7]);
+      }
       entries.push_back(std::move(e));
     }
     return entries;
@@ -195,7 +201,7 @@ class FileBankStore : public BankStore {
   Status CheckExists(const std::string& name) {
     BankInfo probe;
     probe.name = name;
-    VIGIL_RETURN_IF_ERROR(ValidateInfo(probe));
+    VIGIL_RETURN_IF_ERROR(ValidateBankInfo(probe));
     if (!fs::exists(dir_ / name / "bank.json")) return NotFoundError("no bank '" + name + "'");
     return Status::Ok();
   }
@@ -211,6 +217,7 @@ class FileBankStore : public BankStore {
     info.quality_floor = j.value("quality_floor", kPdqQualityFloor);
     info.dihedral = j.value("dihedral", false);
     info.created_unix = j.value("created_unix", int64_t{0});
+    info.revision = j.value("revision", int64_t{0});
     *next_id = j.value("next_id", int64_t{1});
     return info;
   }
@@ -218,7 +225,7 @@ class FileBankStore : public BankStore {
   Status WriteInfo(const BankInfo& info, int64_t next_id) {
     nlohmann::json j = {{"threshold", info.threshold}, {"quality_floor", info.quality_floor},
                         {"dihedral", info.dihedral}, {"created_unix", info.created_unix},
-                        {"next_id", next_id}};
+                        {"next_id", next_id}, {"revision", info.revision}};
     const fs::path tmp = dir_ / info.name / "bank.json.tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);

@@ -2,6 +2,7 @@
 // quality floor and dihedral setting; results best first (distance, then bank, then entry id).
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "vigil/hash_bank.h"
 #include "vigil/pdq_index.h"
@@ -12,28 +13,81 @@ struct PdqMatcher::Bank {
   BankInfo info;
   std::vector<BankEntry> entries;  // entries[i].id is indexed as i
   PdqIndex index;
+  struct PerExternalId {
+    size_t entries = 0;
+    double start_s = -1, end_s = -1;  // span of the entries' time ranges
+  };
+  std::unordered_map<std::string, PerExternalId> per_external_id;
 };
 
 PdqMatcher::PdqMatcher() = default;
 PdqMatcher::~PdqMatcher() = default;
 
-Result<std::unique_ptr<PdqMatcher>> PdqMatcher::Create(BankStore& store, const std::vector<std::string>& banks) {
-  std::vector<std::string> names = banks;
-  if (names.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(std::vector<BankInfo> all, store.ListBanks());
-    for (const BankInfo& b : all) names.push_back(b.name);
+Result<std::unique_ptr<PdqMatcher>> PdqMatcher::Create(BankStore& store, const std::vector<std::string>& banks,
+                                                       const PdqMatcher* previous) {
+  std::vector<BankInfo> infos;
+  if (banks.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(infos, store.ListBanks());
+  } else {
+    for (const std::string& name : banks) {
+      VIGIL_ASSIGN_OR_RETURN(BankInfo info, store.GetBank(name));
+      infos.push_back(std::move(info));
+    }
   }
   std::unique_ptr<PdqMatcher> matcher(new PdqMatcher());
-  for (const std::string& name : names) {
-    auto bank = std::make_unique<Bank>();
-    VIGIL_ASSIGN_OR_RETURN(bank->info, store.GetBank(name));
-    VIGIL_ASSIGN_OR_RETURN(bank->entries, store.ListEntries(name));
+  for (BankInfo& info : infos) {
+    std::shared_ptr<const Bank> reuse;
+    if (previous != nullptr && info.revision != 0) {
+      for (const auto& old : previous->banks_) {
+        if (old->info.name == info.name && old->info.revision == info.revision) reuse = old;
+      }
+    }
+    if (reuse) {
+      matcher->banks_.push_back(std::move(reuse));
+      continue;
+    }
+    auto bank = std::make_shared<Bank>();
+    bank->info = std::move(info);
+    VIGIL_ASSIGN_OR_RETURN(bank->entries, store.ListEntries(bank->info.name));
+    bank->info.entries = bank->entries.size();
+    for (const BankEntry& e : bank->entries) {
+      Bank::PerExternalId& p = bank->per_external_id[e.external_id];
+      ++p.entries;
+      if (e.start_s >= 0) {
+        p.start_s = p.start_s < 0 ? e.start_s : std::min(p.start_s, e.start_s);
+        p.end_s = std::max(p.end_s, e.end_s);
+      }
+    }
     bank->index.Reserve(bank->entries.size());
     for (size_t i = 0; i < bank->entries.size(); ++i) bank->index.Add(static_cast<int64_t>(i), bank->entries[i].hash);
     bank->index.Compact();
     matcher->banks_.push_back(std::move(bank));
   }
   return matcher;
+}
+
+std::vector<BankInfo> PdqMatcher::banks() const {
+  std::vector<BankInfo> out;
+  for (const auto& b : banks_) out.push_back(b->info);
+  return out;
+}
+
+size_t PdqMatcher::CountEntries(const std::string& bank, const std::string& external_id) const {
+  for (const auto& b : banks_) {
+    if (b->info.name != bank) continue;
+    auto it = b->per_external_id.find(external_id);
+    return it == b->per_external_id.end() ? 0 : it->second.entries;
+  }
+  return 0;
+}
+
+std::pair<double, double> PdqMatcher::EntrySpan(const std::string& bank, const std::string& external_id) const {
+  for (const auto& b : banks_) {
+    if (b->info.name != bank) continue;
+    auto it = b->per_external_id.find(external_id);
+    if (it != b->per_external_id.end()) return {it->second.start_s, it->second.end_s};
+  }
+  return {-1, -1};
 }
 
 size_t PdqMatcher::entries() const {

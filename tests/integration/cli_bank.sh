@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Integration: `vigil bank` on a temporary bank directory with the PDQ reference images
+# Integration: `vigil bank` on a temporary SQLite database (--store) and again on a bank directory
+# (--banks), with the PDQ reference images
 # (../shared/pdq or $VIGIL_PDQ_REFERENCE): create, import a CSV list (header, id, category),
 # add an image, match the bridge edits (all within 31 of the listed original, with the list's id
 # and category), no match for an unrelated photo, dihedral matching of a rotated copy only in a
@@ -15,7 +16,9 @@ fi
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 IMG="$REF/images"
-vb() { "$VIGIL_BIN" bank --banks "$TMP/banks" "$@"; }
+for STORE in "--store=$TMP/db/vigil.db" "--banks=$TMP/banks"; do
+echo "== $STORE"
+vb() { "$VIGIL_BIN" bank "$STORE" "$@"; }
 
 vb create known
 vb create rotated --dihedral
@@ -64,4 +67,7 @@ vb import copy --format hex "$TMP/list.csv" > /dev/null 2>&1; c2=$?
 vb create 'bad/name' > /dev/null 2>&1; c3=$?
 set -e
 [ $c1 -ne 0 ] && [ $c2 -eq 2 ] && [ $c3 -eq 2 ] || fail "error exits $c1 $c2 $c3"
+done
+[ -f "$TMP/db/vigil.db" ] || fail "--store did not write $TMP/db/vigil.db"
+"$VIGIL_BIN" bank --store "$TMP/db/vigil.db" --banks "$TMP/banks" list > /dev/null 2>&1 && fail "--store with --banks accepted"
 echo "OK"

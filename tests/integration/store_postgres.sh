@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The store's conformance, adapter and multi-process tests (unit_store, instances Postgres/*) on a
-# REAL PostgreSQL 15 from Debian's postgresql package: initdb into a temp data directory, a server
+# The store's conformance (jobs and hash banks), adapter and multi-process tests (unit_store,
+# instances Postgres/*) on a REAL PostgreSQL 15 from Debian's postgresql package: initdb into a
+# temp data directory, a server
 # on a private port (loopback TCP and a socket in that directory), the tests with
 # VIGIL_TEST_POSTGRES_URL pointing at it, then the server stopped and the directory removed (trap).
 # Run as root (CI), the server runs as the postgres user, which owns the data directory. A missing
@@ -79,4 +80,6 @@ cat "$TMP/unit.log"
 [ "$status" = 0 ] || { tail -30 "$TMP/server.log" >&2; fail "unit_store on PostgreSQL (exit $status)"; }
 ran=$(sed -n 's/^\[==========\] \([0-9]*\) tests\? from .* ran\..*/\1/p' "$TMP/unit.log")
 [ "${ran:-0}" -ge 20 ] || fail "only ${ran:-0} PostgreSQL tests ran"
+banks=$(grep -c '^\[       OK \] Postgres/BankStoreConformance' "$TMP/unit.log" || true)
+[ "${banks:-0}" -ge 6 ] || fail "only ${banks:-0} hash-bank store tests passed on PostgreSQL"
 echo "ok  $ran store tests passed on PostgreSQL"

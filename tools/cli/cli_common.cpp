@@ -73,6 +73,14 @@ std::vector<std::string> CollectVideoPaths(const std::vector<std::string>& input
   return CollectPaths(inputs, &LooksLikeVideo);
 }
 
+static bool LooksLikeMedia(const fs::path& p) { return LooksLikeImage(p) || LooksLikeVideo(p); }
+
+std::vector<std::string> CollectMediaPaths(const std::vector<std::string>& inputs) {
+  return CollectPaths(inputs, &LooksLikeMedia);
+}
+
+bool LooksLikeVideoPath(const std::string& path) { return LooksLikeVideo(fs::path(path)); }
+
 int ReportError(const Status& status) {
   std::fprintf(stderr, "error: %s\n", status.ToString().c_str());
   return kExitError;

@@ -10,8 +10,13 @@
 #include "vigil/status.h"
 
 namespace CLI {
+class App;
 class Option;
 }  // namespace CLI
+
+namespace vigil {
+struct VideoHashOptions;
+}  // namespace vigil
 
 namespace vigil::cli {
 
@@ -30,6 +35,13 @@ std::string DefaultModelRepository();
 std::vector<std::string> CollectImagePaths(const std::vector<std::string>& inputs);
 // The same for videos (directories contribute files with a video extension).
 std::vector<std::string> CollectVideoPaths(const std::vector<std::string>& inputs);
+// The same for both (directories contribute images and videos).
+std::vector<std::string> CollectMediaPaths(const std::vector<std::string>& inputs);
+// --interval, --dedupe-distance and --frame-quality-floor: how videos are hashed (`vigil hash`,
+// `vigil bank add|match`); defined in cmd_hash.cpp.
+void AddVideoHashOptions(CLI::App* cmd, VideoHashOptions* options);
+// True when the file name has a video extension (.mp4, .mov, .mkv, .avi, .mpg, .ogv, ...).
+bool LooksLikeVideoPath(const std::string& path);
 
 // Makes a repeatable option (one bound to a vector) take exactly one value per occurrence (a comma
 // list where the option has a delimiter), so that `vigil classify -m A -m B a.jpg b.jpg` does not

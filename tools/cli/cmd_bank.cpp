@@ -1,8 +1,14 @@
 // `vigil bank create|delete|add|remove|import|export|list|match`: PDQ hash banks (include/vigil/
-// hash_bank.h), kept under --banks (default $VIGIL_BANKS, else ./banks). `add` takes hex hashes or
+// hash_bank.h), kept in Vigil's database (--store: an SQLite file or a postgresql:// URL; default
+// $VIGIL_DATABASE, else .vigil/vigil.db, the database `vigil serve` uses), or in a directory of
+// plain files with --banks DIR (or $VIGIL_BANKS). `add` takes hex hashes or
 // image files (hashed); `match` hashes images (with their dihedral hashes) and prints every bank
 // entry within the bank's threshold: text `path,bank,entry_id,external_id,category,distance,transform`
-// or --json one object per image. Exit 0 when every input was processed (match or not).
+// or --json one object per image. Videos (by extension) are hashed per sampled frame
+// (include/vigil/video_hash.h): `add` stores one entry per kept frame with its time range, `match`
+// prints per matched known video `path,bank,external_id,category,query_share,original_share,
+// best_distance,query_ranges,original_ranges` (ranges `start-end` joined by ';').
+// Exit 0 when every input was processed (match or not).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +22,14 @@
 #include "commands.h"
 #include "vigil/hash_bank.h"
 #include "vigil/hashing.h"
+#include "vigil/video_hash.h"
 
 namespace vigil::cli {
 namespace {
 
 struct BankArgs {
   std::string banks_dir;
+  std::string database;
   std::string name;
   std::vector<std::string> items;  // hashes, files, ids, or paths, per subcommand
   int threshold = kPdqMatchDistance;
@@ -31,12 +39,26 @@ struct BankArgs {
   std::string format = "csv";
   std::vector<std::string> only_banks;
   bool json = false;
+  VideoHashOptions video;      // match: queries sampled once a second
+  VideoHashOptions add_video;  // add: every frame of a known video (deduplicated)
+  double min_share = 0;
 };
 
-std::string BanksDir(const BankArgs& args) {
-  if (!args.banks_dir.empty()) return args.banks_dir;
-  const char* env = std::getenv("VIGIL_BANKS");
-  return env != nullptr && *env != '\0' ? env : "banks";
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// --store, else --banks, else $VIGIL_DATABASE, else $VIGIL_BANKS, else .vigil/vigil.db.
+Result<std::unique_ptr<BankStore>> OpenStore(const BankArgs& args) {
+  if (!args.database.empty() && !args.banks_dir.empty()) {
+    return InvalidArgumentError("give --store or --banks, not both");
+  }
+  if (!args.database.empty()) return OpenBankStore(args.database);
+  if (!args.banks_dir.empty()) return OpenFileBankStore(args.banks_dir);
+  if (!Env("VIGIL_DATABASE").empty()) return OpenBankStore(Env("VIGIL_DATABASE"));
+  if (!Env("VIGIL_BANKS").empty()) return OpenFileBankStore(Env("VIGIL_BANKS"));
+  return OpenBankStore(".vigil/vigil.db");
 }
 
 Result<BankFormat> Format(const std::string& f) {
@@ -52,8 +74,52 @@ int Fail(const Status& s) {
 
 std::string ReadAll(std::istream& in) { return std::string(std::istreambuf_iterator<char>(in), {}); }
 
+std::string Ranges(const std::vector<TimeRange>& ranges) {
+  std::string out;
+  char buf[64];
+  for (const TimeRange& r : ranges) {
+    std::snprintf(buf, sizeof(buf), "%s%.3f-%.3f", out.empty() ? "" : ";", r.start_s, r.end_s);
+    out += buf;
+  }
+  return out;
+}
+
+nlohmann::json RangesJson(const std::vector<TimeRange>& ranges) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TimeRange& r : ranges) out.push_back({r.start_s, r.end_s});
+  return out;
+}
+
+Status MatchOneVideo(const PdqMatcher& matcher, const BankArgs& args, const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(VideoHash video, HashVideoFile(path, args.video));
+  VideoMatchOptions options;
+  options.min_query_share = args.min_share;
+  options.min_original_share = args.min_share;
+  const std::vector<VideoMatch> matches = MatchVideo(matcher, video, options);
+  if (args.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const VideoMatch& m : matches) {
+      list.push_back({{"bank", m.bank}, {"external_id", m.external_id}, {"category", m.category},
+                      {"source", m.source}, {"query_share", m.query_share}, {"original_share", m.original_share},
+                      {"best_distance", m.best_distance}, {"matched_hashes", m.matched_hashes},
+                      {"query_ranges", RangesJson(m.query_ranges)}, {"original_ranges", RangesJson(m.original_ranges)}});
+    }
+    nlohmann::json j = {{"path", path}, {"video", true}, {"duration_s", video.info.duration_s},
+                        {"hashes", video.frames.size()}, {"matches", list}};
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    for (const VideoMatch& m : matches) {
+      std::printf("%s,%s,%s,%s,%.3f,%.3f,%d,%s,%s\n", path.c_str(), m.bank.c_str(), m.external_id.c_str(),
+                  m.category.c_str(), m.query_share, m.original_share, m.best_distance, Ranges(m.query_ranges).c_str(),
+                  Ranges(m.original_ranges).c_str());
+    }
+  }
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
 int Run(const std::string& verb, const BankArgs& args) {
-  Result<std::unique_ptr<BankStore>> opened = OpenFileBankStore(BanksDir(args));
+  Result<std::unique_ptr<BankStore>> opened = OpenStore(args);
   if (!opened.ok()) return Fail(opened.status());
   BankStore& store = **opened;
   if (verb == "create") {
@@ -90,6 +156,15 @@ int Run(const std::string& verb, const BankArgs& args) {
   if (verb == "add") {
     std::vector<BankEntry> entries;
     for (const std::string& item : args.items) {
+      if (LooksLikeVideoPath(item)) {
+        Result<VideoHash> video = HashVideoFile(item, args.add_video);
+        if (!video.ok()) return Fail(video.status().WithContext(item));
+        const std::vector<BankEntry> frames = VideoBankEntries(
+            *video, args.external_id.empty() ? item : args.external_id, args.category,
+            args.source.empty() ? item : args.source);
+        entries.insert(entries.end(), frames.begin(), frames.end());
+        continue;
+      }
       BankEntry e;
       e.external_id = args.external_id;
       e.category = args.category;
@@ -156,7 +231,14 @@ int Run(const std::string& verb, const BankArgs& args) {
     Result<std::unique_ptr<PdqMatcher>> matcher = PdqMatcher::Create(store, args.only_banks);
     if (!matcher.ok()) return Fail(matcher.status());
     size_t failed = 0;
-    for (const std::string& path : CollectImagePaths(args.items)) {
+    for (const std::string& path : CollectMediaPaths(args.items)) {
+      if (LooksLikeVideoPath(path)) {
+        if (Status s = MatchOneVideo(**matcher, args, path); !s.ok()) {
+          ++failed;
+          std::fprintf(stderr, "%s: error: %s\n", path.c_str(), s.ToString().c_str());
+        }
+        continue;
+      }
       Result<PdqDihedralResult> hashed = HashFileDihedral(path);
       if (!hashed.ok()) {
         ++failed;
@@ -194,7 +276,10 @@ void AddBankCommand(CLI::App& app) {
   auto args = std::make_shared<BankArgs>();
   CLI::App* bank = app.add_subcommand("bank", "PDQ hash banks: lists of known hashes to match uploads against");
   bank->require_subcommand(1);
-  bank->add_option("--banks", args->banks_dir, "Bank directory (default $VIGIL_BANKS, else ./banks)");
+  bank->add_option("--store", args->database,
+                   "Database of the banks: an SQLite file or a postgresql:// URL (default $VIGIL_DATABASE, "
+                   "else .vigil/vigil.db)");
+  bank->add_option("--banks", args->banks_dir, "Keep the banks in this directory of plain files instead ($VIGIL_BANKS)");
   auto verb = [&](const char* name, const char* help) {
     CLI::App* cmd = bank->add_subcommand(name, help);
     cmd->callback([args, name]() { throw CommandResult{Run(name, *args)}; });
@@ -212,8 +297,11 @@ void AddBankCommand(CLI::App& app) {
       ->add_option("name", args->name, "Bank name");
   CLI::App* add = verb("add", "Add hex hashes or images (hashed) to a bank; prints the new entry ids");
   add->add_option("name", args->name, "Bank name")->required();
-  add->add_option("items", args->items, "64-digit hex hashes or image files")->required();
-  add->add_option("--id", args->external_id, "The list's id for these entries");
+  add->add_option("items", args->items, "64-digit hex hashes, image files, or videos (one entry per kept frame)")
+      ->required();
+  args->add_video.interval_s = 0;
+  AddVideoHashOptions(add, &args->add_video);
+  add->add_option("--id", args->external_id, "The list's id for these entries (videos: default the path)");
   add->add_option("--category", args->category, "Category of these entries");
   add->add_option("--source", args->source, "Where they come from (default: the image path)");
   CLI::App* remove = verb("remove", "Remove entries by id");
@@ -228,7 +316,11 @@ void AddBankCommand(CLI::App& app) {
   export_cmd->add_option("name", args->name, "Bank name")->required();
   export_cmd->add_option("--format", args->format, "csv or hex")->capture_default_str();
   CLI::App* match = verb("match", "Hash images and print the bank entries they match");
-  match->add_option("paths", args->items, "Image files or directories")->required();
+  match->add_option("paths", args->items, "Image or video files, or directories")->required();
+  AddVideoHashOptions(match, &args->video);
+  match->add_option("--min-share", args->min_share,
+                    "Videos: report a known video only when this share of the query's or of its frames matched")
+      ->check(CLI::Range(0.0, 1.0));
   match->add_option("--bank", args->only_banks, "Only these banks (default: all)");
   match->add_flag("--json", args->json, "One JSON object per image");
 }

@@ -18,6 +18,160 @@ json JsonResponse(const std::string& description, const std::string& schema) {
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + schema}}}}}}}};
 }
 
+// The hashing and bank routes (bank_routes.h): their schemas into `schemas`, their paths into `paths`.
+void AddBankApi(json& schemas, json& paths) {
+  const json hex = {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}, {"description", "PDQ hash, 64 hex digits"}};
+  schemas["PdqHash"] = {{"type", "object"},
+                        {"properties",
+                         {{"hash", hex},
+                          {"quality", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
+                          {"dihedral", {{"type", "object"}, {"description", "orig, rot90, rot180, rot270, flipx, "
+                                                                            "flipy, flipp, flipm -> hash"},
+                                        {"additionalProperties", hex}}}}}};
+  schemas["Bank"] = {{"type", "object"},
+                     {"properties",
+                      {{"name", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$"}}},
+                       {"threshold", {{"type", "integer"}, {"minimum", 0}, {"maximum", 64}, {"default", 31}}},
+                       {"quality_floor", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}, {"default", 50}}},
+                       {"dihedral", {{"type", "boolean"}, {"default", false}}},
+                       {"created_unix", {{"type", "integer"}}},
+                       {"entries", {{"type", "integer"}}}}}};
+  schemas["BankList"] = {{"type", "object"},
+                         {"properties", {{"banks", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Bank"}}}}}}}};
+  schemas["BankEntry"] = {{"type", "object"},
+                          {"properties",
+                           {{"id", {{"type", "integer"}}},
+                            {"hash", hex},
+                            {"external_id", {{"type", "string"}}},
+                            {"category", {{"type", "string"}}},
+                            {"source", {{"type", "string"}}},
+                            {"added_unix", {{"type", "integer"}}},
+                            {"time_range", {{"type", "array"}, {"items", {{"type", "number"}}}, {"minItems", 2},
+                                            {"maxItems", 2}, {"description", "A video frame's [start_s, end_s]"}}}}}};
+  schemas["BankMatchResponse"] = {
+      {"type", "object"},
+      {"properties",
+       {{"hash", hex},
+        {"quality", {{"type", "integer"}}},
+        {"matches",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties",
+             {{"bank", {{"type", "string"}}},
+              {"entry", {{"$ref", "#/components/schemas/BankEntry"}}},
+              {"distance", {{"type", "integer"}}},
+              {"transform", {{"type", "string"}, {"description", "Which rotation/flip of the query matched"}}}}}}}}}}}};
+  schemas["NewBankEntries"] = {
+      {"type", "object"},
+      {"required", {"entries"}},
+      {"properties",
+       {{"entries",
+         {{"type", "array"},
+          {"maxItems", 100000},
+          {"items",
+           {{"type", "object"},
+            {"required", {"hash"}},
+            {"additionalProperties", false},
+            {"properties",
+             {{"hash", hex}, {"external_id", {{"type", "string"}}}, {"category", {{"type", "string"}}},
+              {"source", {{"type", "string"}}}}}}}}}}}};
+  schemas["AddedEntries"] = {{"type", "object"},
+                             {"properties", {{"bank", {{"type", "string"}}},
+                                             {"ids", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}};
+  const json binary = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+  const json image_body = {{"required", true},
+                           {"content", {{"image/jpeg", binary}, {"image/png", binary}, {"image/webp", binary},
+                                        {"application/octet-stream", binary}}}};
+  const json bank_param = {{"name", "bank"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
+  auto text_query = [](const char* name, const char* description) {
+    return json{{"name", name}, {"in", "query"}, {"schema", {{"type", "string"}}}, {"description", description}};
+  };
+  paths["/v1/images:hash"] = {
+      {"post",
+       {{"summary", "PDQ hash, quality and the 8 dihedral hashes of an image"},
+        {"operationId", "hashImage"},
+        {"requestBody", image_body},
+        {"responses",
+         {{"200", JsonResponse("The hashes", "PdqHash")},
+          {"400", ErrorResponse("Empty body")},
+          {"401", ErrorResponse("Missing or unknown API key")},
+          {"413", ErrorResponse("Image over a limit")},
+          {"415", ErrorResponse("Unsupported content type or image format")},
+          {"422", ErrorResponse("Corrupt image")}}}}}};
+  paths["/v1/images:match"] = {
+      {"post",
+       {{"summary", "Match an image against the hash banks (each bank's threshold, quality floor, dihedral setting)"},
+        {"operationId", "matchImage"},
+        {"parameters", json::array({text_query("bank", "Only this bank (default: all)")})},
+        {"requestBody", image_body},
+        {"responses",
+         {{"200", JsonResponse("Matching entries, closest first", "BankMatchResponse")},
+          {"400", ErrorResponse("Empty body or bad bank name")},
+          {"401", ErrorResponse("Missing or unknown API key")},
+          {"404", ErrorResponse("No such bank")},
+          {"415", ErrorResponse("Unsupported content type or image format")},
+          {"422", ErrorResponse("Corrupt image")},
+          {"503", ErrorResponse("Banks disabled")}}}}}};
+  paths["/v1/banks"] = {
+      {"get",
+       {{"summary", "Hash banks with their settings and entry counts"},
+        {"operationId", "listBanks"},
+        {"responses", {{"200", JsonResponse("Banks", "BankList")}, {"401", ErrorResponse("Missing API key")},
+                       {"503", ErrorResponse("Banks disabled")}}}}},
+      {"post",
+       {{"summary", "Create a bank (role admin)"},
+        {"operationId", "createBank"},
+        {"requestBody", {{"required", true},
+                         {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Bank"}}}}}}}}},
+        {"responses",
+         {{"201", JsonResponse("Created", "Bank")},
+          {"400", ErrorResponse("Bad name or settings")},
+          {"401", ErrorResponse("Missing API key")},
+          {"403", ErrorResponse("Not an admin key")},
+          {"409", ErrorResponse("The bank exists")},
+          {"503", ErrorResponse("Banks disabled")}}}}}};
+  paths["/v1/banks/{bank}"] = {
+      {"delete",
+       {{"summary", "Delete a bank and its entries (role admin)"},
+        {"operationId", "deleteBank"},
+        {"parameters", json::array({bank_param})},
+        {"responses",
+         {{"200", {{"description", "Deleted"}}},
+          {"401", ErrorResponse("Missing API key")},
+          {"403", ErrorResponse("Not an admin key")},
+          {"404", ErrorResponse("No such bank")}}}}}};
+  json entries_body = image_body;
+  entries_body["content"]["application/json"] = {{"schema", {{"$ref", "#/components/schemas/NewBankEntries"}}}};
+  paths["/v1/banks/{bank}/entries"] = {
+      {"post",
+       {{"summary", "Add hashes (JSON) or an image (hashed) to a bank; matchable at once (role admin)"},
+        {"operationId", "addBankEntries"},
+        {"parameters", json::array({bank_param, text_query("external_id", "Image body: the list's id"),
+                                    text_query("category", "Image body: category"),
+                                    text_query("source", "Image body: source (default upload)")})},
+        {"requestBody", entries_body},
+        {"responses",
+         {{"201", JsonResponse("The new entry ids", "AddedEntries")},
+          {"400", ErrorResponse("Malformed entries")},
+          {"401", ErrorResponse("Missing API key")},
+          {"403", ErrorResponse("Not an admin key")},
+          {"404", ErrorResponse("No such bank")},
+          {"413", ErrorResponse("Too many entries")}}}}}};
+  paths["/v1/banks/{bank}/entries/{id}"] = {
+      {"delete",
+       {{"summary", "Remove an entry (role admin)"},
+        {"operationId", "removeBankEntry"},
+        {"parameters", json::array({bank_param, {{"name", "id"}, {"in", "path"}, {"required", true},
+                                                 {"schema", {{"type", "integer"}}}}})},
+        {"responses",
+         {{"200", {{"description", "Removed"}}},
+          {"400", ErrorResponse("Bad id")},
+          {"401", ErrorResponse("Missing API key")},
+          {"403", ErrorResponse("Not an admin key")},
+          {"404", ErrorResponse("No such bank or entry")}}}}}};
+}
+
 }  // namespace
 
 std::string OpenApiJson() {
@@ -254,7 +408,7 @@ std::string OpenApiJson() {
       {"info",
        {{"title", "Vigil"},
         {"version", "0.1.0"},
-        {"description", "Classify images and tag videos (background jobs) with the models in Vigil's model repository."}}},
+        {"description", "Classify images and tag videos (background jobs) with the models in Vigil's model repository; PDQ hashes and hash banks."}}},
       {"paths",
        {{"/v1/images:classify", {{"post", classify}}},
         {"/v1/videos:tag", {{"post", tag_video}}},
@@ -326,6 +480,7 @@ std::string OpenApiJson() {
         {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
                              {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}},
       {"security", json::array({{{"bearer", json::array()}}, {{"apiKey", json::array()}}})}};
+  AddBankApi(doc["components"]["schemas"], doc["paths"]);
   return doc.dump(2);
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "callback_sender.h"
+#include "bank_routes.h"
 #include "classify_routes.h"
 #include "health_routes.h"
 #include "http_server.h"
@@ -16,8 +17,9 @@
 namespace vigil::server {
 
 Status RegisterAllRoutes(Router& router, const ServerConfig& config, ClassificationService* service,
-                         const JobServices& jobs) {
+                         const JobServices& jobs, BankMatcher* banks) {
   VIGIL_RETURN_IF_ERROR(RegisterClassifyRoutes(router, config, service));
+  VIGIL_RETURN_IF_ERROR(RegisterBankRoutes(router, config, banks));
   VIGIL_RETURN_IF_ERROR(RegisterModelRoutes(router, config, service));
   VIGIL_RETURN_IF_ERROR(RegisterJobRoutes(router, config, jobs));
   VIGIL_RETURN_IF_ERROR(RegisterHealthRoutes(router, config, service, jobs.runner));
@@ -28,6 +30,7 @@ Status RegisterAllRoutes(Router& router, const ServerConfig& config, Classificat
 struct ServeApp::Parts {
   ServerConfig config;
   std::unique_ptr<ClassificationService> service;
+  std::unique_ptr<BankMatcher> banks;
   std::unique_ptr<JobStore> store;
   std::unique_ptr<CallbackSender> callbacks;
   std::unique_ptr<JobRunner> runner;
@@ -92,12 +95,20 @@ Result<std::unique_ptr<ServeApp>> ServeApp::Create(const ServerConfig& config) {
   Parts& p = *app->parts_;
   p.config = config;
   VIGIL_ASSIGN_OR_RETURN(p.service, ClassificationService::Create(config.service));
+  if (config.banks.enabled) {
+    const std::string& database = config.banks.database.empty() ? config.jobs.database : config.banks.database;
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<BankStore> bank_store, OpenBankStore(database));
+    BankMatcherOptions bank_options;
+    bank_options.refresh_seconds = config.banks.refresh_seconds;
+    VIGIL_ASSIGN_OR_RETURN(p.banks, BankMatcher::Create(std::move(bank_store), bank_options));
+  }
   if (config.jobs.enabled) {
     VIGIL_RETURN_IF_ERROR(StartJobs(config, p.service.get(), &p.store, &p.callbacks, &p.runner));
   }
   p.request_metrics = std::make_unique<RequestMetrics>(p.service->metrics());
   auto router = std::make_unique<Router>(config.api_keys, p.request_metrics.get(), config.max_body_bytes);
-  VIGIL_RETURN_IF_ERROR(RegisterAllRoutes(*router, config, p.service.get(), {p.store.get(), p.runner.get()}));
+  VIGIL_RETURN_IF_ERROR(RegisterAllRoutes(*router, config, p.service.get(), {p.store.get(), p.runner.get()},
+                                          p.banks.get()));
   VIGIL_ASSIGN_OR_RETURN(p.http, HttpServer::Create(config, std::move(router), &p.service->metrics()));
   return app;
 }

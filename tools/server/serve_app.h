@@ -17,6 +17,7 @@
 #include <string>
 
 #include "job_routes.h"
+#include "vigil/bank_matcher.h"
 #include "router.h"
 #include "server_config.h"
 #include "vigil/service.h"
@@ -24,10 +25,11 @@
 
 namespace vigil::server {
 
-// Registers every route module on `router` (the job routes answer 503 when `jobs.runner` is null).
-// The composition root and the server unit tests build the same table with it.
+// Registers every route module on `router` (the job routes answer 503 when `jobs.runner` is null,
+// the bank routes when `banks` is). The composition root and the server unit tests build the same
+// table with it.
 Status RegisterAllRoutes(Router& router, const ServerConfig& config, ClassificationService* service,
-                         const JobServices& jobs);
+                         const JobServices& jobs, BankMatcher* banks = nullptr);
 
 class ServeApp {
  public:

@@ -54,6 +54,13 @@ struct CallbacksConfig {
   std::vector<std::string> signing_secrets;
 };
 
+// PDQ hash banks (routes /v1/images:hash|match, /v1/banks): kept in the database.
+struct BanksConfig {
+  bool enabled = true;             // false: the bank routes answer 503 (hashing still works)
+  std::string database;            // "" = jobs.database (the same SQLite file or PostgreSQL URL)
+  double refresh_seconds = 60;     // hashes other processes add become matchable within this
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";       // listen address
   int port = 8080;                      // 0 = any free port (printed at start)
@@ -73,6 +80,7 @@ struct ServerConfig {
   ServiceOptions service;               // model repository, workers, batching, queue, decode limits
   JobsConfig jobs;
   CallbacksConfig callbacks;
+  BanksConfig banks;
 };
 
 // Reads a YAML file (see docs/http-api.md for the keys) over the defaults in `config`.

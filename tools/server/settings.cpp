@@ -126,6 +126,12 @@ const std::vector<Entry>& Table() {
        "first retry delay, doubled per retry (at most 60 s)"},
       {"callbacks", "signing_secrets", VIGIL_FIELD(c.callbacks.signing_secrets), kNone, kNone,
        "`whsec_...` secrets; each callback is signed with every one (rotation)"},
+      {"banks", "enabled", VIGIL_FIELD(c.banks.enabled), kNone, kNone,
+       "false: the hash-bank routes answer 503 (`/v1/images:hash` still works)"},
+      {"banks", "database", VIGIL_FIELD(c.banks.database), kNone, kNone,
+       "hash banks' database (SQLite file or postgresql:// URL); \"\" = jobs.database"},
+      {"banks", "refresh_seconds", VIGIL_FIELD(c.banks.refresh_seconds), 1, 86400,
+       "hashes added by other processes become matchable within this"},
   };
   return table;
 }
@@ -133,7 +139,7 @@ const std::vector<Entry>& Table() {
 #undef VIGIL_FIELD
 
 const std::vector<std::string>& Sections() {
-  static const std::vector<std::string> sections = {"models", "inference", "limits", "jobs", "callbacks"};
+  static const std::vector<std::string> sections = {"models", "inference", "limits", "jobs", "callbacks", "banks"};
   return sections;
 }
 

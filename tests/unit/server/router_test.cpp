@@ -191,6 +191,12 @@ TEST(ServeRoutes, EveryMutatingRouteNeedsAKeyRole) {
       "POST /v1/models:reload admin",
       "POST /v1/videos:tag read",
       "DELETE /v1/jobs/{id} read",
+      "POST /v1/images:hash read",
+      "POST /v1/images:match read",
+      "POST /v1/banks admin",
+      "DELETE /v1/banks/{bank} admin",
+      "POST /v1/banks/{bank}/entries admin",
+      "DELETE /v1/banks/{bank}/entries/{id} admin",
   };
   EXPECT_EQ(mutating, expected);
 }
@@ -204,7 +210,7 @@ TEST(ServeRoutes, ReadRoutesAndTheirAccess) {
   }
   const std::set<std::string> expected = {"/v1/models read", "/v1/jobs admin",  "/v1/jobs/{id} read",
                                           "/healthz public", "/readyz public",  "/metrics public",
-                                          "/openapi.json public"};
+                                          "/openapi.json public", "/v1/banks read"};
   EXPECT_EQ(reads, expected);
   config.metrics_public = false;
   auto closed = ServeRoutes(config);
@@ -220,7 +226,9 @@ TEST(ServeRoutes, KeysAreCheckedOnEveryProtectedRouteBeforeItsServiceIsUsed) {
   for (const Route& r : router->routes()) {
     if (r.access == Access::kPublic) continue;
     std::string path = r.pattern;
-    if (const size_t brace = path.find('{'); brace != std::string::npos) path = path.substr(0, brace) + "0123abcd";
+    for (size_t brace; (brace = path.find('{')) != std::string::npos;) {
+      path = path.substr(0, brace) + "0123abcd" + path.substr(path.find('}', brace) + 1);
+    }
     httplib::Response res;
     router->Dispatch(MakeRequest(MethodName(r.method), path), res);
     EXPECT_EQ(res.status, 401) << MethodName(r.method) << " " << path;
