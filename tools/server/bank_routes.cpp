@@ -54,7 +54,7 @@ class BankRoutes {
       return false;
     }
     PdqOptions options;
-    options.limits = config_.service.decode;
+    options.limits = config_.service.common.decode;
     Result<PdqDihedralResult> hashed =
         HashBytesDihedral(reinterpret_cast<const uint8_t*>(req.body.data()), req.body.size(), options);
     if (!hashed.ok()) {
