@@ -91,12 +91,13 @@ enum class PdqResize {
 
 struct PdqOptions {
   PdqResize resize = PdqResize::kReferenceCpp;
-  // JPEG only: decode with DCT scaling to the smallest libjpeg-turbo scale whose shorter side is
-  // still >= this many pixels (0 = always full size). The tent filter averages over 1/64 of each
-  // side anyway, so 256 keeps hashes within a few bits of a full decode at a fraction of the cost
-  // (docs/hashing.md has the measured distances). With kReferenceCpp the decode is resampled to
-  // 512x512 anyway when the file has a side over 512.
-  int jpeg_min_side = 512;
+  // JPEG only: decode with DCT scaling, at the smallest of libjpeg-turbo's fast power-of-two
+  // scales (1/2, 1/4, 1/8) whose shorter side is still >= this many pixels (0 = always full
+  // size). The tent filter averages over 1/64 of each side anyway, so 256 keeps every reference
+  // image within 6 bits of a full decode at a fraction of the cost (docs/hashing.md has the
+  // measured distances). With kReferenceCpp the decode is resampled to 512x512 anyway when the
+  // file has a side over 512.
+  int jpeg_min_side = 256;
   // Apply the EXIF orientation before hashing. Off by default: the reference hasher, and so every
   // shared hash list, hashes the pixels as stored. Use dihedral matching to find rotated copies.
   bool apply_exif_orientation = false;

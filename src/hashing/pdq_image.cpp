@@ -1,6 +1,7 @@
 // PDQ entry points: hashing decoded pixels, luminance planes, bytes and files (decoded by
 // src/media, as stored unless EXIF orientation is asked for, JPEGs DCT-scaled to a floor), with
 // the C++ reference hasher's 512x512 nearest-neighbour resize of large images when asked for.
+#include <algorithm>
 #include <vector>
 
 #include "hashing/pdq_core.h"
@@ -98,10 +99,56 @@ PdqDihedralResult DihedralOf(LumaPlane plane) {
   return result;
 }
 
+// Width and height from a JPEG's start-of-frame marker, or false (not a JPEG, or no SOF before
+// the data ends).
+bool JpegFrameSize(const uint8_t* data, size_t size, int* width, int* height) {
+  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return false;
+  size_t pos = 2;
+  while (pos + 4 <= size) {
+    if (data[pos] != 0xFF) return false;
+    const uint8_t marker = data[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // no length
+      pos += 2;
+      continue;
+    }
+    const size_t length = (size_t{data[pos + 2]} << 8) | data[pos + 3];
+    if (length < 2) return false;
+    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+      if (pos + 9 > size) return false;
+      *height = (data[pos + 5] << 8) | data[pos + 6];
+      *width = (data[pos + 7] << 8) | data[pos + 8];
+      return *width > 0 && *height > 0;
+    }
+    if (marker == 0xDA) return false;  // start of scan before any SOF
+    pos += 2 + length;
+  }
+  return false;
+}
+
+// The DCT-scaled decode size for hashing: libjpeg-turbo's power-of-two scales only (1/2, 1/4,
+// 1/8: its fast reduced IDCTs; 3/8, 5/8, ... cost as much as a full decode or more), the smallest
+// whose shorter side is still >= jpeg_min_side. Sets decode->min_width/min_height so that the
+// decoder picks exactly that scale (no n/8 factor below 1/d covers ceil(shorter / d) on both sides).
+void ChooseJpegScale(const uint8_t* data, size_t size, const PdqOptions& options, DecodeOptions* decode) {
+  decode->min_width = decode->min_height = 0;
+  int width = 0, height = 0;
+  if (options.jpeg_min_side <= 0 || !JpegFrameSize(data, size, &width, &height)) return;
+  const int shorter = std::min(width, height);
+  int d = 8;
+  while (d > 1 && (shorter + d - 1) / d < options.jpeg_min_side) d /= 2;
+  if (d == 1) return;  // full size
+  decode->min_width = decode->min_height = (shorter + d - 1) / d;
+}
+
 // Decodes for hashing; the plane is resized as the reference would resize the full-size file.
 Result<LumaPlane> DecodeLuma(const uint8_t* data, size_t size, const PdqOptions& options) {
   DecodeOptions decode = options.limits;
-  decode.min_width = decode.min_height = options.jpeg_min_side;
+  ChooseJpegScale(data, size, options, &decode);
   decode.apply_exif_orientation = options.apply_exif_orientation;
   DecodeInfo info;
   VIGIL_ASSIGN_OR_RETURN(Image image, DecodeImage(data, size, decode, &info));

@@ -72,7 +72,7 @@ template <typename Distance>
 inline void Verify(const PdqHash* hashes, const uint32_t* positions, uint32_t first, size_t count,
                    const uint64_t* q, int max_distance, std::vector<std::pair<uint32_t, int>>* hits,
                    Distance distance) {
-  constexpr size_t kAhead = 8;
+  constexpr size_t kAhead = 16;
   if (positions == nullptr) {
     for (size_t i = 0; i < count; ++i) {
       const uint32_t pos = first + static_cast<uint32_t>(i);
@@ -193,6 +193,16 @@ std::vector<PdqIndex::Hit> PdqIndex::Search(const PdqHash& query, int max_distan
   const int probe_radius = layout ? max_distance / layout->count : 0;
   const bool probe = indexed_ > 0 && probe_radius <= kMaxProbeRadius;
   if (probe) {
+    // Three passes, each prefetching a few steps ahead, so the random reads of a large index
+    // (bucket offsets, then positions, then the candidates' hashes: three cache misses per probe
+    // at 10M entries) overlap instead of waiting one after another.
+    constexpr size_t kAhead = 16;
+    thread_local std::vector<const uint32_t*> bucket_ptrs;  // &offsets[bucket]
+    thread_local std::vector<std::pair<const uint32_t*, uint32_t>> ranges;  // positions + begin, count
+    thread_local std::vector<uint32_t> candidates;
+    bucket_ptrs.clear();
+    ranges.clear();
+    candidates.clear();
     std::vector<uint32_t> masks;
     int masks_length = -1;
     for (int t = 0; t < layout->count; ++t) {
@@ -203,13 +213,21 @@ std::vector<PdqIndex::Hit> PdqIndex::Search(const PdqHash& query, int max_distan
       }
       const uint32_t key = Substring(query, start, length);
       const uint32_t* offsets = tables_->offsets[t].data();
+      const size_t first = bucket_ptrs.size();
+      for (const uint32_t mask : masks) bucket_ptrs.push_back(offsets + (key ^ mask));
       const uint32_t* positions = tables_->positions[t].data();
-      for (const uint32_t mask : masks) {
-        const uint32_t bucket = key ^ mask;
-        const uint32_t begin = offsets[bucket], end = offsets[bucket + 1];
-        if (begin != end) verify(hashes_.data(), positions + begin, 0, end - begin, q, max_distance, &hits);
+      const size_t n = bucket_ptrs.size();
+      for (size_t i = first; i < n; ++i) {
+        if (i + kAhead < n) __builtin_prefetch(bucket_ptrs[i + kAhead]);
+        const uint32_t begin = bucket_ptrs[i][0], end = bucket_ptrs[i][1];
+        if (begin != end) ranges.emplace_back(positions + begin, end - begin);
       }
     }
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (i + kAhead < ranges.size()) __builtin_prefetch(ranges[i + kAhead].first);
+      candidates.insert(candidates.end(), ranges[i].first, ranges[i].first + ranges[i].second);
+    }
+    verify(hashes_.data(), candidates.data(), 0, candidates.size(), q, max_distance, &hits);
     // A hash close on several substrings is found once per such substring.
     std::sort(hits.begin(), hits.end());
     hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
