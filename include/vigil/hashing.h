@@ -91,9 +91,9 @@ enum class PdqResize {
 
 struct PdqOptions {
   PdqResize resize = PdqResize::kReferenceCpp;
-  // JPEG only: decode with DCT scaling, at the smallest of libjpeg-turbo's fast power-of-two
-  // scales (1/2, 1/4, 1/8) whose shorter side is still >= this many pixels (0 = always full
-  // size). The tent filter averages over 1/64 of each side anyway, so 256 keeps every reference
+  // JPEG only: decode with DCT scaling, at the smaller of libjpeg-turbo's 1/4 and 1/8 scales
+  // whose shorter side is still >= this many pixels, else at full size (0 = always full size;
+  // the other scales, 1/2 included, measured no faster than a full decode). The tent filter averages over 1/64 of each side anyway, so 256 keeps every reference
   // image within 6 bits of a full decode at a fraction of the cost (docs/hashing.md has the
   // measured distances). With kReferenceCpp the decode is resampled to 512x512 anyway when the
   // file has a side over 512.

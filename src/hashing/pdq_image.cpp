@@ -130,8 +130,8 @@ bool JpegFrameSize(const uint8_t* data, size_t size, int* width, int* height) {
   return false;
 }
 
-// The DCT-scaled decode size for hashing: libjpeg-turbo's power-of-two scales only (1/2, 1/4,
-// 1/8: its fast reduced IDCTs; 3/8, 5/8, ... cost as much as a full decode or more), the smallest
+// The DCT-scaled decode size for hashing: libjpeg-turbo's 1/4 and 1/8 scales only (3/8, 5/8 and
+// even 1/2 cost as much as a full decode or more here), the smallest
 // whose shorter side is still >= jpeg_min_side. Sets decode->min_width/min_height so that the
 // decoder picks exactly that scale (no n/8 factor below 1/d covers ceil(shorter / d) on both sides).
 void ChooseJpegScale(const uint8_t* data, size_t size, const PdqOptions& options, DecodeOptions* decode) {
@@ -141,7 +141,9 @@ void ChooseJpegScale(const uint8_t* data, size_t size, const PdqOptions& options
   const int shorter = std::min(width, height);
   int d = 8;
   while (d > 1 && (shorter + d - 1) / d < options.jpeg_min_side) d /= 2;
-  if (d == 1) return;  // full size
+  // 1/2 measured slower than a full decode here (1600x1004 4:2:0: 47.8 against 25.2 ms per image,
+  // bench/pdq-bench.sh, one sitting), so only 1/4 and 1/8 are used.
+  if (d <= 2) return;  // full size
   decode->min_width = decode->min_height = (shorter + d - 1) / d;
 }
 
