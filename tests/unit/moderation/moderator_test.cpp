@@ -315,3 +315,84 @@ categories:
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+std::string Video(const std::string& name) {
+  return Env("VIGIL_TEST_DATA", std::string(VIGIL_SOURCE_DIR) + "/data") + "/videos/" + name;
+}
+
+// The cockatoo clip with "bird" as the stand-in violating class: segments, earliest time, and the
+// early stop at the first blocking frame.
+TEST(ModeratorVideoTest, SegmentsEarliestTimeAndEarlyStop) {
+  VIGIL_REQUIRE_FIXTURE(HaveModels() && std::filesystem::exists(Video("cockatoo.mp4")),
+                        "models or videos missing: run scripts/setup and scripts/fetch-test-data");
+  const char* yaml = R"(
+name: birds
+categories:
+  - name: bird
+    signal: {model: nanodet_coco, classes: [bird], min_score: 0.2}
+    review_at: 0.3
+    block_at: 0.5
+)";
+  auto m = Moderator::Create(Options(yaml));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  VideoModerationOptions vo;
+  vo.sample = "interval:1";
+  vo.stop_early = false;
+  Result<Decision> full = (*m)->ModerateVideo(Video("cockatoo.mp4"), vo);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ(full->media_type, "video");
+  EXPECT_EQ(full->outcome, Outcome::kBlock) << DecisionToJson(*full);
+  EXPECT_FALSE(full->stopped_early);
+  ASSERT_FALSE(full->segments.empty());
+  const DecisionSegment& first = full->segments[0];
+  EXPECT_EQ(first.category, "bird");
+  EXPECT_LE(first.start_s, first.end_s);
+  EXPECT_GE(first.evidence_time_s, first.start_s);
+  EXPECT_LE(first.evidence_time_s, first.end_s);
+  ASSERT_FALSE(first.evidence.empty());
+  EXPECT_TRUE(first.evidence[0].box.has_value());
+  EXPECT_DOUBLE_EQ(full->earliest_violation_s, first.start_s);
+  EXPECT_GE(full->frames_scored, int(full->duration_s) - 1);
+  EXPECT_NE(full->categories[0].reason.find(" s: "), std::string::npos) << full->categories[0].reason;
+
+  vo.stop_early = true;
+  Result<Decision> early = (*m)->ModerateVideo(Video("cockatoo.mp4"), vo);
+  ASSERT_TRUE(early.ok()) << early.status().ToString();
+  EXPECT_EQ(early->outcome, full->outcome);
+  EXPECT_EQ(early->id, full->id);  // same content, policy and models
+  EXPECT_TRUE(early->stopped_early);
+  EXPECT_LT(early->frames_scored, full->frames_scored);
+  EXPECT_DOUBLE_EQ(early->earliest_violation_s, full->earliest_violation_s);
+
+  // A policy nothing in the clip triggers: allowed, no segments, every frame scored.
+  auto none = Moderator::Create(Options(R"(
+name: knives
+categories:
+  - {name: knife, signal: {model: nanodet_coco, classes: [knife]}, review_at: 0.5, block_at: 0.8}
+)"));
+  ASSERT_TRUE(none.ok());
+  Result<Decision> allowed = (*none)->ModerateVideo(Video("cockatoo.mp4"), vo);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->outcome, Outcome::kAllow);
+  EXPECT_TRUE(allowed->segments.empty());
+  EXPECT_LT(allowed->earliest_violation_s, 0);
+  EXPECT_FALSE(allowed->stopped_early);
+  EXPECT_EQ(allowed->frames_scored, full->frames_scored);
+}
+
+TEST(ModeratorVideoTest, BadVideosAreErrors) {
+  VIGIL_REQUIRE_FIXTURE(HaveModels(), "models missing: run scripts/setup");
+  auto m = Moderator::Create(Options(kCatPolicy));
+  ASSERT_TRUE(m.ok());
+  VideoModerationOptions vo;
+  EXPECT_EQ((*m)->ModerateVideo("/nonexistent.mp4", vo).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE((*m)->ModerateVideo(Sample("chelsea.png") + std::string(1, '\n'), vo).ok());
+  vo.sample = "interval:0";
+  EXPECT_EQ((*m)->ModerateVideo(Video("cockatoo.mp4"), vo).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace vigil
