@@ -194,6 +194,8 @@ Status WriteFile(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
+const char* svg::ReportCss() { return kCss; }
+
 Status WriteHtmlReport(const Evaluation& e, const ReportOptions& options, const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

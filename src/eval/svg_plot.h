@@ -10,6 +10,9 @@
 namespace vigil {
 namespace svg {
 
+// The stylesheet of the HTML reports (vigil eval, vigil policy fit): one look for all of them.
+const char* ReportCss();
+
 // Escapes & < > " ' for XML text and attribute values.
 std::string Escape(const std::string& text);
 // Cuts text to at most n characters (UTF-8 code points) by replacing its middle with "…", so

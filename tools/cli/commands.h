@@ -2,6 +2,8 @@
 // callback throws CommandResult with the process exit code (CLI11 callbacks return void).
 #pragma once
 
+#include <string>
+
 namespace CLI {
 class App;
 }
@@ -23,5 +25,11 @@ void AddTrainCommand(CLI::App& app);
 void AddTagCommand(CLI::App& app);
 void AddHashCommand(CLI::App& app);
 void AddBankCommand(CLI::App& app);
+void AddModerateCommand(CLI::App& app);
+void AddPolicyCommand(CLI::App& app);
+
+// $VIGIL_POLICY, else ./policies/default.yaml, else policies/default.yaml beside the executable's
+// checkout or install prefix.
+std::string DefaultPolicyPath();
 
 }  // namespace vigil::cli

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   vigil::cli::AddTagCommand(app);
   vigil::cli::AddHashCommand(app);
   vigil::cli::AddBankCommand(app);
+  vigil::cli::AddModerateCommand(app);
+  vigil::cli::AddPolicyCommand(app);
   app.parse_complete_callback([&]() {
     vigil::SetLogLevel(verbose ? vigil::LogLevel::kDebug : vigil::LogLevel::kWarning);
     vigil::SetLogSink([](vigil::LogLevel, const std::string& message) {
