@@ -1,4 +1,4 @@
-// DecisionStore on the store's Connection interface: one decisions table (migration 0003 per
+// DecisionStore on the store's Connection interface: one decisions table (migration 0004 per
 // engine), INSERT ... ON CONFLICT DO NOTHING keyed by the derived id.
 #include "vigil/decision_store.h"
 
