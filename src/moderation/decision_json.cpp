@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "moderation/moderator_impl.h"
 #include "vigil/moderation.h"
 
 namespace vigil {
@@ -49,17 +50,21 @@ Result<std::vector<CategoryEvidence>> EvidenceFrom(const Json& a) {
 
 }  // namespace
 
+std::string moderation::HexString(const unsigned char* data, size_t size) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < size; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 15];
+  }
+  return out;
+}
+
 std::string Sha256Hex(const uint8_t* data, size_t size) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data, size, digest, &length, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return moderation::HexString(digest, length);
 }
 
 std::string Sha256Hex(const std::string& data) {

@@ -23,6 +23,9 @@ struct CategoryPlan {
   int second = -1;   // slot of the cascade model, -1 without a cascade
 };
 
+// Lower-case hex of bytes (digests).
+std::string HexString(const unsigned char* data, size_t size);
+
 // Decision fields every path fills the same way: policy, models, outcome, action, reason, id.
 void FinishDecision(const Policy& policy, const std::vector<ModelVersion>& models, Decision* decision);
 
