@@ -19,7 +19,8 @@
 #include <filesystem>
 #include <map>
 
-#include "learn/linear_head.h"
+#include "inference/linear_head.h"
+#include "learn/head_training.h"
 #include "video/temporal_pool.h"
 #include "vigil/classifier.h"
 #include "vigil/eval.h"

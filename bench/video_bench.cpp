@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "media/transition_matching.h"
 #include "video_bench_util.h"
-#include "video/transition_matching.h"
 #include "vigil/video.h"
 
 namespace {

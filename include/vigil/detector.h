@@ -44,9 +44,6 @@ struct DetectorOptions {
   DetectionThresholds thresholds;
 };
 
-// The most detections a model or a call may keep per image (manifest, options and thresholds).
-inline constexpr int kMaxDetections = 10000;
-
 // kInvalidArgument naming the field, its range and the value when a set value (not negative) is
 // out of range or NaN.
 Status ValidateDetectionThresholds(const DetectionThresholds& thresholds);

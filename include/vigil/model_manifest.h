@@ -35,6 +35,10 @@ struct Preprocessing {
   int pad_value = 0;                  // letterbox border pixel value, 0..255, before scale/mean/std
 };
 
+// The most detections a model or a call may keep per image (manifest, detector options and
+// DetectParams of vigil/detector.h).
+inline constexpr int kMaxDetections = 10000;
+
 // Object detection models (task "detection"): how to turn the raw outputs into boxes.
 struct DetectionSpec {
   // "nanodet": per stride s, a score map [N, cells, classes] (sigmoid applied) and a distance

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "classify/loaded_model.h"
-#include "learn/head_file.h"
+#include "inference/head_file.h"
+#include "inference/loaded_model.h"
 #include "vigil/features.h"
 
 namespace vigil {

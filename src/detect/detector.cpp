@@ -7,9 +7,9 @@
 #include <chrono>
 #include <sstream>
 
-#include "classify/loaded_model.h"
 #include "detect/detection_decode.h"
 #include "detect/nms.h"
+#include "inference/loaded_model.h"
 
 namespace vigil {
 namespace {

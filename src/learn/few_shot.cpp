@@ -10,7 +10,8 @@
 
 #include "eval/svg_plot.h"
 
-#include "learn/prototype_head.h"
+#include "inference/prototype_head.h"
+#include "learn/head_training.h"
 #include "learn/training_data.h"
 #include "vigil/eval.h"
 #include "vigil/learn.h"

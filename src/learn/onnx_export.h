@@ -16,8 +16,8 @@
 
 #include <string>
 
-#include "learn/linear_head.h"
-#include "learn/prototype_head.h"
+#include "inference/linear_head.h"
+#include "inference/prototype_head.h"
 #include "vigil/status.h"
 
 namespace vigil {

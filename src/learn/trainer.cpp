@@ -8,13 +8,14 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "inference/head_file.h"
+#include "inference/knn_head.h"
+#include "inference/linear_head.h"
+#include "inference/prototype_head.h"
+#include "inference/rbf_svm_head.h"
 #include "learn/augment.h"
-#include "learn/head_file.h"
-#include "learn/knn_head.h"
-#include "learn/linear_head.h"
+#include "learn/head_training.h"
 #include "learn/onnx_export.h"
-#include "learn/prototype_head.h"
-#include "learn/rbf_svm_head.h"
 #include "learn/training_data.h"
 #include "vigil/eval.h"
 #include "vigil/learn.h"

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "media/ffmpeg_handles.h"
 #include "media/image_formats.h"
 #include "media/pixel_ops.h"
-#include "video/ffmpeg_handles.h"
 
 extern "C" {
 #include <libavutil/pixdesc.h>

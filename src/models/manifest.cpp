@@ -1,7 +1,6 @@
 // Model manifest: JSON form of ModelManifest (models/<name>/<version>/manifest.json), with validation.
 #include <nlohmann/json.hpp>
 
-#include "vigil/detector.h"
 #include "vigil/model_manifest.h"
 #include "vigil/text_checks.h"
 

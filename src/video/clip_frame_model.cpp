@@ -1,7 +1,7 @@
 // FrameModel adapter for clip-level models (input N x C x T x H x W): each group of T consecutive
 // sampled frames is preprocessed per frame (manifest preprocessing, CHW) and laid out as
 // C x T x H x W, then run on a runtime backend session (one per call, from the model's pool).
-#include "classify/loaded_model.h"
+#include "inference/loaded_model.h"
 #include "video/frame_model.h"
 
 namespace vigil::video {

@@ -1,7 +1,7 @@
 // CreateFrameModel: picks the FrameModel adapter from the model's manifest; SharedModelFits.
 #include "video/frame_model.h"
 
-#include "classify/loaded_model.h"
+#include "inference/loaded_model.h"
 
 namespace vigil::video {
 

@@ -6,7 +6,7 @@
 // manifest's detection thresholds, same backend and threads), else loaded here.
 #include <unordered_map>
 
-#include "classify/loaded_model.h"
+#include "inference/loaded_model.h"
 #include "video/frame_model.h"
 #include "vigil/classifier.h"
 #include "vigil/detector.h"

@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "classify/loaded_model.h"
+#include "inference/loaded_model.h"
 #include "media/jpeg_encode.h"
 #include "video/frame_model.h"
 #include "video/frame_queue.h"

@@ -9,11 +9,12 @@
 #include <fstream>
 #include <random>
 
-#include "learn/head_file.h"
-#include "learn/knn_head.h"
-#include "learn/linear_head.h"
-#include "learn/prototype_head.h"
-#include "learn/rbf_svm_head.h"
+#include "inference/head_file.h"
+#include "inference/knn_head.h"
+#include "inference/linear_head.h"
+#include "inference/prototype_head.h"
+#include "inference/rbf_svm_head.h"
+#include "learn/head_training.h"
 #include "learn/training_data.h"
 
 namespace vigil {

@@ -1,5 +1,6 @@
 // LinearHead: separable toy data, softmax against a hand computation, C selection, folding.
-#include "learn/linear_head.h"
+#include "inference/linear_head.h"
+#include "learn/head_training.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,9 @@
 // Export round trip: backbone + trained head as one ONNX model, loaded through ImageClassifier on
 // the XNNPACK, OpenCV and oneDNN backends, gives the probabilities the in-process head computes from the
 // embedding of the same run (within 1e-5). Needs models/nsfw_mobilenet_v2 (skipped otherwise).
+#include "inference/prototype_head.h"
+#include "learn/head_training.h"
 #include "learn/onnx_export.h"
-#include "learn/prototype_head.h"
 #include "unit/require_fixture.h"
 
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <random>
 
-#include "learn/head_file.h"
+#include "inference/head_file.h"
 #include "unit/require_fixture.h"
 #include "vigil/classifier.h"
 #include "vigil/features.h"

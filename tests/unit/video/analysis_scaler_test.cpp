@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "video/analysis_scaler.h"
-#include "video/shot_detector.h"
+#include "media/analysis_scaler.h"
+#include "media/shot_detector.h"
 #include "video_fixtures.h"
 
 namespace vigil {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "video/disposable_packet.h"
+#include "media/disposable_packet.h"
 
 namespace vigil::video {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "video/transition_matching.h"
+#include "media/transition_matching.h"
 #include "video_fixtures.h"
 #include "vigil/video.h"
 

@@ -1,7 +1,7 @@
 // ShotDetector: per-frame features (HSV histogram, 8-bit luma, edge bits) on 64x48 copies, kept in a
 // ring as long as contrast computations need them, multi-scale contrast scores, and fixed or
 // adaptive boundary decisions (see shot_detector.h).
-#include "video/shot_detector.h"
+#include "media/shot_detector.h"
 
 #include <algorithm>
 #include <cmath>

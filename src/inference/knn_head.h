@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "learn/feature_scaler.h"
-#include "learn/head.h"
+#include "inference/feature_scaler.h"
+#include "inference/head.h"
 #include "vigil/status.h"
 
 namespace faiss {
@@ -27,22 +27,11 @@ namespace vigil {
 
 enum class KnnMetric { kCosine, kL2 };
 
-struct KnnOptions {
-  FeatureNorm norm = FeatureNorm::kNone;  // applied before the metric
-  std::vector<KnnMetric> metrics = {KnnMetric::kCosine, KnnMetric::kL2};  // candidates
-  std::vector<int> k_grid = {1, 3, 5, 7, 9, 15};                          // candidates
-  int folds = 5;
-  bool balance_classes = true;
-  uint64_t seed = 1;
-};
-
-struct KnnCvPoint {
-  KnnMetric metric = KnnMetric::kCosine;
-  int k = 1;
-  double macro_f1 = 0;
-};
-
 const char* KnnMetricName(KnnMetric metric);
+
+// Training options and cross-validation points: learn/head_training.h (Train is defined in learn/).
+struct KnnOptions;
+struct KnnCvPoint;
 
 class KnnHead : public Head {
  public:
@@ -50,6 +39,7 @@ class KnnHead : public Head {
     void operator()(faiss::Index* index) const;
   };
 
+  // Defined in learn/knn_head_train.cpp (the training layer; inference only loads and runs).
   static Result<std::unique_ptr<KnnHead>> Train(const std::vector<std::vector<float>>& x,
                                                 const std::vector<int>& y, int num_classes,
                                                 const KnnOptions& options,

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "video/frame_converter.h"
+#include "media/frame_converter.h"
 
 namespace vigil::video {
 

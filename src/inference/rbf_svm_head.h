@@ -20,32 +20,20 @@
 #include <string>
 #include <vector>
 
-#include "learn/feature_scaler.h"
-#include "learn/head.h"
+#include "inference/feature_scaler.h"
+#include "inference/head.h"
 #include "vigil/status.h"
 
 struct svm_model;
 
 namespace vigil {
 
-struct RbfSvmOptions {
-  FeatureNorm norm = FeatureNorm::kStandardize;
-  // Candidate C values and gamma values; gamma = gamma_scale / D (with standardised features
-  // 1/D is scikit-learn's gamma="scale"). One value each skips cross-validation.
-  std::vector<double> c_grid = {1, 3, 10, 30};
-  std::vector<double> gamma_scale_grid = {0.125, 0.25, 0.5, 1};
-  int folds = 5;
-  bool balance_classes = true;
-  uint64_t seed = 1;  // folds; the final fit seeds rand() with it (libsvm's probability CV)
-  int threads = 1;    // cross-validation fits run on this many threads
-  double cache_mb = 64;  // libsvm kernel cache per fit
-};
+// Training options and cross-validation points: learn/head_training.h (Train is defined in learn/).
+struct RbfSvmOptions;
+struct RbfSvmCvPoint;
 
-struct RbfSvmCvPoint {
-  double c = 0;
-  double gamma = 0;
-  double macro_f1 = 0;
-};
+// libsvm's console output off (once per process; inference and training both call it).
+void SilenceLibsvm();
 
 class RbfSvmHead : public Head {
  public:
@@ -54,6 +42,7 @@ class RbfSvmHead : public Head {
   };
 
   // Rows x[i] (one size D), labels in [0, num_classes); groups keep an image's views in one fold.
+  // Defined in learn/rbf_svm_head_train.cpp (the training layer; inference only loads and runs).
   static Result<std::unique_ptr<RbfSvmHead>> Train(const std::vector<std::vector<float>>& x,
                                                    const std::vector<int>& y, int num_classes,
                                                    const RbfSvmOptions& options,

@@ -1,5 +1,5 @@
 // FeatureScaler (see feature_scaler.h).
-#include "learn/feature_scaler.h"
+#include "inference/feature_scaler.h"
 
 #include <cmath>
 

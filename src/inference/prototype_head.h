@@ -14,18 +14,17 @@
 #include <string>
 #include <vector>
 
-#include "learn/head.h"
+#include "inference/head.h"
 #include "vigil/status.h"
 
 namespace vigil {
 
-struct PrototypeOptions {
-  double fixed_scale = 10;  // used when leave-one-out fitting is impossible (1 shot)
-  bool fit_scale = true;    // fit the scale on leave-one-out cosines when possible
-};
+// Training options: learn/head_training.h (Train is defined in learn/).
+struct PrototypeOptions;
 
 class PrototypeHead : public Head {
  public:
+  // Defined in learn/prototype_head_train.cpp (the training layer; inference only loads and runs).
   static Result<std::unique_ptr<PrototypeHead>> Train(const std::vector<std::vector<float>>& x,
                                                       const std::vector<int>& y, int num_classes,
                                                       const PrototypeOptions& options,

@@ -1,10 +1,10 @@
 // AnalysisScaler: box averages of 8-bit planar YUV, then BT.601 YUV -> RGB (see analysis_scaler.h).
-#include "video/analysis_scaler.h"
+#include "media/analysis_scaler.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "video/shot_detector.h"
+#include "media/shot_detector.h"
 
 namespace vigil::video {
 namespace {

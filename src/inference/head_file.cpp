@@ -1,15 +1,15 @@
 // Head files: SaveHeadFile / LoadHeadFile (see head_file.h), and the helpers every head shares.
-#include "learn/head_file.h"
+#include "inference/head_file.h"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
-#include "learn/knn_head.h"
-#include "learn/linear_head.h"
-#include "learn/prototype_head.h"
-#include "learn/rbf_svm_head.h"
+#include "inference/knn_head.h"
+#include "inference/linear_head.h"
+#include "inference/prototype_head.h"
+#include "inference/rbf_svm_head.h"
 #include "models/model_files.h"
 
 namespace vigil {

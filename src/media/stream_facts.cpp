@@ -1,7 +1,7 @@
 // What the reader needs to know about a stream, its codec and container before decoding (rotation,
 // output size, key-flag reliability, exact seek indexes, still-image demuxers) and the check of
 // VideoReaderOptions: pure functions of FFmpeg's stream facts, kept apart from the decode loop.
-#include "video/stream_facts.h"
+#include "media/stream_facts.h"
 
 #include <algorithm>
 #include <cmath>

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "learn/head.h"
+#include "inference/head.h"
 #include "vigil/status.h"
 
 namespace vigil {

@@ -1,7 +1,7 @@
 // The FFmpeg adapter's one header: unique_ptr owners (with deleters) for every FFmpeg handle Vigil
 // holds, FFmpeg error codes mapped to vigil::Status, and FFmpeg log routing into vigil's log facade.
-// Only src/video/*.cpp and src/media/ffmpeg_image_decode.cpp include this; no FFmpeg type crosses a
-// public header.
+// Only src/media/ includes this (image decoding of BMP/TIFF, video reading); no FFmpeg type crosses
+// a public header, and no other component links FFmpeg.
 #pragma once
 
 extern "C" {

@@ -1,5 +1,5 @@
 // IsDisposablePacket: scans NAL units (H.264) or picture headers (MPEG-1/2) of one packet.
-#include "video/disposable_packet.h"
+#include "media/disposable_packet.h"
 
 namespace vigil::video {
 namespace {

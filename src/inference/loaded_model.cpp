@@ -1,6 +1,6 @@
 // FindSelectedModel, LoadModel: backend + session pool + decode options + preprocessing spec for
 // one model entry.
-#include "classify/loaded_model.h"
+#include "inference/loaded_model.h"
 
 namespace vigil {
 

@@ -1,5 +1,5 @@
 // KeyframeThinner: at most one key frame per minimum gap (see keyframe_thinner.h).
-#include "video/keyframe_thinner.h"
+#include "media/keyframe_thinner.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // FrameConverter: swscale (decoder format -> RGB24 at the pre-rotation size) then a pixel rotation.
-#include "video/frame_converter.h"
+#include "media/frame_converter.h"
 
 #include <cstring>
 

@@ -2,7 +2,7 @@
 // swscale straight from the decoder's pixel format, with the stream's rotation applied.
 #pragma once
 
-#include "video/ffmpeg_handles.h"
+#include "media/ffmpeg_handles.h"
 #include "vigil/image.h"
 
 namespace vigil::video {

@@ -1,10 +1,10 @@
 // Stream, codec and container facts the FFmpeg video reader decides by, and the check of its
-// options (src/video/stream_facts.cpp). Internal to src/video; pure functions, thread-safe.
+// options (src/media/stream_facts.cpp). Internal to src/media; pure functions, thread-safe.
 #pragma once
 
 #include <string>
 
-#include "video/ffmpeg_handles.h"
+#include "media/ffmpeg_handles.h"
 #include "vigil/status.h"
 #include "vigil/video.h"
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <mutex>
 
-#include "video/ffmpeg_handles.h"
+#include "media/ffmpeg_handles.h"
 #include "vigil/log.h"
 
 namespace vigil::video {

@@ -1,5 +1,5 @@
 // ScoreTransitions / ReadLabelledTransitions (see transition_matching.h).
-#include "video/transition_matching.h"
+#include "media/transition_matching.h"
 
 #include <algorithm>
 #include <cmath>

@@ -11,13 +11,13 @@
 #include <deque>
 #include <thread>
 
-#include "video/analysis_scaler.h"
-#include "video/disposable_packet.h"
-#include "video/ffmpeg_handles.h"
-#include "video/frame_converter.h"
-#include "video/keyframe_thinner.h"
-#include "video/shot_detector.h"
-#include "video/stream_facts.h"
+#include "media/analysis_scaler.h"
+#include "media/disposable_packet.h"
+#include "media/ffmpeg_handles.h"
+#include "media/frame_converter.h"
+#include "media/keyframe_thinner.h"
+#include "media/shot_detector.h"
+#include "media/stream_facts.h"
 #include "vigil/text_checks.h"
 
 namespace vigil {

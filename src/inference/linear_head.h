@@ -10,6 +10,7 @@
 // liblinear trains K one-vs-rest models (one for K = 2: rows w and -w); their decision values are
 // the logits. This is NOT liblinear's predict_probability (independent sigmoids renormalised): a
 // softmax over the one-vs-rest scores, whose scale the temperature (fitted on held-out data) sets.
+// Training (TrainLinearHead, liblinear) is in learn/head_training.h; this is what inference needs.
 // Thread-safety: LinearHead is a value type; TrainLinearHead has no shared state apart from
 // liblinear's global print function (set to silent once) and, for the linear SVM's dual solver,
 // the C library's rand(): with threads > 1 the SVM's cross-validation scores may vary slightly from
@@ -20,9 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "learn/cross_validation.h"
-#include "learn/feature_scaler.h"
-#include "learn/head.h"
+#include "inference/feature_scaler.h"
+#include "inference/head.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -63,40 +63,5 @@ struct LinearHead : Head {
   // From a head file's JSON ("type" logistic or linear-svm).
   static Result<LinearHead> FromJson(const nlohmann::json& j);
 };
-
-struct LinearHeadOptions {
-  HeadKind kind = HeadKind::kLogistic;
-  FeatureNorm norm = FeatureNorm::kStandardize;
-  // Candidate C values; cross-validation picks one (a single value skips cross-validation).
-  std::vector<double> c_grid = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100};
-  int folds = 5;
-  bool balance_classes = true;  // class weights n / (K * n_k)
-  double eps = 0.01;            // liblinear stopping tolerance
-  uint64_t seed = 1;            // fold assignment
-  int threads = 1;              // cross-validation fits run on this many threads
-};
-
-struct CrossValidationPoint {
-  double c = 0;
-  double accuracy = 0;
-  double macro_f1 = 0;
-};
-
-struct LinearHeadFit {
-  LinearHead head;
-  std::vector<CrossValidationPoint> cv;  // one per grid value (empty if no CV)
-  // Out-of-fold logits (temperature 1) at the chosen C, one row per training item (empty if no CV):
-  // held-out scores for fitting a temperature without setting data aside.
-  std::vector<std::vector<float>> oof_logits;
-};
-
-// Trains on rows x[i] (all of one size D) with labels y[i] in [0, num_classes); every class needs
-// at least one item (and `folds` items for CV). Items sharing a `groups[i]` value (e.g. views of
-// one image) stay in one fold; groups may be empty (each item its own group).
-Result<LinearHeadFit> TrainLinearHead(const std::vector<std::vector<float>>& x,
-                                      const std::vector<int>& y, int num_classes,
-                                      const LinearHeadOptions& options,
-                                      const std::vector<int>& groups = {});
-
 
 }  // namespace vigil
