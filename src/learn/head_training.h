@@ -14,6 +14,7 @@
 #include "inference/linear_head.h"
 #include "inference/prototype_head.h"
 #include "inference/rbf_svm_head.h"
+#include "learn/cross_validation.h"
 #include "vigil/status.h"
 
 namespace vigil {
