@@ -35,8 +35,8 @@ struct Preprocessing {
   int pad_value = 0;                  // letterbox border pixel value, 0..255, before scale/mean/std
 };
 
-// The most detections a model or a call may keep per image (manifest, detector options and
-// DetectParams of vigil/detector.h).
+// The most detections a model or a call may keep per image (manifest, detector options and the
+// DetectionThresholds of vigil/scoring_model.h).
 inline constexpr int kMaxDetections = 10000;
 
 // Object detection models (task "detection"): how to turn the raw outputs into boxes.
