@@ -37,6 +37,7 @@ int RunServe(const ServeArgs& args) {
   }
   server::ServerConfig config;
   config.service.common.repository = DefaultModelRepository();
+  config.moderation.default_policy = DefaultPolicyPath();  // as `vigil moderate`
   if (!args.config.empty()) {
     Status s = server::LoadServerConfigFile(args.config, &config);
     if (!s.ok()) return ReportError(s);
@@ -85,6 +86,7 @@ int RunServe(const ServeArgs& args) {
                 "'http://%s:%d/v1/videos:tag?sampler=keyframes'   (jobs in %s)\n",
                 config.host.c_str(), *port, config.jobs.database.c_str());
   }
+  std::printf("     %s\n", (*app)->ModerationText().c_str());
   std::fflush(stdout);
 
   server::ServeApp* app_ptr = app->get();

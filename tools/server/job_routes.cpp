@@ -117,7 +117,7 @@ class JobRoutes {
   JobRoutes(const ServerConfig& config, const JobServices& jobs) : config_(config), jobs_(jobs) {}
 
   void Submit(const httplib::Request& req, httplib::Response& res, RouteContext& ctx) {
-    SubmitImpl(req, res, *ctx.reader, &ctx.model_label, &ctx.body_read);
+    SubmitVideoJob(config_, jobs_, kVideoTagJobKind, AddOption, req, res, ctx);
   }
 
   void Get(const httplib::Request&, httplib::Response& res, RouteContext& ctx) {
@@ -173,161 +173,167 @@ class JobRoutes {
     SendJson(res, 200, body + "]}");
   }
 
-  void SubmitImpl(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-                  std::string* model_label, bool* body_read) {
-    if (!Ready(res)) return;
-    const JobsConfig& jc = config_.jobs;
-    json options = json::object();
-    std::string callback_url;
-    for (const auto& [name, value] : req.params) {
-      if (name == "callback_url") {
-        callback_url = value;
-        continue;
-      }
-      if (req.params.count(name) > 1) {
-        return SendError(res, 400, "invalid_argument", "parameter " + name + " given more than once");
-      }
-      Status s = AddOption(name, json(value), &options);
-      if (!s.ok()) return SendStatus(res, s, 0);
-    }
-    const std::string content_type = req.get_header_value("Content-Type");
-    const bool is_json = StartsWith(content_type, "application/json");
-    const bool is_multipart = req.is_multipart_form_data();
-    if (!is_json && !is_multipart && !AllowedContentType(jc, content_type)) {
-      std::string allowed;
-      for (const std::string& t : jc.allowed_content_types) allowed += (allowed.empty() ? "" : ", ") + t + "*";
-      return SendError(res, 415, "unsupported_media_type",
-                       "Content-Type must be one of " + allowed +
-                           ", multipart/form-data or application/json, got \"" + content_type + "\"");
-    }
-    const size_t limit = is_json ? kMaxJsonRequestBytes : jc.max_upload_bytes;
-    if (req.has_header("Content-Length") &&
-        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit) {
-      return SendError(res, 413, "resource_exhausted",
-                       "request body larger than " + std::string(is_json ? "64 KiB (JSON request)" : "jobs.max_upload_bytes") +
-                           " (" + std::to_string(limit) + " bytes)");
-    }
-    if (!callback_url.empty()) {
-      Result<CallbackUrl> cb = CheckCallbackUrl(config_.callbacks.allowed_hosts, callback_url);
-      if (!cb.ok()) return SendStatus(res, cb.status(), 0);
-    }
-
-    const std::string id = JobStore::NewJobId();
-    std::string input;
-    std::optional<UploadFile> upload;
-    if (is_json) {
-      std::string body;
-      bool too_big = false;
-      *body_read = true;
-      const bool read = reader([&](const char* data, size_t n) {
-        if (body.size() + n > kMaxJsonRequestBytes) return !(too_big = true);
-        body.append(data, n);
-        return true;
-      });
-      if (too_big) return SendError(res, 413, "resource_exhausted", "JSON request larger than 64 KiB");
-      if (!read) return SendError(res, 400, "invalid_argument", "the request body ended early");
-      json request = json::parse(body, nullptr, /*allow_exceptions=*/false);
-      if (request.is_discarded() || !request.is_object()) {
-        return SendError(res, 400, "invalid_argument", "the body is not a JSON object: {\"path\": \"/videos/a.mp4\", ...}");
-      }
-      for (const auto& [name, value] : request.items()) {
-        if (name == "path") continue;
-        if (name == "callback_url") {
-          if (!value.is_string()) return SendError(res, 400, "invalid_argument", "callback_url must be a string");
-          callback_url = value.get<std::string>();
-          Result<CallbackUrl> cb = CheckCallbackUrl(config_.callbacks.allowed_hosts, callback_url);
-          if (!cb.ok()) return SendStatus(res, cb.status(), 0);
-          continue;
-        }
-        Status s = AddOption(name, value, &options);
-        if (!s.ok()) return SendStatus(res, s, 0);
-      }
-      if (!request.contains("path") || !request["path"].is_string()) {
-        return SendError(res, 400, "invalid_argument", "the JSON request needs \"path\": a server-local video file");
-      }
-      Result<std::string> local = CheckLocalInput(jc, request["path"].get<std::string>());
-      if (!local.ok()) {
-        const int code = local.status().code() == StatusCode::kFailedPrecondition ? 403 : HttpStatusFor(local.status().code());
-        return SendError(res, code, code == 403 ? "permission_denied" : StatusCodeName(local.status().code()),
-                         local.status().message());
-      }
-      input = *local;
-    } else {
-      Result<UploadFile> file = UploadFile::Create(jc.data_dir, id + ".video", jc.max_upload_bytes);
-      if (!file.ok()) return SendStatus(res, file.status(), config_.retry_after_seconds);
-      upload.emplace(std::move(*file));
-      Status write_error;
-      // Appends to the file. After a full or read-only disk (kUnavailable) the rest of the body is
-      // read and dropped, so the client reads the 503 (closing with its body unsent can reset the
-      // connection before the answer arrives); over max_upload_bytes, reading stops (413).
-      auto Store = [&](const char* data, size_t n) {
-        if (!write_error.ok()) return true;
-        write_error = upload->Append(data, n);
-        return write_error.ok() || write_error.code() == StatusCode::kUnavailable;
-      };
-      int file_parts = 0;
-      std::string part_type;
-      bool read;
-      *body_read = true;
-      if (is_multipart) {
-        read = reader(
-            [&](const httplib::MultipartFormData& part) {
-              // Only the first part that carries a file is the video; other fields are refused.
-              if (part.filename.empty() && part.name != "file" && part.name != "video") {
-                write_error = InvalidArgumentError("unexpected multipart field \"" + part.name +
-                                                   "\": send one part \"file\" with the video; options go in the query");
-                return false;
-              }
-              if (++file_parts > 1) {
-                write_error = InvalidArgumentError("one video per request: the multipart body has several files");
-                return false;
-              }
-              part_type = part.content_type;
-              return true;
-            },
-            [&](const char* data, size_t n) { return Store(data, n); });
-      } else {
-        read = reader([&](const char* data, size_t n) { return Store(data, n); });
-      }
-      if (!write_error.ok()) return SendStatus(res, write_error, config_.retry_after_seconds);
-      if (!read) {
-        if (res.status == 413) return SendError(res, 413, "resource_exhausted", "request body too large");
-        return SendError(res, 400, "invalid_argument", "the upload ended before its declared length");
-      }
-      if (is_multipart && file_parts == 0) {
-        return SendError(res, 400, "invalid_argument", "the multipart body has no file part");
-      }
-      if (is_multipart && !part_type.empty() && !AllowedContentType(jc, part_type)) {
-        return SendError(res, 415, "unsupported_media_type", "the file part's Content-Type \"" + part_type +
-                                                                 "\" is not an allowed video type");
-      }
-      if (upload->size() == 0) return SendError(res, 400, "invalid_argument", "the video is empty (0 bytes)");
-      Status committed = upload->Commit();
-      if (!committed.ok()) return SendStatus(res, committed, config_.retry_after_seconds);
-      input = upload->path();
-    }
-    NewJob job;
-    job.id = id;
-    job.kind = kVideoTagJobKind;
-    job.input = input;
-    job.options_json = options.dump();
-    job.callback_url = callback_url;
-    Result<Job> queued = jobs_.runner->Submit(job);
-    if (!queued.ok()) {
-      if (upload) std::filesystem::remove(input);
-      return SendStatus(res, queued.status(), config_.retry_after_seconds);
-    }
-    // Queued: its models were checked (loaded or installed), so the first one may be a label.
-    if (options.contains("models")) *model_label = options["models"][0].get<std::string>();
-    res.set_header("Location", "/v1/jobs/" + queued->id);
-    SendJson(res, 202, JobJson(*queued));
-  }
-
   const ServerConfig config_;
   JobServices jobs_;
 };
 
 }  // namespace
+
+void SubmitVideoJob(const ServerConfig& config, const JobServices& jobs, const std::string& kind,
+                  const JobOptionFn& add_option, const httplib::Request& req, httplib::Response& res,
+                  RouteContext& ctx) {
+  if (!jobs.runner) {
+    return SendError(res, 503, "unavailable", "jobs are disabled on this server (jobs.enabled: false)");
+  }
+  const httplib::ContentReader& reader = *ctx.reader;
+  std::string* model_label = &ctx.model_label;
+  bool* body_read = &ctx.body_read;
+  const JobsConfig& jc = config.jobs;
+  json options = json::object();
+  std::string callback_url;
+  for (const auto& [name, value] : req.params) {
+    if (name == "callback_url") {
+      callback_url = value;
+      continue;
+    }
+    if (req.params.count(name) > 1) {
+      return SendError(res, 400, "invalid_argument", "parameter " + name + " given more than once");
+    }
+    Status s = add_option(name, json(value), &options);
+    if (!s.ok()) return SendStatus(res, s, 0);
+  }
+  const std::string content_type = req.get_header_value("Content-Type");
+  const bool is_json = StartsWith(content_type, "application/json");
+  const bool is_multipart = req.is_multipart_form_data();
+  if (!is_json && !is_multipart && !AllowedContentType(jc, content_type)) {
+    std::string allowed;
+    for (const std::string& t : jc.allowed_content_types) allowed += (allowed.empty() ? "" : ", ") + t + "*";
+    return SendError(res, 415, "unsupported_media_type",
+                     "Content-Type must be one of " + allowed +
+                         ", multipart/form-data or application/json, got \"" + content_type + "\"");
+  }
+  const size_t limit = is_json ? kMaxJsonRequestBytes : jc.max_upload_bytes;
+  if (req.has_header("Content-Length") &&
+      std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit) {
+    return SendError(res, 413, "resource_exhausted",
+                     "request body larger than " + std::string(is_json ? "64 KiB (JSON request)" : "jobs.max_upload_bytes") +
+                         " (" + std::to_string(limit) + " bytes)");
+  }
+  if (!callback_url.empty()) {
+    Result<CallbackUrl> cb = CheckCallbackUrl(config.callbacks.allowed_hosts, callback_url);
+    if (!cb.ok()) return SendStatus(res, cb.status(), 0);
+  }
+
+  const std::string id = JobStore::NewJobId();
+  std::string input;
+  std::optional<UploadFile> upload;
+  if (is_json) {
+    std::string body;
+    bool too_big = false;
+    *body_read = true;
+    const bool read = reader([&](const char* data, size_t n) {
+      if (body.size() + n > kMaxJsonRequestBytes) return !(too_big = true);
+      body.append(data, n);
+      return true;
+    });
+    if (too_big) return SendError(res, 413, "resource_exhausted", "JSON request larger than 64 KiB");
+    if (!read) return SendError(res, 400, "invalid_argument", "the request body ended early");
+    json request = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (request.is_discarded() || !request.is_object()) {
+      return SendError(res, 400, "invalid_argument", "the body is not a JSON object: {\"path\": \"/videos/a.mp4\", ...}");
+    }
+    for (const auto& [name, value] : request.items()) {
+      if (name == "path") continue;
+      if (name == "callback_url") {
+        if (!value.is_string()) return SendError(res, 400, "invalid_argument", "callback_url must be a string");
+        callback_url = value.get<std::string>();
+        Result<CallbackUrl> cb = CheckCallbackUrl(config.callbacks.allowed_hosts, callback_url);
+        if (!cb.ok()) return SendStatus(res, cb.status(), 0);
+        continue;
+      }
+      Status s = add_option(name, value, &options);
+      if (!s.ok()) return SendStatus(res, s, 0);
+    }
+    if (!request.contains("path") || !request["path"].is_string()) {
+      return SendError(res, 400, "invalid_argument", "the JSON request needs \"path\": a server-local video file");
+    }
+    Result<std::string> local = CheckLocalInput(jc, request["path"].get<std::string>());
+    if (!local.ok()) {
+      const int code = local.status().code() == StatusCode::kFailedPrecondition ? 403 : HttpStatusFor(local.status().code());
+      return SendError(res, code, code == 403 ? "permission_denied" : StatusCodeName(local.status().code()),
+                       local.status().message());
+    }
+    input = *local;
+  } else {
+    Result<UploadFile> file = UploadFile::Create(jc.data_dir, id + ".video", jc.max_upload_bytes);
+    if (!file.ok()) return SendStatus(res, file.status(), config.retry_after_seconds);
+    upload.emplace(std::move(*file));
+    Status write_error;
+    // Appends to the file. After a full or read-only disk (kUnavailable) the rest of the body is
+    // read and dropped, so the client reads the 503 (closing with its body unsent can reset the
+    // connection before the answer arrives); over max_upload_bytes, reading stops (413).
+    auto Store = [&](const char* data, size_t n) {
+      if (!write_error.ok()) return true;
+      write_error = upload->Append(data, n);
+      return write_error.ok() || write_error.code() == StatusCode::kUnavailable;
+    };
+    int file_parts = 0;
+    std::string part_type;
+    bool read;
+    *body_read = true;
+    if (is_multipart) {
+      read = reader(
+          [&](const httplib::MultipartFormData& part) {
+            // Only the first part that carries a file is the video; other fields are refused.
+            if (part.filename.empty() && part.name != "file" && part.name != "video") {
+              write_error = InvalidArgumentError("unexpected multipart field \"" + part.name +
+                                                 "\": send one part \"file\" with the video; options go in the query");
+              return false;
+            }
+            if (++file_parts > 1) {
+              write_error = InvalidArgumentError("one video per request: the multipart body has several files");
+              return false;
+            }
+            part_type = part.content_type;
+            return true;
+          },
+          [&](const char* data, size_t n) { return Store(data, n); });
+    } else {
+      read = reader([&](const char* data, size_t n) { return Store(data, n); });
+    }
+    if (!write_error.ok()) return SendStatus(res, write_error, config.retry_after_seconds);
+    if (!read) {
+      if (res.status == 413) return SendError(res, 413, "resource_exhausted", "request body too large");
+      return SendError(res, 400, "invalid_argument", "the upload ended before its declared length");
+    }
+    if (is_multipart && file_parts == 0) {
+      return SendError(res, 400, "invalid_argument", "the multipart body has no file part");
+    }
+    if (is_multipart && !part_type.empty() && !AllowedContentType(jc, part_type)) {
+      return SendError(res, 415, "unsupported_media_type", "the file part's Content-Type \"" + part_type +
+                                                               "\" is not an allowed video type");
+    }
+    if (upload->size() == 0) return SendError(res, 400, "invalid_argument", "the video is empty (0 bytes)");
+    Status committed = upload->Commit();
+    if (!committed.ok()) return SendStatus(res, committed, config.retry_after_seconds);
+    input = upload->path();
+  }
+  NewJob job;
+  job.id = id;
+  job.kind = kind;
+  job.input = input;
+  job.options_json = options.dump();
+  job.callback_url = callback_url;
+  Result<Job> queued = jobs.runner->Submit(job);
+  if (!queued.ok()) {
+    if (upload) std::filesystem::remove(input);
+    return SendStatus(res, queued.status(), config.retry_after_seconds);
+  }
+  // Queued: its models were checked (loaded or installed), so the first one may be a label.
+  if (options.contains("models")) *model_label = options["models"][0].get<std::string>();
+  res.set_header("Location", "/v1/jobs/" + queued->id);
+  SendJson(res, 202, JobJson(*queued));
+}
 
 Status RegisterJobRoutes(Router& router, const ServerConfig& config, const JobServices& jobs) {
   auto routes = std::make_shared<JobRoutes>(config, jobs);

@@ -12,16 +12,20 @@
 #include "openapi.h"
 #include "upload_file.h"
 #include "vigil/jobs.h"
+#include "vigil/video_moderate_job.h"
 #include "vigil/video_tag_job.h"
 
 namespace vigil::server {
 
 Status RegisterAllRoutes(Router& router, const ServerConfig& config, ClassificationService* service,
-                         const JobServices& jobs, BankMatcher* banks) {
+                         const JobServices& jobs, BankMatcher* banks, ModerationServices moderation) {
   VIGIL_RETURN_IF_ERROR(RegisterClassifyRoutes(router, config, service));
   VIGIL_RETURN_IF_ERROR(RegisterBankRoutes(router, config, banks));
   VIGIL_RETURN_IF_ERROR(RegisterModelRoutes(router, config, service));
   VIGIL_RETURN_IF_ERROR(RegisterJobRoutes(router, config, jobs));
+  moderation.jobs = jobs;
+  if (moderation.state == nullptr && moderation.off_reason.empty()) moderation.off_reason = "not configured";
+  VIGIL_RETURN_IF_ERROR(RegisterModerateRoutes(router, config, moderation));
   VIGIL_RETURN_IF_ERROR(RegisterHealthRoutes(router, config, service, jobs.runner));
   return RegisterOpenApiRoute(router);
 }
@@ -31,6 +35,8 @@ struct ServeApp::Parts {
   ServerConfig config;
   std::unique_ptr<ClassificationService> service;
   std::unique_ptr<BankMatcher> banks;
+  std::unique_ptr<ModerationState> moderation;  // null: moderation off (moderation_off_reason)
+  std::string moderation_off_reason;
   std::unique_ptr<JobStore> store;
   std::unique_ptr<CallbackSender> callbacks;
   std::unique_ptr<JobRunner> runner;
@@ -47,8 +53,9 @@ namespace {
 
 // Jobs: store, callback sender, runner with the video.tag handler (the runner re-queues jobs whose
 // lease expired: a crashed run).
-Status StartJobs(const ServerConfig& config, ClassificationService* service, std::unique_ptr<JobStore>* store,
-                 std::unique_ptr<CallbackSender>* callbacks, std::unique_ptr<JobRunner>* runner) {
+Status StartJobs(const ServerConfig& config, ClassificationService* service, ModerationState* moderation,
+                 std::unique_ptr<JobStore>* store, std::unique_ptr<CallbackSender>* callbacks,
+                 std::unique_ptr<JobRunner>* runner) {
   JobStoreOptions store_options;
   store_options.database = config.jobs.database;
   VIGIL_ASSIGN_OR_RETURN(*store, JobStore::Open(store_options));
@@ -81,10 +88,48 @@ Status StartJobs(const ServerConfig& config, ClassificationService* service, std
   video_options.metrics = &service->metrics();
   VIGIL_ASSIGN_OR_RETURN(auto video_handler, CreateVideoTagJobHandler(video_options));
   VIGIL_RETURN_IF_ERROR((*runner)->RegisterHandler(kVideoTagJobKind, std::move(video_handler)));
+  if (moderation != nullptr) {
+    VideoModerateJobOptions moderate_options;
+    moderate_options.moderator = [moderation] { return moderation->current(); };
+    moderate_options.store = &moderation->store();
+    moderate_options.default_sampler = config.moderation.video_sampler;
+    moderate_options.sampler_limits = config.jobs.sampler_limits;
+    moderate_options.time_budget_s = config.jobs.time_budget_seconds;
+    moderate_options.on_decision = [moderation](const Decision& d) { moderation->Count(d); };
+    VIGIL_ASSIGN_OR_RETURN(auto moderate_handler, CreateVideoModerateJobHandler(moderate_options));
+    VIGIL_RETURN_IF_ERROR((*runner)->RegisterHandler(kVideoModerateJobKind, std::move(moderate_handler)));
+  }
   VIGIL_RETURN_IF_ERROR((*runner)->Start());
   // After Start: jobs that ran out of attempts while recovering are final, their uploads orphans.
   UploadFile::RemoveOrphans(config.jobs.data_dir, **store);
   return (*callbacks)->Start();
+}
+
+// Moderation: an explicitly configured policy must load (else the start-up fails); the default
+// one may be missing or need models that are not loaded, which turns moderation off.
+Status StartModeration(const ServerConfig& config, ClassificationService* service,
+                       std::unique_ptr<ModerationState>* state, std::string* off_reason) {
+  if (!config.moderation.enabled) {
+    *off_reason = "moderation.enabled is false";
+    return Status::Ok();
+  }
+  const bool explicit_policy = !config.moderation.policy.empty();
+  const std::string path = explicit_policy ? config.moderation.policy : config.moderation.default_policy;
+  if (!explicit_policy && !std::filesystem::exists(path)) {
+    *off_reason = "no policy file (moderation.policy; default " + path + ")";
+    return Status::Ok();
+  }
+  Result<std::unique_ptr<ModerationState>> created =
+      ModerationState::Create(config, path, service, &service->metrics());
+  if (created.ok()) {
+    *state = std::move(*created);
+    return Status::Ok();
+  }
+  if (explicit_policy || created.status().code() != StatusCode::kInvalidArgument) {
+    return created.status().WithContext("moderation.policy " + path);
+  }
+  *off_reason = "the default policy " + path + " cannot be used: " + created.status().message();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -102,13 +147,15 @@ Result<std::unique_ptr<ServeApp>> ServeApp::Create(const ServerConfig& config) {
     bank_options.refresh_seconds = config.banks.refresh_seconds;
     VIGIL_ASSIGN_OR_RETURN(p.banks, BankMatcher::Create(std::move(bank_store), bank_options));
   }
+  VIGIL_RETURN_IF_ERROR(StartModeration(config, p.service.get(), &p.moderation, &p.moderation_off_reason));
   if (config.jobs.enabled) {
-    VIGIL_RETURN_IF_ERROR(StartJobs(config, p.service.get(), &p.store, &p.callbacks, &p.runner));
+    VIGIL_RETURN_IF_ERROR(
+        StartJobs(config, p.service.get(), p.moderation.get(), &p.store, &p.callbacks, &p.runner));
   }
   p.request_metrics = std::make_unique<RequestMetrics>(p.service->metrics());
   auto router = std::make_unique<Router>(config.api_keys, p.request_metrics.get(), config.max_body_bytes);
   VIGIL_RETURN_IF_ERROR(RegisterAllRoutes(*router, config, p.service.get(), {p.store.get(), p.runner.get()},
-                                          p.banks.get()));
+                                          p.banks.get(), {p.moderation.get(), p.moderation_off_reason, {}}));
   VIGIL_ASSIGN_OR_RETURN(p.http, HttpServer::Create(config, std::move(router), &p.service->metrics()));
   return app;
 }
@@ -141,5 +188,11 @@ std::string ServeApp::LoadedModelsText() const {
 }
 
 bool ServeApp::jobs_enabled() const { return parts_->runner != nullptr; }
+
+std::string ServeApp::ModerationText() const {
+  if (!parts_->moderation) return "moderation off: " + parts_->moderation_off_reason;
+  const Policy& policy = parts_->moderation->current()->policy();
+  return "policy " + policy.name + " " + policy.version.substr(0, 19) + " (" + parts_->moderation->policy_path() + ")";
+}
 
 }  // namespace vigil::server

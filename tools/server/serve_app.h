@@ -1,6 +1,7 @@
 // ServeApp: the composition root of `vigil serve`. From one validated ServerConfig it builds the
-// classification service, the job store, the job runner (with the video.tag handler) and the
-// callback sender, registers every route module on a Router, and hands the router to the HTTP
+// classification service, the moderation state (policy, moderator over the service's models,
+// decision store), the job store, the job runner (with the video.tag and video.moderate handlers)
+// and the callback sender, registers every route module on a Router, and hands the router to the HTTP
 // listener. It owns those parts and stops them in order; the routes and their state live in the
 // route modules. tools/cli/cmd_serve.cpp only turns flags into the config and waits for a signal.
 //
@@ -18,6 +19,7 @@
 
 #include "job_routes.h"
 #include "vigil/bank_matcher.h"
+#include "moderate_routes.h"
 #include "router.h"
 #include "server_config.h"
 #include "vigil/service.h"
@@ -26,10 +28,11 @@
 namespace vigil::server {
 
 // Registers every route module on `router` (the job routes answer 503 when `jobs.runner` is null,
-// the bank routes when `banks` is). The composition root and the server unit tests build the same
-// table with it.
+// the bank routes when `banks` is, the moderation routes when `moderation.state` is;
+// moderation.jobs is set from `jobs`). The composition root and the server unit tests build the
+// same table with it.
 Status RegisterAllRoutes(Router& router, const ServerConfig& config, ClassificationService* service,
-                         const JobServices& jobs, BankMatcher* banks = nullptr);
+                         const JobServices& jobs, BankMatcher* banks = nullptr, ModerationServices moderation = {});
 
 class ServeApp {
  public:
@@ -50,6 +53,8 @@ class ServeApp {
   // "name:version (backend), ..." of the loaded models, for the start-up line.
   std::string LoadedModelsText() const;
   bool jobs_enabled() const;
+  // "policy NAME VERSION" when moderating, else "moderation off: REASON", for the start-up line.
+  std::string ModerationText() const;
 
  private:
   ServeApp();

@@ -7,6 +7,7 @@
 
 #include "settings.h"
 
+#include "vigil/video.h"
 #include "vigil/webhook_signature.h"
 
 namespace vigil::server {
@@ -45,6 +46,11 @@ Status ValidateServerConfig(const ServerConfig& c) {
   if (!cb.signing_secrets.empty()) {
     Result<WebhookSigner> signer = WebhookSigner::Create(cb.signing_secrets);
     if (!signer.ok()) return signer.status().WithContext("callbacks.signing_secrets");
+  }
+  if (Result<SamplerSpec> spec = ParseSampler(c.moderation.video_sampler); !spec.ok()) {
+    return spec.status().WithContext("moderation.video_sampler");
+  } else {
+    VIGIL_RETURN_IF_ERROR(CheckSamplerLimits(*spec, j.sampler_limits).WithContext("moderation.video_sampler"));
   }
   for (const ApiKey& k : c.api_keys) {
     if (k.key.size() < 8) return InvalidArgumentError("api_keys: a key must have at least 8 characters");

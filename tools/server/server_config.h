@@ -61,6 +61,23 @@ struct BanksConfig {
   double refresh_seconds = 60;     // hashes other processes add become matchable within this
 };
 
+// Moderation (POST /v1/moderate, decisions, policies): the policy file and whether it is served.
+// Decisions are recorded in the jobs database (jobs.database: the same SQLite file or PostgreSQL
+// URL); the moderator runs the service's loaded models (no second copy of the weights).
+struct ModerationConfig {
+  // true: moderate with `policy` when its file exists and its models are loaded; when the
+  // default policy cannot be used the server starts without moderation (its routes answer 503),
+  // when an explicitly configured one cannot, the start-up fails. false: the routes answer 503.
+  bool enabled = true;
+  // Policy YAML; "" = default_policy.
+  std::string policy;
+  // The policy used when `policy` is "" (not a vigil.yaml key: `vigil serve` sets it to
+  // $VIGIL_POLICY, else policies/default.yaml beside the binary, as `vigil moderate` does).
+  std::string default_policy = "policies/default.yaml";
+  // Frame sampler of video moderation jobs that name none (`vigil moderate --sample`'s default).
+  std::string video_sampler = "interval:1";
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";       // listen address
   int port = 8080;                      // 0 = any free port (printed at start)
@@ -81,6 +98,7 @@ struct ServerConfig {
   JobsConfig jobs;
   CallbacksConfig callbacks;
   BanksConfig banks;
+  ModerationConfig moderation;
 };
 
 // Reads a YAML file (see docs/http-api.md for the keys) over the defaults in `config`.

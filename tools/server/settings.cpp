@@ -132,6 +132,14 @@ const std::vector<Entry>& Table() {
        "hash banks' database (SQLite file or postgresql:// URL); \"\" = jobs.database"},
       {"banks", "refresh_seconds", VIGIL_FIELD(c.banks.refresh_seconds), 1, 86400,
        "hashes added by other processes become matchable within this"},
+      {"moderation", "enabled", VIGIL_FIELD(c.moderation.enabled), kNone, kNone,
+       "moderate with `moderation.policy` when its file exists and its models are loaded (else the "
+       "moderation routes answer 503); false: off"},
+      {"moderation", "policy", VIGIL_FIELD(c.moderation.policy), kNone, kNone,
+       "policy YAML; \"\" = $VIGIL_POLICY, else policies/default.yaml beside the binary (as `vigil moderate`); "
+       "an explicit policy that cannot be loaded stops the start-up. Decisions go to `jobs.database`"},
+      {"moderation", "video_sampler", VIGIL_FIELD(c.moderation.video_sampler), kNone, kNone,
+       "frame sampler of video moderation jobs that name none (keyframes, interval:SECONDS, scene[:T], all)"},
   };
   return table;
 }
@@ -139,7 +147,8 @@ const std::vector<Entry>& Table() {
 #undef VIGIL_FIELD
 
 const std::vector<std::string>& Sections() {
-  static const std::vector<std::string> sections = {"models", "inference", "limits", "jobs", "callbacks", "banks"};
+  static const std::vector<std::string> sections = {"models", "inference", "limits", "jobs", "callbacks", "banks",
+                                                     "moderation"};
   return sections;
 }
 

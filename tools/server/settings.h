@@ -20,7 +20,7 @@ namespace vigil::server {
 
 // One vigil.yaml key as documented.
 struct SettingInfo {
-  std::string section;       // "" = top level, else models, inference, limits, jobs, callbacks
+  std::string section;       // "" = top level, else models, inference, limits, jobs, callbacks, moderation
   std::string name;          // key within the section
   std::string key;           // "section.name" (or "name" at the top level)
   std::string type;          // bool, integer, number, string, list of strings, list of keys

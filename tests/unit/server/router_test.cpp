@@ -197,6 +197,8 @@ TEST(ServeRoutes, EveryMutatingRouteNeedsAKeyRole) {
       "DELETE /v1/banks/{bank} admin",
       "POST /v1/banks/{bank}/entries admin",
       "DELETE /v1/banks/{bank}/entries/{id} admin",
+      "POST /v1/moderate read",
+      "POST /v1/policies:reload admin",
   };
   EXPECT_EQ(mutating, expected);
 }
@@ -210,7 +212,8 @@ TEST(ServeRoutes, ReadRoutesAndTheirAccess) {
   }
   const std::set<std::string> expected = {"/v1/models read", "/v1/jobs admin",  "/v1/jobs/{id} read",
                                           "/healthz public", "/readyz public",  "/metrics public",
-                                          "/openapi.json public", "/v1/banks read"};
+                                          "/openapi.json public", "/v1/banks read", "/v1/decisions admin",
+                                          "/v1/decisions/{id} read", "/v1/policies read"};
   EXPECT_EQ(reads, expected);
   config.metrics_public = false;
   auto closed = ServeRoutes(config);
