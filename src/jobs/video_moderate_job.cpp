@@ -7,22 +7,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "jobs/job_messages.h"
+
 namespace vigil {
 namespace {
 
 using nlohmann::json;
-
-// Error messages go to the client: the server-side path of the input becomes "the video".
-std::string WithoutPath(std::string message, const std::string& path) {
-  const std::string name = std::filesystem::path(path).filename().string();
-  for (const std::string& needle : {path, name}) {
-    if (needle.empty()) continue;
-    for (size_t at = message.find(needle); at != std::string::npos; at = message.find(needle, at)) {
-      message.replace(at, needle.size(), "the video");
-    }
-  }
-  return message;
-}
+using jobs::WithoutPath;
 
 class VideoModerateJobHandler : public JobHandler {
  public:

@@ -12,22 +12,14 @@
 #include "vigil/video.h"
 #include "vigil/video_tagger.h"
 
+#include "jobs/job_messages.h"
+
 namespace vigil {
 namespace {
 
 using nlohmann::json;
+using jobs::WithoutPath;
 
-// Error messages go to the client: the server-side path of the input becomes "the video".
-std::string WithoutPath(std::string message, const std::string& path) {
-  const std::string name = std::filesystem::path(path).filename().string();
-  for (const std::string& needle : {path, name}) {
-    if (needle.empty()) continue;
-    for (size_t at = message.find(needle); at != std::string::npos; at = message.find(needle, at)) {
-      message.replace(at, needle.size(), "the video");
-    }
-  }
-  return message;
-}
 
 struct ParsedOptions {
   VideoTaggerOptions tagger;

@@ -469,7 +469,6 @@ double SignalScore(const PolicySignal& signal, const ModelOutput& output, int im
   }
   const double area = double(std::max(1, image_width)) * std::max(1, image_height);
   double best = 0;
-  const CategoryEvidence* kept = nullptr;
   std::vector<CategoryEvidence> hits;
   for (const Detection& d : output.detections) {
     bool wanted = false;
@@ -479,7 +478,6 @@ double SignalScore(const PolicySignal& signal, const ModelOutput& output, int im
     hits.push_back({output.model, output.version, d.label, d.score, d.box});
     best = std::max(best, double(d.score));
   }
-  (void)kept;
   if (evidence != nullptr) {
     for (CategoryEvidence& h : hits) evidence->push_back(std::move(h));
   }

@@ -43,17 +43,6 @@ struct ModerateArgs {
   bool full_decode = false;
 };
 
-bool IsVideoPath(const std::string& path) {
-  static const char* kVideo[] = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ogv", ".ogg",
-                                 ".m4v", ".ts", ".flv", ".wmv", ".3gp"};
-  std::string ext = std::filesystem::path(path).extension().string();
-  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* v : kVideo) {
-    if (ext == v) return true;
-  }
-  return false;
-}
-
 struct Slot {
   bool ready = false;
   Result<Decision> decision = InternalError("not run");
@@ -127,15 +116,7 @@ int RunModerate(const ModerateArgs& args) {
   }
 
   // Files and directories: images and videos found in directories, files named explicitly kept.
-  std::vector<std::string> files;
-  for (const std::string& p : args.paths) {
-    std::vector<std::string> found = CollectImagePaths({p});
-    if (std::filesystem::is_directory(p)) {
-      for (const std::string& v : CollectVideoPaths({p})) found.push_back(v);
-      std::sort(found.begin(), found.end());
-    }
-    files.insert(files.end(), found.begin(), found.end());
-  }
+  const std::vector<std::string> files = CollectMediaPaths(args.paths);
   if (files.empty()) {
     std::fprintf(stderr, "error: no images or videos found in the given paths\n");
     return kExitUsage;
@@ -151,7 +132,7 @@ int RunModerate(const ModerateArgs& args) {
   ProgressBar progress(files.size(), !args.json || isatty(STDERR_FILENO));
   auto decide = [&](size_t i) {
     const std::string& path = files[i];
-    Result<Decision> r = IsVideoPath(path) ? (*moderator)->ModerateVideo(path, video) : (*moderator)->ModerateFile(path);
+    Result<Decision> r = LooksLikeVideoPath(path) ? (*moderator)->ModerateVideo(path, video) : (*moderator)->ModerateFile(path);
     if (r.ok() && store != nullptr) r = store->Record(*r);
     progress.Tick(!r.ok());
     std::lock_guard<std::mutex> lock(mutex);

@@ -167,7 +167,13 @@ TEST(JobRunner, CancelsQueuedAndRunningJobs) {
   ASSERT_TRUE(runner->Start().ok());
   Job running = f.Submit(*runner, "/v/long.mp4");
   Job queued = f.Submit(*runner, "/v/next.mp4");
-  for (int i = 0; i < 200 && f.store->Get(running.id)->state != JobState::kRunning; ++i) std::this_thread::sleep_for(5ms);
+  // Cancel once the job has reported progress: a job only marked running may not have started its
+  // frames yet, and then "cancelled mid-run" (0 < progress < 1) could not be observed.
+  for (int i = 0; i < 400; ++i) {
+    Job j = *f.store->Get(running.id);
+    if (j.state == JobState::kRunning && j.progress > 0) break;
+    std::this_thread::sleep_for(5ms);
+  }
   auto c = runner->Cancel(queued.id);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->state, JobState::kCancelled);
